@@ -1,0 +1,208 @@
+import { z, type ZodType } from 'zod';
+import { localDate } from '../domain/calendar';
+import type { ListSettings } from '../domain/dailyList';
+import { DomainError } from '../domain/errors';
+import { importEpisodesCsv } from '../import/importer';
+import { loadDailyList } from '../lists/dailyListService';
+import * as schemas from '../recording/schemas';
+import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
+import type { Database } from '../store/db';
+import { findChildById } from '../store/repositories';
+import type { Episode } from '../domain/types';
+
+/**
+ * The recording API as one table: each route names its input schemas (the OpenAPI document is
+ * generated from them) and a handler that reads like the feature.
+ */
+
+export interface ApiDeps {
+  db: Database;
+  now: () => Date;
+  settings: ListSettings;
+}
+
+export interface ApiRequest {
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  body: unknown;
+  /** The name of the key the caller used. */
+  caller: string;
+}
+
+export interface ApiAnswer {
+  status: number;
+  body: unknown;
+}
+
+export interface ApiRoute {
+  method: 'get' | 'post' | 'patch';
+  path: string; // restify style, e.g. /api/v1/episodes/:id
+  summary: string;
+  description?: string;
+  body?: ZodType;
+  bodyType?: 'application/json' | 'text/csv';
+  query?: ZodType;
+  params?: ZodType;
+  responses: Record<number, { description: string; schema?: ZodType }>;
+  handle(request: ApiRequest, deps: ApiDeps): Promise<ApiAnswer>;
+}
+
+const idParams = z.object({ id: z.uuid('must be an id as returned when the record was created') });
+
+const instantOut = z.iso.datetime({ offset: true });
+export const episodeOut = z.object({
+  id: z.uuid(),
+  childId: z.uuid(),
+  childRef: z.string(),
+  kind: z.enum(['missing_from_home', 'missing_from_care', 'away_without_authorisation']),
+  reportedAt: instantOut,
+  returnedAt: instantOut.nullable(),
+  policeRef: z.string().nullable(),
+  riskGrade: z.enum(['no_apparent_risk', 'low', 'medium', 'high']).nullable(),
+  lastSeen: z.string().nullable(),
+  exploitationConcerns: z.array(z.string()),
+  safeAndWellCheck: z.enum(['done', 'not_done']).nullable(),
+  responsibleAuthority: z.string().nullable(),
+  hostAuthority: z.string().nullable(),
+  placementInArea: z.boolean().nullable(),
+});
+export const rhiOut = z.object({
+  id: z.uuid(),
+  childId: z.uuid(),
+  externalRef: z.string().nullable(),
+  episodeIds: z.array(z.uuid()),
+  offeredAt: instantOut.nullable(),
+  offeredBy: z.string().nullable(),
+  outcome: z.enum(['accepted', 'declined', 'no_contact']).nullable(),
+  completedAt: instantOut.nullable(),
+  completedBy: z.string().nullable(),
+  provider: z.enum(['in_house', 'commissioned', 'spot_purchased', 'social_worker']).nullable(),
+});
+export const errorOut = z.object({ error: z.string(), errors: z.array(z.object({ path: z.string(), message: z.string() })) });
+
+const context = (request: ApiRequest, deps: ApiDeps): RecordingContext => ({
+  actor: { name: request.caller, kind: 'api' },
+  now: deps.now(),
+  localAuthority: deps.settings.localAuthority,
+});
+
+async function presentEpisode(deps: ApiDeps, episode: Episode) {
+  const child = await findChildById(deps.db, episode.childId);
+  return { ...episode, childRef: child?.ref ?? null };
+}
+
+const notFound = { description: 'No such record.', schema: errorOut };
+const invalid = { description: 'The request is not valid; `errors` lists each problem.', schema: errorOut };
+const conflict = { description: 'The change contradicts what is recorded (an overlapping episode, a reference already used).', schema: errorOut };
+
+export const API_ROUTES: ApiRoute[] = [
+  {
+    method: 'post',
+    path: '/api/v1/episodes',
+    summary: 'Report a child missing',
+    description: 'Idempotent: the same policeRef, or the same child ref and reportedAt, answers 200 with the episode already recorded.',
+    body: schemas.reportMissingSchema,
+    responses: { 201: { description: 'Recorded.', schema: episodeOut }, 200: { description: 'Already recorded.', schema: episodeOut }, 400: invalid, 409: conflict },
+    async handle(request, deps) {
+      const input = schemas.reportMissingSchema.parse(request.body);
+      const result = await deps.db.transaction((tx) => reportMissing(tx, input, context(request, deps)));
+      return { status: result.created ? 201 : 200, body: await presentEpisode(deps, result.value) };
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/episodes/:id/return',
+    summary: 'Record that a missing child was found or returned',
+    params: idParams,
+    body: schemas.recordReturnSchema,
+    responses: { 200: { description: 'The episode as it now stands.', schema: episodeOut }, 400: invalid, 404: notFound, 409: conflict },
+    async handle(request, deps) {
+      const { id } = idParams.parse(request.params);
+      const input = schemas.recordReturnSchema.parse(request.body);
+      const episode = await deps.db.transaction((tx) => recordReturn(tx, id, input, context(request, deps)));
+      return { status: 200, body: await presentEpisode(deps, episode) };
+    },
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/episodes/:id',
+    summary: 'Change an episode (risk grade, last seen, concerns, safe and well check); every change is kept in its history',
+    params: idParams,
+    body: schemas.changeEpisodeSchema,
+    responses: { 200: { description: 'The episode as it now stands.', schema: episodeOut }, 400: invalid, 404: notFound, 409: conflict },
+    async handle(request, deps) {
+      const { id } = idParams.parse(request.params);
+      const input = schemas.changeEpisodeSchema.parse(request.body);
+      const episode = await deps.db.transaction((tx) => changeEpisode(tx, id, input, context(request, deps)));
+      return { status: 200, body: await presentEpisode(deps, episode) };
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/return-interviews',
+    summary: 'Record a return home interview covering one or more episodes',
+    description: 'With `ref`, idempotent: the same ref again answers 200 with the interview, adding any new episodes.',
+    body: schemas.createRhiSchema,
+    responses: { 201: { description: 'Recorded.', schema: rhiOut }, 200: { description: 'Already recorded (by ref).', schema: rhiOut }, 400: invalid, 409: conflict },
+    async handle(request, deps) {
+      const input = schemas.createRhiSchema.parse(request.body);
+      const result = await deps.db.transaction((tx) => createRhi(tx, input, context(request, deps)));
+      return { status: result.created ? 201 : 200, body: result.value };
+    },
+  },
+  {
+    method: 'patch',
+    path: '/api/v1/return-interviews/:id',
+    summary: 'Record an RHI offer, outcome or completion, or add episodes it covers',
+    params: idParams,
+    body: schemas.changeRhiSchema,
+    responses: { 200: { description: 'The interview as it now stands.', schema: rhiOut }, 400: invalid, 404: notFound, 409: conflict },
+    async handle(request, deps) {
+      const { id } = idParams.parse(request.params);
+      const input = schemas.changeRhiSchema.parse(request.body);
+      return { status: 200, body: await deps.db.transaction((tx) => changeRhi(tx, id, input, context(request, deps))) };
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/daily-list',
+    summary: 'The daily list for a date: children missing now, returned since the last huddle, RHIs overdue or due soon',
+    description: 'Full names included: this API is for the systems that recorded them. Times are UTC; the cards show them in local time.',
+    query: z.object({ date: z.iso.date('must be YYYY-MM-DD').optional().describe('Local date; today when absent.') }),
+    responses: { 200: { description: 'The list (the same data the daily card shows).' }, 400: invalid },
+    async handle(request, deps) {
+      const { date } = z.object({ date: z.iso.date('must be YYYY-MM-DD').optional() }).parse(request.query);
+      const now = deps.now();
+      return { status: 200, body: await loadDailyList(deps.db, date ?? localDate(now, deps.settings.timeZone), now, deps.settings) };
+    },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/imports',
+    summary: 'Import episodes from CSV (native format or the SSDA903 Missing table)',
+    description:
+      'A file with bad rows is rejected whole (400) with every bad row listed, unless `skipInvalid=true`. Importing the same file twice changes nothing.',
+    bodyType: 'text/csv',
+    body: z.string().describe('The CSV file, with its header line.'),
+    query: z.object({ skipInvalid: z.enum(['true', 'false']).optional() }),
+    responses: { 200: { description: 'Imported; the summary counts created, updated, unchanged and invalid rows.' }, 400: invalid },
+    async handle(request, deps) {
+      if (typeof request.body !== 'string' || request.body.trim() === '') {
+        throw new DomainError('validation', 'Send the CSV file as the request body with Content-Type: text/csv.', [{ path: 'body', message: 'empty' }]);
+      }
+      const summary = await importEpisodesCsv(deps.db, request.body, { ...context(request, deps), actor: { name: request.caller, kind: 'import' } }, {
+        skipInvalid: request.query.skipInvalid === 'true',
+        timeZone: deps.settings.timeZone,
+      });
+      if (!summary.rejected) return { status: 200, body: summary };
+      return {
+        status: 400,
+        body: {
+          error: `The file was not imported: ${summary.invalid} of ${summary.rows} rows are not valid. Correct them, or send skipInvalid=true to import the rest.`,
+          errors: summary.problems.map((problem) => ({ path: `line ${problem.line}${problem.column ? `.${problem.column}` : ''}`, message: problem.message })),
+          summary,
+        },
+      };
+    },
+  },
+];

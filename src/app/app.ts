@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import type restify from 'restify';
+import { createAdapter } from '../bot/adapter';
+import { MissingHuddleBot } from '../bot/bot';
+import type { Config } from '../config';
+import type { ListSettings } from '../domain/dailyList';
+import { openDatabase, type Database } from '../store/db';
+import { migrate } from '../store/migrate';
+import { loadDemoDataIfEmpty } from './demoData';
+import { createServer, listen } from './server';
+
+/** The composition root: config in, a running service out. */
+
+export interface RunningApp {
+  port: number;
+  db: Database;
+  server: restify.Server;
+  logger: Logger;
+  demoLoaded: boolean;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  now?: () => Date;
+  logger?: Logger;
+  /** An already open database (tests share one across apps). */
+  db?: Database;
+}
+
+export const VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+
+export function listSettings(config: Config): ListSettings {
+  return {
+    timeZone: config.TIMEZONE,
+    postTime: config.DAILY_POST_TIME,
+    bankHolidays: config.BANK_HOLIDAYS,
+    localAuthority: config.LOCAL_AUTHORITY,
+    rhiDueHours: config.RHI_DUE_HOURS,
+    escalationRules: config.ESCALATION_RULES,
+  };
+}
+
+export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
+  const logger = options.logger ?? pino({ level: config.LOG_LEVEL, base: { app: 'missing-huddle' } });
+  const now = options.now ?? (() => new Date());
+  const db = options.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR }));
+  const applied = await migrate(db);
+  if (applied.length > 0) logger.info({ applied }, 'database migrated');
+  const demoLoaded = config.DEMO_DATA ? await loadDemoDataIfEmpty(db, now(), config.LOCAL_AUTHORITY) : false;
+  if (demoLoaded) logger.info('demo data loaded (synthetic children); set DEMO_DATA=false for real use');
+
+  const adapter = createAdapter(config, logger);
+  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS });
+  const server = createServer({ db, now, settings: listSettings(config), adapter, bot, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION });
+  const port = await listen(server, config.PORT, config.HOST);
+  logger.info({ port, database: db.driver }, 'listening');
+
+  return {
+    port,
+    db,
+    server,
+    logger,
+    demoLoaded,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (!options.db) await db.close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import restify from 'restify';
+import type { Logger } from 'pino';
+import type { CloudAdapter } from 'botbuilder';
+import { authenticate, type IngestKey } from '../api/auth';
+import { toHttpFailure } from '../api/errors';
+import { openApiDocument } from '../api/openapi';
+import { API_ROUTES, type ApiDeps } from '../api/routes';
+import type { MissingHuddleBot } from '../bot/bot';
+
+export interface ServerDeps extends ApiDeps {
+  adapter: CloudAdapter;
+  bot: MissingHuddleBot;
+  ingestKeys: IngestKey[];
+  logger: Logger;
+  version: string;
+}
+
+const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+/** Parses JSON bodies ourselves, so that a malformed one answers in the API's own error shape. */
+function parseJsonBody(req: restify.Request, res: restify.Response, next: restify.Next): void {
+  const type = req.contentType();
+  if (typeof req.body === 'string' && (type === 'application/json' || type.endsWith('+json'))) {
+    try {
+      req.body = req.body.trim() === '' ? undefined : JSON.parse(req.body);
+    } catch (error) {
+      res.send(400, { error: 'The request body is not valid JSON.', errors: [{ path: '', message: (error as Error).message }] });
+      return next(false);
+    }
+  }
+  return next();
+}
+
+export function createServer(deps: ServerDeps): restify.Server {
+  const server = restify.createServer({ name: 'missing-huddle', handleUncaughtExceptions: false });
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+  server.use(restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }));
+  server.use(parseJsonBody);
+
+  server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
+    await deps.adapter.process(req, res, (context) => deps.bot.run(context));
+  });
+
+  server.get('/healthz', async (_req: restify.Request, res: restify.Response) => {
+    try {
+      await deps.db.query('select 1');
+      res.send(200, { status: 'ok', database: deps.db.driver });
+    } catch {
+      res.send(503, { status: 'unavailable', database: deps.db.driver });
+    }
+  });
+
+  const openApi = openApiDocument(deps.version);
+  server.get('/api/v1/openapi.json', async (_req: restify.Request, res: restify.Response) => {
+    res.send(200, openApi);
+  });
+
+  for (const route of API_ROUTES) {
+    server[route.method === 'patch' ? 'patch' : route.method](route.path, async (req: restify.Request, res: restify.Response) => {
+      const caller = authenticate(req.header('authorization'), deps.ingestKeys);
+      if (!caller) {
+        res.header('WWW-Authenticate', 'Bearer');
+        res.send(401, { error: 'Send a valid API key as Authorization: Bearer <key>.', errors: [] });
+        return;
+      }
+      if (route.bodyType === 'text/csv' && req.contentType() !== 'text/csv') {
+        res.send(415, { error: 'Send the file with Content-Type: text/csv.', errors: [{ path: 'content-type', message: `was ${req.contentType()}` }] });
+        return;
+      }
+      try {
+        const answer = await route.handle({ params: req.params ?? {}, query: (req.query as Record<string, string>) ?? {}, body: req.body, caller }, deps);
+        res.send(answer.status, answer.body);
+      } catch (error) {
+        const failure = toHttpFailure(error);
+        if (failure.status === 500) deps.logger.error({ err: { message: (error as Error).message, stack: (error as Error).stack }, route: route.path }, 'request failed');
+        res.send(failure.status, failure.body);
+      }
+    });
+  }
+  return server;
+}
+
+export async function listen(server: restify.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}

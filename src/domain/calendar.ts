@@ -1,0 +1,53 @@
+import { TZDate } from '@date-fns/tz';
+import { addDays, differenceInYears, format, isWeekend, parseISO } from 'date-fns';
+
+/** Local calendar helpers. Everything is computed in the configured zone (Europe/London by default). */
+
+export interface HuddleCalendar {
+  timeZone: string;
+  postTime: string; // HH:MM
+  bankHolidays: string[]; // YYYY-MM-DD
+}
+
+/** The local calendar date (YYYY-MM-DD) of an instant. */
+export function localDate(instant: Date, timeZone: string): string {
+  return format(new TZDate(instant, timeZone), 'yyyy-MM-dd');
+}
+
+/** The instant of a local wall-clock time on a local date. */
+export function atLocalTime(date: string, time: string, timeZone: string): Date {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const [hours, minutes] = time.split(':').map(Number) as [number, number];
+  return new Date(new TZDate(year, month - 1, day, hours, minutes, timeZone).getTime());
+}
+
+export function isWorkingDay(date: string, bankHolidays: string[]): boolean {
+  return !isWeekend(parseISO(date)) && !bankHolidays.includes(date);
+}
+
+function shiftDate(date: string, days: number): string {
+  return format(addDays(parseISO(date), days), 'yyyy-MM-dd');
+}
+
+/** The working day before `date` (weekends and bank holidays skipped). */
+export function previousWorkingDay(date: string, bankHolidays: string[]): string {
+  let day = shiftDate(date, -1);
+  while (!isWorkingDay(day, bankHolidays)) day = shiftDate(day, -1);
+  return day;
+}
+
+/** When the previous huddle's list was posted: the previous working day at the post time. */
+export function previousHuddleAt(listDate: string, calendar: HuddleCalendar): Date {
+  return atLocalTime(previousWorkingDay(listDate, calendar.bankHolidays), calendar.postTime, calendar.timeZone);
+}
+
+/** Whole years of age on a local date. */
+export function ageOn(dateOfBirth: string | null, date: string): number | null {
+  if (!dateOfBirth) return null;
+  return differenceInYears(parseISO(date), parseISO(dateOfBirth));
+}
+
+/** "14:05 Tue 3 Mar" in the local zone: what a phone user reads at a glance. */
+export function formatLocal(instant: Date, timeZone: string, pattern = 'HH:mm EEE d MMM'): string {
+  return format(new TZDate(instant, timeZone), pattern);
+}

@@ -1,0 +1,208 @@
+import { ageOn, atLocalTime, localDate, previousHuddleAt, type HuddleCalendar } from './calendar';
+import { escalationFor, meetingReasons, type EscalationRule, type MeetingReason } from './escalation';
+import { isOla } from './episodes';
+import { hoursOverdue, rhiDueAt, rhiState, type RhiState } from './rhi';
+import type { Child, Episode, ExploitationConcern, ReturnInterview, RiskGrade, EpisodeKind, SafeAndWell, RhiOutcome } from './types';
+
+export interface ListSettings extends HuddleCalendar {
+  localAuthority: string;
+  rhiDueHours: number;
+  escalationRules: EscalationRule[];
+}
+
+/** What the list knows about a child, before a channel's display level picks what to show. */
+export interface ChildSummary {
+  childId: string;
+  caseRef: string;
+  initials: string;
+  fullName: string | null;
+  age: number | null;
+  lookedAfter: boolean;
+  ola: boolean;
+  placingAuthority: string | null;
+  placementInArea: boolean | null;
+}
+
+export interface MissingEntry extends ChildSummary {
+  episodeId: string;
+  kind: EpisodeKind;
+  reportedAt: string;
+  missingForHours: number;
+  riskGrade: RiskGrade | null;
+  exploitationConcerns: ExploitationConcern[];
+  lastSeen: string | null;
+  episodesInWindow: number;
+  windowDays: number;
+  escalationStage: number | null;
+  escalationLabel: string | null;
+  meetingReasons: MeetingReason[];
+}
+
+export interface ReturnedEntry extends ChildSummary {
+  episodeId: string;
+  kind: EpisodeKind;
+  riskGrade: RiskGrade | null;
+  returnedAt: string;
+  safeAndWellCheck: SafeAndWell | null;
+  rhiDueAt: string;
+  rhiState: RhiState;
+}
+
+export interface RhiEntry extends ChildSummary {
+  episodeId: string;
+  rhiId: string | null;
+  returnedAt: string;
+  dueAt: string;
+  state: Extract<RhiState, 'overdue' | 'due_soon'>;
+  hoursOverdue: number;
+  /** Who owes the RHI: the placing authority for an OLA child, otherwise this authority. */
+  owner: string;
+  offeredAt: string | null;
+  outcome: RhiOutcome | null;
+}
+
+export interface DailyList {
+  date: string;
+  asOf: string;
+  since: string;
+  counts: { missingNow: number; returnedSinceLastHuddle: number; rhisOverdue: number; rhisDueSoon: number };
+  missingNow: MissingEntry[];
+  returned: ReturnedEntry[];
+  rhis: RhiEntry[];
+}
+
+export interface ListInput {
+  children: Child[];
+  /** Every episode that may matter: open ones, recent returns and those inside the escalation window. */
+  episodes: Episode[];
+  returnInterviews: ReturnInterview[];
+}
+
+const RISK_ORDER: Record<RiskGrade, number> = { high: 0, medium: 1, low: 2, no_apparent_risk: 3 };
+const riskRank = (grade: RiskGrade | null) => (grade ? RISK_ORDER[grade] : 4);
+
+export function initialsOf(child: Pick<Child, 'givenName' | 'familyName'>): string {
+  const letters = [child.givenName, child.familyName].map((name) => name?.trim().charAt(0).toUpperCase() ?? '').join('');
+  return letters || '?';
+}
+
+function summarise(child: Child, date: string, localAuthority: string): ChildSummary {
+  const fullName = [child.givenName, child.familyName].filter((part) => part && part.trim()).join(' ');
+  return {
+    childId: child.id,
+    caseRef: child.ref,
+    initials: initialsOf(child),
+    fullName: fullName || null,
+    age: ageOn(child.dateOfBirth, date),
+    lookedAfter: child.lookedAfter,
+    ola: isOla(child, localAuthority),
+    placingAuthority: child.placingAuthority,
+    placementInArea: child.placementInArea,
+  };
+}
+
+/**
+ * The list for a local date as it stands at `asOf`: children missing now, children returned since the
+ * previous huddle, and RHIs overdue or due within a day. Pure: the caller loads the records.
+ */
+export function buildDailyList(input: ListInput, date: string, asOf: Date, settings: ListSettings): DailyList {
+  const since = previousHuddleAt(date, settings);
+  const children = new Map(input.children.map((child) => [child.id, child]));
+  const rhiByEpisode = new Map<string, ReturnInterview>();
+  for (const rhi of input.returnInterviews) for (const episodeId of rhi.episodeIds) rhiByEpisode.set(episodeId, rhi);
+  const episodesByChild = new Map<string, Episode[]>();
+  for (const episode of input.episodes) {
+    if (episode.reportedAt.getTime() > asOf.getTime()) continue; // not yet reported at that time
+    episodesByChild.set(episode.childId, [...(episodesByChild.get(episode.childId) ?? []), episode]);
+  }
+
+  const missingNow: MissingEntry[] = [];
+  const returned: ReturnedEntry[] = [];
+  const rhis: RhiEntry[] = [];
+  for (const [childId, episodes] of episodesByChild) {
+    const child = children.get(childId);
+    if (!child) continue;
+    const summary = summarise(child, date, settings.localAuthority);
+    const escalation = escalationFor(episodes, asOf, settings.escalationRules);
+    for (const episode of episodes) {
+      const returnedAt = episode.returnedAt && episode.returnedAt.getTime() <= asOf.getTime() ? episode.returnedAt : null;
+      if (!returnedAt) {
+        missingNow.push({
+          ...summary,
+          episodeId: episode.id,
+          kind: episode.kind,
+          reportedAt: episode.reportedAt.toISOString(),
+          missingForHours: Math.floor((asOf.getTime() - episode.reportedAt.getTime()) / 3_600_000),
+          riskGrade: episode.riskGrade,
+          exploitationConcerns: episode.exploitationConcerns,
+          lastSeen: episode.lastSeen,
+          episodesInWindow: escalation.episodesInWindow,
+          windowDays: escalation.windowDays,
+          escalationStage: escalation.rule?.stage ?? null,
+          escalationLabel: escalation.rule?.label ?? null,
+          meetingReasons: meetingReasons(escalation, episode),
+        });
+        continue;
+      }
+      const rhi = rhiByEpisode.get(episode.id);
+      const state = rhiState({ returnedAt }, rhi, asOf, settings.rhiDueHours);
+      const dueAt = rhiDueAt(returnedAt, settings.rhiDueHours).toISOString();
+      if (returnedAt.getTime() > since.getTime()) {
+        returned.push({
+          ...summary,
+          episodeId: episode.id,
+          kind: episode.kind,
+          riskGrade: episode.riskGrade,
+          returnedAt: returnedAt.toISOString(),
+          safeAndWellCheck: episode.safeAndWellCheck,
+          rhiDueAt: dueAt,
+          rhiState: state,
+        });
+      }
+      if (state === 'overdue' || state === 'due_soon') {
+        rhis.push({
+          ...summary,
+          episodeId: episode.id,
+          rhiId: rhi?.id ?? null,
+          returnedAt: returnedAt.toISOString(),
+          dueAt,
+          state,
+          hoursOverdue: hoursOverdue(returnedAt, asOf, settings.rhiDueHours),
+          owner: summary.ola && child.placingAuthority ? child.placingAuthority : settings.localAuthority,
+          offeredAt: rhi?.offeredAt?.toISOString() ?? null,
+          outcome: rhi?.outcome ?? null,
+        });
+      }
+    }
+  }
+
+  missingNow.sort((a, b) => riskRank(a.riskGrade) - riskRank(b.riskGrade) || a.reportedAt.localeCompare(b.reportedAt));
+  returned.sort((a, b) => riskRank(a.riskGrade) - riskRank(b.riskGrade) || b.returnedAt.localeCompare(a.returnedAt));
+  // Most overdue first; due-soon ones (hoursOverdue 0) by the nearest due time.
+  rhis.sort((a, b) => (a.state === b.state ? a.dueAt.localeCompare(b.dueAt) : a.state === 'overdue' ? -1 : 1));
+
+  return {
+    date,
+    asOf: asOf.toISOString(),
+    since: since.toISOString(),
+    counts: {
+      missingNow: missingNow.length,
+      returnedSinceLastHuddle: returned.length,
+      rhisOverdue: rhis.filter((entry) => entry.state === 'overdue').length,
+      rhisDueSoon: rhis.filter((entry) => entry.state === 'due_soon').length,
+    },
+    missingNow,
+    returned,
+    rhis,
+  };
+}
+
+/**
+ * The moment a list for `date` describes: now for today, the post time for a past day. A future
+ * date has no list yet.
+ */
+export function listInstant(date: string, now: Date, calendar: HuddleCalendar): Date | null {
+  const today = localDate(now, calendar.timeZone);
+  if (date > today) return null;
+  return date === today ? now : atLocalTime(date, calendar.postTime, calendar.timeZone);
+}

@@ -1,0 +1,62 @@
+import { DomainError } from './errors';
+import type { Child, Episode } from './types';
+
+type Interval = Pick<Episode, 'id' | 'reportedAt' | 'returnedAt'>;
+
+/**
+ * Episodes of one child may not overlap: a child cannot go missing again while still missing.
+ * Intervals are half-open [reported, returned), so a new episode may start at the very instant the
+ * previous one ended. An open episode runs to infinity.
+ */
+export function overlaps(a: Interval, b: Interval): boolean {
+  const aEnd = a.returnedAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const bEnd = b.returnedAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  return a.reportedAt.getTime() < bEnd && b.reportedAt.getTime() < aEnd;
+}
+
+export function assertNoOverlap(candidate: Interval, existing: Interval[]): void {
+  const clash = existing.find((other) => other.id !== candidate.id && overlaps(candidate, other));
+  if (clash) {
+    throw new DomainError(
+      'overlapping_episode',
+      `This child already has an episode from ${clash.reportedAt.toISOString()} ${clash.returnedAt ? `to ${clash.returnedAt.toISOString()}` : '(still open)'}; record the return of that episode first or correct the times.`,
+      [{ path: 'reportedAt', message: 'overlaps another episode of the same child' }],
+    );
+  }
+}
+
+export function assertReturnAfterReport(reportedAt: Date, returnedAt: Date | null): void {
+  if (returnedAt && returnedAt.getTime() < reportedAt.getTime()) {
+    throw new DomainError('validation', 'The return time is before the child was reported missing.', [
+      { path: 'returnedAt', message: 'must not be before reportedAt' },
+    ]);
+  }
+}
+
+/** Another authority placed this looked-after child here: that authority owes the RHI. */
+export function isOla(child: Pick<Child, 'lookedAfter' | 'placingAuthority'>, localAuthority: string): boolean {
+  return child.lookedAfter && child.placingAuthority !== null && !sameAuthority(child.placingAuthority, localAuthority);
+}
+
+function sameAuthority(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/**
+ * The authorities recorded on each episode of a looked-after child: responsible (placing) and host
+ * (where the child is placed), and whether the placement is inside the responsible authority's area.
+ * All null for a child who is not looked after.
+ */
+export function authoritiesFor(
+  child: Pick<Child, 'lookedAfter' | 'placingAuthority' | 'placementInArea'>,
+  localAuthority: string,
+): Pick<Episode, 'responsibleAuthority' | 'hostAuthority' | 'placementInArea'> {
+  if (!child.lookedAfter) return { responsibleAuthority: null, hostAuthority: null, placementInArea: null };
+  if (isOla(child, localAuthority)) {
+    // Placed here by another council: out of that council's area, hosted by us.
+    return { responsibleAuthority: child.placingAuthority, hostAuthority: localAuthority, placementInArea: false };
+  }
+  const inArea = child.placementInArea ?? true;
+  // Our own child placed out of area: the host council's name is not part of the notification.
+  return { responsibleAuthority: localAuthority, hostAuthority: inArea ? localAuthority : null, placementInArea: inArea };
+}

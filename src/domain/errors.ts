@@ -1,0 +1,29 @@
+/**
+ * A failure the user can act on. The code says what kind (the edges map it to an HTTP status or an
+ * error card); the message says what to fix.
+ */
+export type DomainErrorCode =
+  | 'validation'
+  | 'not_found'
+  | 'conflict'
+  | 'overlapping_episode'
+  | 'unauthorised'
+  | 'forbidden';
+
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    readonly problems: FieldProblem[] = [],
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;

@@ -1,0 +1,261 @@
+import { TZDate } from '@date-fns/tz';
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { RHI_OUTCOMES, RISK_GRADES, type EpisodeKind } from '../domain/types';
+
+/**
+ * Reads a CSV file of episodes into import rows. Two formats, told apart by their header: the native
+ * one (one row per episode, RHIs joined by rhi_ref) and the DfE SSDA903 "Missing" table.
+ */
+
+export const NATIVE_COLUMNS = [
+  'child_ref',
+  'given_name',
+  'family_name',
+  'date_of_birth',
+  'looked_after',
+  'placing_authority',
+  'episode_kind',
+  'reported_at',
+  'returned_at',
+  'risk_grade',
+  'police_ref',
+  'rhi_ref',
+  'rhi_offered_at',
+  'rhi_outcome',
+  'rhi_completed_at',
+] as const;
+
+export const SSDA903_COLUMNS = ['CHILD', 'DOB', 'MISSING', 'MIS_START', 'MIS_END'] as const;
+
+export type CsvFormat = 'native' | 'ssda903';
+
+export interface ImportRow {
+  /** The line in the file (the header is line 1). */
+  line: number;
+  child: {
+    ref: string;
+    givenName: string | null;
+    familyName: string | null;
+    dateOfBirth: string | null;
+    lookedAfter: boolean;
+    placingAuthority: string | null;
+  };
+  kind: EpisodeKind;
+  reportedAt: Date;
+  returnedAt: Date | null;
+  riskGrade: (typeof RISK_GRADES)[number] | null;
+  policeRef: string | null;
+  rhi: { ref: string; offeredAt: Date | null; outcome: (typeof RHI_OUTCOMES)[number] | null; completedAt: Date | null } | null;
+}
+
+export interface RowProblem {
+  line: number;
+  column: string;
+  message: string;
+}
+
+export interface ParsedFile {
+  format: CsvFormat;
+  rows: ImportRow[];
+  problems: RowProblem[];
+}
+
+export class CsvFormatError extends Error {}
+
+const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
+const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/**
+ * An ISO 8601 time; without an offset it is a wall-clock time in `timeZone`. A wall-clock time that
+ * does not exist (inside the spring-forward gap) is refused rather than silently moved.
+ */
+export function parseTime(value: string, timeZone: string): Date | string {
+  if (WITH_OFFSET.test(value)) {
+    const date = new Date(value.replace(' ', 'T'));
+    return Number.isNaN(date.getTime()) ? 'is not a valid date-time' : date;
+  }
+  const match = LOCAL_TIME.exec(value);
+  if (!match) return 'must be an ISO 8601 date-time, e.g. 2026-03-01T14:05 (local) or 2026-03-01T14:05:00Z';
+  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0)) as number[];
+  const local = new TZDate(year!, month! - 1, day!, hour!, minute!, second!, timeZone);
+  if (local.getFullYear() !== year || local.getMonth() !== month! - 1 || local.getDate() !== day || local.getHours() !== hour || local.getMinutes() !== minute) {
+    return `does not exist in ${timeZone} (the clocks went forward then, or the date is invalid)`;
+  }
+  return new Date(local.getTime());
+}
+
+function parseUkDate(value: string): string | null {
+  const match = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(value);
+  if (!match) return null;
+  const iso = `${match[3]}-${match[2]}-${match[1]}`;
+  return z.iso.date().safeParse(iso).success ? iso : null;
+}
+
+const NATIVE_KINDS: Record<string, EpisodeKind> = { home: 'missing_from_home', care: 'missing_from_care', away: 'away_without_authorisation' };
+const SSDA903_KINDS: Record<string, EpisodeKind> = { M: 'missing_from_care', A: 'away_without_authorisation' };
+
+export function detectFormat(header: string[]): CsvFormat {
+  const names = new Set(header.map((name) => name.trim()));
+  if (NATIVE_COLUMNS.every((column) => names.has(column))) return 'native';
+  if (SSDA903_COLUMNS.every((column) => names.has(column))) return 'ssda903';
+  const missingNative = NATIVE_COLUMNS.filter((column) => !names.has(column));
+  throw new CsvFormatError(
+    `Unrecognised CSV header. The native format needs ${NATIVE_COLUMNS.join(',')} (missing here: ${missingNative.join(', ')}); ` +
+      `the SSDA903 Missing table needs ${SSDA903_COLUMNS.join(',')}.`,
+  );
+}
+
+/** Collects the problems of one row while reading its cells. */
+class RowReader {
+  readonly problems: RowProblem[] = [];
+  constructor(
+    private readonly record: Record<string, string>,
+    readonly line: number,
+    private readonly timeZone: string,
+  ) {}
+
+  text(column: string, options: { required?: boolean; max?: number } = {}): string | null {
+    const value = (this.record[column] ?? '').trim();
+    if (!value) {
+      if (options.required) this.problem(column, 'is required');
+      return null;
+    }
+    if (value.length > (options.max ?? 120)) this.problem(column, `is longer than ${options.max ?? 120} characters`);
+    return value;
+  }
+
+  oneOf<T extends string>(column: string, allowed: readonly T[] | Record<string, T>, options: { required?: boolean } = {}): T | null {
+    const value = this.text(column, options);
+    if (value === null) return null;
+    const table: Record<string, T> = Array.isArray(allowed) ? Object.fromEntries(allowed.map((item) => [item, item])) : (allowed as Record<string, T>);
+    const found = table[value] ?? table[value.toLowerCase()];
+    if (!found) this.problem(column, `"${value}" is not one of ${Object.keys(table).join(', ')}`);
+    return found ?? null;
+  }
+
+  time(column: string, options: { required?: boolean } = {}): Date | null {
+    const value = this.text(column, options);
+    if (value === null) return null;
+    const parsed = parseTime(value, this.timeZone);
+    if (typeof parsed === 'string') {
+      this.problem(column, parsed);
+      return null;
+    }
+    return parsed;
+  }
+
+  problem(column: string, message: string): void {
+    this.problems.push({ line: this.line, column, message });
+  }
+}
+
+function nativeRow(reader: RowReader): ImportRow | null {
+  const ref = reader.text('child_ref', { required: true, max: 64 });
+  const dateOfBirth = reader.text('date_of_birth');
+  if (dateOfBirth && !z.iso.date().safeParse(dateOfBirth).success) reader.problem('date_of_birth', 'must be YYYY-MM-DD');
+  const lookedAfter = reader.oneOf('looked_after', { Y: 'Y', N: 'N', y: 'Y', n: 'N' }, { required: true });
+  const kind = reader.oneOf('episode_kind', NATIVE_KINDS, { required: true });
+  const reportedAt = reader.time('reported_at', { required: true });
+  const returnedAt = reader.time('returned_at');
+  const rhiRef = reader.text('rhi_ref', { max: 64 });
+  const rhi = {
+    offeredAt: reader.time('rhi_offered_at'),
+    outcome: reader.oneOf('rhi_outcome', RHI_OUTCOMES),
+    completedAt: reader.time('rhi_completed_at'),
+  };
+  if (!rhiRef && (rhi.offeredAt || rhi.outcome || rhi.completedAt)) reader.problem('rhi_ref', 'is required when the row has RHI details');
+  if (rhiRef && !returnedAt) reader.problem('returned_at', 'is required for a row with an RHI (an RHI follows a return)');
+  if (kind && kind !== 'missing_from_home' && lookedAfter === 'N') reader.problem('episode_kind', 'care and away apply to a looked-after child (looked_after Y)');
+  if (reportedAt && returnedAt && returnedAt < reportedAt) reader.problem('returned_at', 'is before reported_at');
+  const placingAuthority = reader.text('placing_authority');
+  if (placingAuthority && lookedAfter === 'N') reader.problem('placing_authority', 'applies to a looked-after child only');
+  if (reader.problems.length > 0) return null;
+  return {
+    line: reader.line,
+    child: {
+      ref: ref!,
+      givenName: reader.text('given_name', { max: 100 }),
+      familyName: reader.text('family_name', { max: 100 }),
+      dateOfBirth,
+      lookedAfter: lookedAfter === 'Y',
+      placingAuthority,
+    },
+    kind: kind!,
+    reportedAt: reportedAt!,
+    returnedAt,
+    riskGrade: reader.oneOf('risk_grade', RISK_GRADES),
+    policeRef: reader.text('police_ref', { max: 64 }),
+    rhi: rhiRef ? { ref: rhiRef, ...rhi } : null,
+  };
+}
+
+/** SSDA903 gives dates only: the episode runs from local midnight of MIS_START to local midnight of MIS_END. */
+function ssda903Row(reader: RowReader, timeZone: string): ImportRow | null {
+  const ref = reader.text('CHILD', { required: true, max: 64 });
+  const day = (column: string, required: boolean) => {
+    const value = reader.text(column, { required });
+    if (value === null) return null;
+    const iso = parseUkDate(value);
+    if (!iso) reader.problem(column, `"${value}" must be a date as dd/mm/yyyy`);
+    return iso;
+  };
+  const dateOfBirth = day('DOB', false);
+  const kind = reader.oneOf('MISSING', SSDA903_KINDS, { required: true });
+  const start = day('MIS_START', true);
+  const end = day('MIS_END', false);
+  if (start && end && end < start) reader.problem('MIS_END', 'is before MIS_START');
+  if (reader.problems.length > 0) return null;
+  const midnight = (date: string) => {
+    const [year, month, dayOfMonth] = date.split('-').map(Number) as [number, number, number];
+    return new Date(new TZDate(year, month - 1, dayOfMonth, 0, 0, timeZone).getTime());
+  };
+  return {
+    line: reader.line,
+    child: { ref: ref!, givenName: null, familyName: null, dateOfBirth, lookedAfter: true, placingAuthority: null },
+    kind: kind!,
+    reportedAt: midnight(start!),
+    returnedAt: end ? midnight(end) : null,
+    riskGrade: null,
+    policeRef: null,
+    rhi: null,
+  };
+}
+
+export function parseEpisodesCsv(text: string, timeZone: string): ParsedFile {
+  let records: Record<string, string>[];
+  let header: string[] = [];
+  try {
+    records = parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      columns: (names: string[]) => {
+        header = names.map((name) => name.trim());
+        return header;
+      },
+    });
+  } catch (error) {
+    throw new CsvFormatError(`The file is not valid CSV: ${(error as Error).message}`);
+  }
+  if (header.length === 0) throw new CsvFormatError('The file is empty: it needs a header line and one row per episode.');
+  const format = detectFormat(header);
+  const rows: ImportRow[] = [];
+  const problems: RowProblem[] = [];
+  const seen = new Map<string, number>();
+  records.forEach((record, index) => {
+    const reader = new RowReader(record, index + 2, timeZone);
+    const row = format === 'native' ? nativeRow(reader) : ssda903Row(reader, timeZone);
+    if (row) {
+      const key = row.policeRef ?? `${row.child.ref}@${row.reportedAt.toISOString()}`;
+      const earlier = seen.get(key);
+      if (earlier) reader.problem(row.policeRef ? 'police_ref' : 'reported_at', `repeats the episode on line ${earlier}`);
+      else {
+        seen.set(key, row.line);
+        rows.push(row);
+      }
+    }
+    problems.push(...reader.problems);
+  });
+  return { format, rows, problems };
+}

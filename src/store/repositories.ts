@@ -1,0 +1,329 @@
+import { randomUUID } from 'node:crypto';
+import type { Child, Episode, ReturnInterview } from '../domain/types';
+import type { Queryable } from './db';
+
+/**
+ * The SQL for the recording side. Every function takes the connection or transaction to use and
+ * returns plain domain records.
+ */
+
+type Row = Record<string, unknown>;
+
+const CHILD_COLUMNS = `id, ref, given_name, family_name, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
+  looked_after, placing_authority, placement_in_area, school`;
+
+const toChild = (row: Row): Child => ({
+  id: row.id as string,
+  ref: row.ref as string,
+  givenName: (row.given_name as string | null) ?? null,
+  familyName: (row.family_name as string | null) ?? null,
+  dateOfBirth: (row.date_of_birth as string | null) ?? null,
+  lookedAfter: row.looked_after as boolean,
+  placingAuthority: (row.placing_authority as string | null) ?? null,
+  placementInArea: (row.placement_in_area as boolean | null) ?? null,
+  school: (row.school as string | null) ?? null,
+});
+
+const EPISODE_COLUMNS = `id, child_id, kind, reported_at, returned_at, police_ref, risk_grade, last_seen, exploitation_concerns,
+  safe_and_well_check, responsible_authority, host_authority, placement_in_area`;
+
+const toEpisode = (row: Row): Episode => ({
+  id: row.id as string,
+  childId: row.child_id as string,
+  kind: row.kind as Episode['kind'],
+  reportedAt: new Date(row.reported_at as Date),
+  returnedAt: row.returned_at ? new Date(row.returned_at as Date) : null,
+  policeRef: (row.police_ref as string | null) ?? null,
+  riskGrade: (row.risk_grade as Episode['riskGrade']) ?? null,
+  lastSeen: (row.last_seen as string | null) ?? null,
+  exploitationConcerns: (row.exploitation_concerns as Episode['exploitationConcerns']) ?? [],
+  safeAndWellCheck: (row.safe_and_well_check as Episode['safeAndWellCheck']) ?? null,
+  responsibleAuthority: (row.responsible_authority as string | null) ?? null,
+  hostAuthority: (row.host_authority as string | null) ?? null,
+  placementInArea: (row.placement_in_area as boolean | null) ?? null,
+});
+
+const RHI_COLUMNS = `r.id, r.child_id, r.external_ref, r.offered_at, r.offered_by, r.outcome, r.completed_at, r.completed_by, r.provider,
+  coalesce((select array_agg(e.episode_id::text order by e.episode_id) from return_interview_episodes e where e.return_interview_id = r.id), '{}') as episode_ids`;
+
+const dateOrNull = (value: unknown) => (value ? new Date(value as Date) : null);
+
+const toRhi = (row: Row): ReturnInterview => ({
+  id: row.id as string,
+  childId: row.child_id as string,
+  externalRef: (row.external_ref as string | null) ?? null,
+  episodeIds: row.episode_ids as string[],
+  offeredAt: dateOrNull(row.offered_at),
+  offeredBy: (row.offered_by as string | null) ?? null,
+  outcome: (row.outcome as ReturnInterview['outcome']) ?? null,
+  completedAt: dateOrNull(row.completed_at),
+  completedBy: (row.completed_by as string | null) ?? null,
+  provider: (row.provider as ReturnInterview['provider']) ?? null,
+});
+
+const first = <T>(rows: T[]): T | undefined => rows[0];
+
+// Children
+
+export async function findChildByRef(db: Queryable, ref: string, options: { lock?: boolean } = {}): Promise<Child | undefined> {
+  const rows = await db.query(`select ${CHILD_COLUMNS} from children where ref = $1${options.lock ? ' for update' : ''}`, [ref]);
+  const row = first(rows);
+  return row && toChild(row);
+}
+
+export async function findChildById(db: Queryable, id: string): Promise<Child | undefined> {
+  const row = first(await db.query(`select ${CHILD_COLUMNS} from children where id = $1`, [id]));
+  return row && toChild(row);
+}
+
+export async function insertChild(db: Queryable, child: Omit<Child, 'id'>): Promise<Child> {
+  const id = randomUUID();
+  await db.query(
+    `insert into children (id, ref, given_name, family_name, date_of_birth, looked_after, placing_authority, placement_in_area, school)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [id, child.ref, child.givenName, child.familyName, child.dateOfBirth, child.lookedAfter, child.placingAuthority, child.placementInArea, child.school],
+  );
+  return { id, ...child };
+}
+
+/** Applies the fields given (a newer notification knows better), leaving the others. */
+export async function updateChild(db: Queryable, id: string, changes: Partial<Omit<Child, 'id' | 'ref'>>): Promise<void> {
+  const columns: Record<keyof typeof changes, string> = {
+    givenName: 'given_name',
+    familyName: 'family_name',
+    dateOfBirth: 'date_of_birth',
+    lookedAfter: 'looked_after',
+    placingAuthority: 'placing_authority',
+    placementInArea: 'placement_in_area',
+    school: 'school',
+  };
+  const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof typeof changes, unknown][];
+  if (entries.length === 0) return;
+  const sets = entries.map(([key], index) => `${columns[key]} = $${index + 2}`);
+  await db.query(`update children set ${sets.join(', ')}, updated_at = now() where id = $1`, [id, ...entries.map(([, value]) => value)]);
+}
+
+// Episodes
+
+export async function findEpisode(db: Queryable, id: string, options: { lock?: boolean } = {}): Promise<Episode | undefined> {
+  const row = first(await db.query(`select ${EPISODE_COLUMNS} from episodes where id = $1${options.lock ? ' for update' : ''}`, [id]));
+  return row && toEpisode(row);
+}
+
+export async function findEpisodeByPoliceRef(db: Queryable, policeRef: string): Promise<Episode | undefined> {
+  const row = first(await db.query(`select ${EPISODE_COLUMNS} from episodes where police_ref = $1`, [policeRef]));
+  return row && toEpisode(row);
+}
+
+export async function findEpisodeByChildAndReport(db: Queryable, childId: string, reportedAt: Date): Promise<Episode | undefined> {
+  const row = first(await db.query(`select ${EPISODE_COLUMNS} from episodes where child_id = $1 and reported_at = $2`, [childId, reportedAt]));
+  return row && toEpisode(row);
+}
+
+export async function listEpisodesOfChild(db: Queryable, childId: string): Promise<Episode[]> {
+  return (await db.query(`select ${EPISODE_COLUMNS} from episodes where child_id = $1 order by reported_at`, [childId])).map(toEpisode);
+}
+
+export async function insertEpisode(db: Queryable, episode: Omit<Episode, 'id'>, source: string): Promise<Episode> {
+  const id = randomUUID();
+  await db.query(
+    `insert into episodes (id, child_id, kind, reported_at, returned_at, police_ref, risk_grade, last_seen, exploitation_concerns,
+       safe_and_well_check, responsible_authority, host_authority, placement_in_area, source)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+    [
+      id,
+      episode.childId,
+      episode.kind,
+      episode.reportedAt,
+      episode.returnedAt,
+      episode.policeRef,
+      episode.riskGrade,
+      episode.lastSeen,
+      episode.exploitationConcerns,
+      episode.safeAndWellCheck,
+      episode.responsibleAuthority,
+      episode.hostAuthority,
+      episode.placementInArea,
+      source,
+    ],
+  );
+  return { id, ...episode };
+}
+
+export type EpisodeChanges = Partial<Pick<Episode, 'kind' | 'reportedAt' | 'returnedAt' | 'policeRef' | 'riskGrade' | 'lastSeen' | 'exploitationConcerns' | 'safeAndWellCheck'>>;
+
+const EPISODE_FIELD_COLUMNS: Record<keyof EpisodeChanges, string> = {
+  kind: 'kind',
+  reportedAt: 'reported_at',
+  returnedAt: 'returned_at',
+  policeRef: 'police_ref',
+  riskGrade: 'risk_grade',
+  lastSeen: 'last_seen',
+  exploitationConcerns: 'exploitation_concerns',
+  safeAndWellCheck: 'safe_and_well_check',
+};
+
+/** Writes the changed fields and one history row per field, in the caller's transaction. */
+export async function updateEpisode(db: Queryable, before: Episode, changes: EpisodeChanges, changedBy: string, at: Date): Promise<Episode> {
+  const changed = (Object.keys(changes) as (keyof EpisodeChanges)[]).filter(
+    (key) => changes[key] !== undefined && JSON.stringify(changes[key]) !== JSON.stringify(before[key]),
+  );
+  if (changed.length === 0) return before;
+  const sets = changed.map((key, index) => `${EPISODE_FIELD_COLUMNS[key]} = $${index + 2}`);
+  await db.query(`update episodes set ${sets.join(', ')}, updated_at = now() where id = $1`, [before.id, ...changed.map((key) => changes[key])]);
+  for (const key of changed) {
+    await db.query(
+      `insert into episode_history (id, episode_id, field, old_value, new_value, changed_at, changed_by) values ($1, $2, $3, $4, $5, $6, $7)`,
+      [randomUUID(), before.id, key, JSON.stringify(before[key] ?? null), JSON.stringify(changes[key] ?? null), at, changedBy],
+    );
+  }
+  return { ...before, ...Object.fromEntries(changed.map((key) => [key, changes[key]])) };
+}
+
+export interface HistoryEntry {
+  field: string;
+  oldValue: unknown;
+  newValue: unknown;
+  changedAt: Date;
+  changedBy: string;
+}
+
+export async function episodeHistory(db: Queryable, episodeId: string): Promise<HistoryEntry[]> {
+  const rows = await db.query(
+    `select field, old_value, new_value, changed_at, changed_by from episode_history where episode_id = $1 order by changed_at, field`,
+    [episodeId],
+  );
+  return rows.map((row) => ({
+    field: row.field as string,
+    oldValue: row.old_value,
+    newValue: row.new_value,
+    changedAt: new Date(row.changed_at as Date),
+    changedBy: row.changed_by as string,
+  }));
+}
+
+// Return interviews
+
+export async function findRhi(db: Queryable, id: string, options: { lock?: boolean } = {}): Promise<ReturnInterview | undefined> {
+  const row = first(await db.query(`select ${RHI_COLUMNS} from return_interviews r where r.id = $1${options.lock ? ' for update of r' : ''}`, [id]));
+  return row && toRhi(row);
+}
+
+export async function findRhiByExternalRef(db: Queryable, externalRef: string): Promise<ReturnInterview | undefined> {
+  const row = first(await db.query(`select ${RHI_COLUMNS} from return_interviews r where r.external_ref = $1`, [externalRef]));
+  return row && toRhi(row);
+}
+
+/** The RHIs already covering any of these episodes. */
+export async function rhisCoveringEpisodes(db: Queryable, episodeIds: string[]): Promise<ReturnInterview[]> {
+  if (episodeIds.length === 0) return [];
+  const rows = await db.query(
+    `select ${RHI_COLUMNS} from return_interviews r
+      where r.id in (select return_interview_id from return_interview_episodes where episode_id = any($1::uuid[]))`,
+    [episodeIds],
+  );
+  return rows.map(toRhi);
+}
+
+export async function insertRhi(db: Queryable, rhi: Omit<ReturnInterview, 'id'>): Promise<ReturnInterview> {
+  const id = randomUUID();
+  await db.query(
+    `insert into return_interviews (id, child_id, external_ref, offered_at, offered_by, outcome, completed_at, completed_by, provider)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [id, rhi.childId, rhi.externalRef, rhi.offeredAt, rhi.offeredBy, rhi.outcome, rhi.completedAt, rhi.completedBy, rhi.provider],
+  );
+  await addRhiEpisodes(db, id, rhi.episodeIds);
+  return { id, ...rhi, episodeIds: [...rhi.episodeIds].sort() };
+}
+
+export async function addRhiEpisodes(db: Queryable, rhiId: string, episodeIds: string[]): Promise<void> {
+  for (const episodeId of episodeIds) {
+    await db.query(
+      `insert into return_interview_episodes (return_interview_id, episode_id) values ($1, $2) on conflict do nothing`,
+      [rhiId, episodeId],
+    );
+  }
+}
+
+export type RhiChanges = Partial<Pick<ReturnInterview, 'offeredAt' | 'offeredBy' | 'outcome' | 'completedAt' | 'completedBy' | 'provider'>>;
+
+const RHI_FIELD_COLUMNS: Record<keyof RhiChanges, string> = {
+  offeredAt: 'offered_at',
+  offeredBy: 'offered_by',
+  outcome: 'outcome',
+  completedAt: 'completed_at',
+  completedBy: 'completed_by',
+  provider: 'provider',
+};
+
+export async function updateRhi(db: Queryable, id: string, changes: RhiChanges): Promise<void> {
+  const keys = (Object.keys(changes) as (keyof RhiChanges)[]).filter((key) => changes[key] !== undefined);
+  if (keys.length === 0) return;
+  const sets = keys.map((key, index) => `${RHI_FIELD_COLUMNS[key]} = $${index + 2}`);
+  await db.query(`update return_interviews set ${sets.join(', ')}, updated_at = now() where id = $1`, [id, ...keys.map((key) => changes[key])]);
+}
+
+// What the daily list needs
+
+/**
+ * Episodes that can appear on a list as of `asOf`: open then, returned after `returnedAfter`, reported
+ * after `reportedAfter` (the escalation window), or returned with no RHI answered yet.
+ */
+export async function loadListRecords(db: Queryable, asOf: Date, returnedAfter: Date, reportedAfter: Date) {
+  const episodes = (
+    await db.query(
+      `select ${EPISODE_COLUMNS} from episodes e
+        where e.reported_at <= $1
+          and (e.returned_at is null or e.returned_at > $2 or e.reported_at > $3
+               or not exists (select 1 from return_interview_episodes x join return_interviews r on r.id = x.return_interview_id
+                               where x.episode_id = e.id and (r.completed_at is not null or (r.outcome = 'declined' and r.offered_at is not null))))`,
+      [asOf, returnedAfter, reportedAfter],
+    )
+  ).map(toEpisode);
+  const childIds = [...new Set(episodes.map((episode) => episode.childId))];
+  // Escalation counts every episode of these children inside the window, whatever its state.
+  const windowEpisodes = childIds.length
+    ? (await db.query(`select ${EPISODE_COLUMNS} from episodes where child_id = any($1::uuid[]) and reported_at > $2 and reported_at <= $3`, [childIds, reportedAfter, asOf])).map(toEpisode)
+    : [];
+  const byId = new Map([...episodes, ...windowEpisodes].map((episode) => [episode.id, episode]));
+  const children = childIds.length ? (await db.query(`select ${CHILD_COLUMNS} from children where id = any($1::uuid[])`, [childIds])).map(toChild) : [];
+  const returnInterviews = await rhisCoveringEpisodes(db, [...byId.keys()]);
+  return { children, episodes: [...byId.values()], returnInterviews };
+}
+
+// Audit
+
+export interface AuditEntry {
+  actor: string;
+  actorKind: 'api' | 'teams' | 'import' | 'system';
+  action: string;
+  subjectType?: string;
+  subjectId?: string;
+  conversationId?: string;
+  details?: Record<string, unknown>;
+}
+
+export async function audit(db: Queryable, entry: AuditEntry): Promise<void> {
+  await db.query(
+    `insert into audit_log (actor, actor_kind, action, subject_type, subject_id, conversation_id, details) values ($1, $2, $3, $4, $5, $6, $7)`,
+    [entry.actor, entry.actorKind, entry.action, entry.subjectType ?? null, entry.subjectId ?? null, entry.conversationId ?? null, JSON.stringify(entry.details ?? {})],
+  );
+}
+
+export async function auditEntries(db: Queryable, filter: { action?: string } = {}): Promise<(AuditEntry & { at: Date })[]> {
+  const rows = await db.query(
+    `select at, actor, actor_kind, action, subject_type, subject_id, conversation_id, details from audit_log
+      where ($1::text is null or action = $1) order by id`,
+    [filter.action ?? null],
+  );
+  return rows.map((row) => ({
+    at: new Date(row.at as Date),
+    actor: row.actor as string,
+    actorKind: row.actor_kind as AuditEntry['actorKind'],
+    action: row.action as string,
+    subjectType: (row.subject_type as string | null) ?? undefined,
+    subjectId: (row.subject_id as string | null) ?? undefined,
+    conversationId: (row.conversation_id as string | null) ?? undefined,
+    details: row.details as Record<string, unknown>,
+  }));
+}
