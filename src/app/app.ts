@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import type restify from 'restify';
 import { createAdapter } from '../bot/adapter';
@@ -10,6 +8,7 @@ import { openDatabase, type Database } from '../store/db';
 import { migrate } from '../store/migrate';
 import { loadDemoDataIfEmpty } from './demoData';
 import { createServer, listen } from './server';
+import { VERSION } from '../version';
 
 /** The composition root: config in, a running service out. */
 
@@ -28,8 +27,6 @@ export interface StartOptions {
   /** An already open database (tests share one across apps). */
   db?: Database;
 }
-
-export const VERSION: string = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
 
 export function listSettings(config: Config): ListSettings {
   return {

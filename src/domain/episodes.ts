@@ -6,12 +6,12 @@ type Interval = Pick<Episode, 'id' | 'reportedAt' | 'returnedAt'>;
 /**
  * Episodes of one child may not overlap: a child cannot go missing again while still missing.
  * Intervals are half-open [reported, returned), so a new episode may start at the very instant the
- * previous one ended. An open episode runs to infinity.
+ * previous one ended. An open episode runs to infinity. An episode that ended as it began (SSDA903
+ * dates can say so) still occupies its instant: it lasts at least a millisecond here.
  */
 export function overlaps(a: Interval, b: Interval): boolean {
-  const aEnd = a.returnedAt?.getTime() ?? Number.POSITIVE_INFINITY;
-  const bEnd = b.returnedAt?.getTime() ?? Number.POSITIVE_INFINITY;
-  return a.reportedAt.getTime() < bEnd && b.reportedAt.getTime() < aEnd;
+  const end = (interval: Interval) => Math.max(interval.returnedAt?.getTime() ?? Number.POSITIVE_INFINITY, interval.reportedAt.getTime() + 1);
+  return a.reportedAt.getTime() < end(b) && b.reportedAt.getTime() < end(a);
 }
 
 export function assertNoOverlap(candidate: Interval, existing: Interval[]): void {

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('configuration', () => {
+  it('starts with safe defaults from an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.PORT, 3978);
+    assert.equal(config.DATABASE_URL, undefined);
+    assert.equal(config.DATA_DIR, './data');
+    assert.equal(config.TIMEZONE, 'Europe/London');
+    assert.equal(config.RHI_DUE_HOURS, 72);
+    assert.deepEqual(config.ESCALATION_RULES.map((rule) => [rule.stage, rule.episodes, rule.windowDays]), [
+      [1, 5, 90],
+      [2, 9, 90],
+    ]);
+    assert.deepEqual(config.INGEST_API_KEYS, []);
+    assert.equal(config.DEMO_DATA, true);
+  });
+
+  it('treats an empty variable as unset, as .env.example leaves them', () => {
+    assert.equal(loadConfig({ PORT: '', DEMO_DATA: '' }).PORT, 3978);
+  });
+
+  it('reads lists, keys, presets and JSON rules', () => {
+    const config = loadConfig({
+      ALLOWED_TENANT_IDS: 'a, b',
+      INGEST_API_KEYS: 'police-system:0123456789abcdef0123,case-system:fedcba9876543210fedc',
+      ESCALATION_RULES: 'strategy-3-in-30',
+      BANK_HOLIDAYS: '2026-12-25,2026-12-28',
+      DEMO_DATA: 'false',
+    });
+    assert.deepEqual(config.ALLOWED_TENANT_IDS, ['a', 'b']);
+    assert.deepEqual(config.INGEST_API_KEYS.map((key) => key.name), ['police-system', 'case-system']);
+    assert.equal(config.ESCALATION_RULES[0]!.episodes, 3);
+    assert.equal(config.DEMO_DATA, false);
+    const custom = loadConfig({ ESCALATION_RULES: '[{"stage":1,"label":"Strategy meeting","episodes":4,"windowDays":60}]' });
+    assert.deepEqual(custom.ESCALATION_RULES, [{ stage: 1, label: 'Strategy meeting', episodes: 4, windowDays: 60 }]);
+  });
+
+  it('fails with one clear line per bad setting', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({ PORT: 'eighty', TIMEZONE: 'Mars/Olympus', DATABASE_URL: 'mysql://x', INGEST_API_KEYS: 'short:abc', ESCALATION_RULES: '[{"stage":0}]', DAILY_POST_TIME: '8.30' });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    assert.ok(error instanceof ConfigError);
+    const lines = error.problems;
+    assert.equal(lines.length, 6, lines.join('\n'));
+    for (const name of ['PORT', 'TIMEZONE', 'DATABASE_URL', 'INGEST_API_KEYS', 'ESCALATION_RULES', 'DAILY_POST_TIME']) {
+      assert.ok(lines.some((line) => line.startsWith(`${name}:`)), `no line for ${name}: ${lines.join(' | ')}`);
+    }
+    assert.ok(!lines.join(' ').includes('abc'), 'a key is never echoed back');
+  });
+});
