@@ -72,7 +72,8 @@ async function applyRows(db: Database, rows: ImportRow[], ctx: RecordingContext,
           counts[await withSavepoint(tx, () => applyRow(tx, row, ctx))]++;
         } catch (error) {
           if (!isDomainError(error)) throw error;
-          summary.problems.push({ line: row.line, column: error.problems[0]?.path ?? '', message: error.message });
+          const details = error.problems.map((problem) => `${problem.path} ${problem.message}`).join('; ');
+          summary.problems.push({ line: row.line, column: error.problems[0]?.path ?? '', message: details ? `${error.message} (${details})` : error.message });
         }
         options.onProgress?.(index + 1, rows.length);
       }

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SingleBar, Presets } from 'cli-progress';
+import { ConfigError, loadConfig } from '../config';
+import { openDatabase } from '../store/db';
+import { migrate } from '../store/migrate';
+import { CsvFormatError } from './csvRows';
+import { importEpisodesCsv, type ImportSummary } from './importer';
+
+const USAGE = `Usage: npm run import -- FILE.csv [--skip-invalid]
+
+Imports missing episodes from a CSV file into the database named by DATABASE_URL (or the embedded
+one in DATA_DIR). Two formats, recognised by the header line:
+  native   child_ref,given_name,family_name,date_of_birth,looked_after,placing_authority,episode_kind,
+           reported_at,returned_at,risk_grade,police_ref,rhi_ref,rhi_offered_at,rhi_outcome,rhi_completed_at
+  SSDA903  CHILD,DOB,MISSING,MIS_START,MIS_END   (dates dd/mm/yyyy; MISSING M or A)
+A file with any bad row is not imported; every bad row is listed. --skip-invalid imports the good
+rows and lists the rest. Importing the same file again changes nothing.`;
+
+export function describeSummary(summary: ImportSummary): string {
+  const lines = [
+    summary.rejected
+      ? `Not imported: ${summary.invalid} of ${summary.rows} rows are not valid (nothing was stored). Correct them, or run again with --skip-invalid.`
+      : `Imported ${summary.rows - summary.invalid} of ${summary.rows} rows (${summary.format}): ${summary.created} new, ${summary.updated} updated, ${summary.unchanged} unchanged, ${summary.invalid} skipped as invalid.`,
+    ...summary.problems.map((problem) => `  line ${problem.line}${problem.column ? ` ${problem.column}` : ''}: ${problem.message}`),
+  ];
+  return lines.join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'skip-invalid': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help || positionals.length !== 1) {
+    console.log(USAGE);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  let text: string;
+  try {
+    text = readFileSync(positionals[0]!, 'utf8');
+  } catch (error) {
+    console.error(`Cannot read ${positionals[0]}: ${(error as Error).message}`);
+    return 2;
+  }
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const bar = process.stderr.isTTY ? new SingleBar({ format: 'Importing [{bar}] {value}/{total} rows', stream: process.stderr }, Presets.shades_classic) : null;
+  try {
+    await migrate(db);
+    let started = false;
+    const summary = await importEpisodesCsv(
+      db,
+      text,
+      { actor: { name: `csv:${positionals[0]}`, kind: 'import' }, now: new Date(), localAuthority: config.LOCAL_AUTHORITY },
+      {
+        skipInvalid: values['skip-invalid'] ?? false,
+        timeZone: config.TIMEZONE,
+        onProgress: (done, total) => {
+          if (!bar) return;
+          if (!started) bar.start(total, 0);
+          started = true;
+          bar.update(done);
+        },
+      },
+    );
+    bar?.stop();
+    console.log(describeSummary(summary));
+    return summary.rejected ? 1 : 0;
+  } catch (error) {
+    bar?.stop();
+    if (error instanceof CsvFormatError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await db.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((error: Error) => {
+      console.error(error instanceof ConfigError ? error.message : `Import failed, nothing was stored: ${error.message}`);
+      process.exit(1);
+    });
+}

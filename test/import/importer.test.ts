@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { NATIVE_COLUMNS } from '../../src/import/csvRows';
+import { importEpisodesCsv } from '../../src/import/importer';
+import * as repo from '../../src/store/repositories';
+import { forEachDriver } from '../support/databases';
+import { context } from '../support/recording';
+
+const HEADER = NATIVE_COLUMNS.join(',');
+const GOOD = [
+  HEADER,
+  'IMP-1,Ada,Sample,2011-05-01,N,,home,2026-06-01T10:00,2026-06-01T20:00,medium,POL-I1,RHI-I1,2026-06-02T09:00,accepted,2026-06-03T09:00',
+  'IMP-1,Ada,Sample,2011-05-01,N,,home,2026-06-01T22:00,2026-06-02T01:00,low,POL-I2,RHI-I1,,,',
+  'IMP-2,Ben,Example,2012-02-02,Y,Example County Council,care,2026-06-05T22:00,,high,POL-I3,,,,',
+].join('\n');
+const options = { skipInvalid: false, timeZone: 'Europe/London' };
+
+forEachDriver('CSV import', (db) => {
+  const count = async (table: string) => (await db().query<{ count: number }>(`select count(*)::int as count from ${table}`))[0]!.count;
+
+  it('imports episodes, returns and a shared RHI, reporting progress', async () => {
+    const progress: number[] = [];
+    const summary = await importEpisodesCsv(db(), GOOD, context({ actor: { name: 'csv:test', kind: 'import' } }), { ...options, onProgress: (done) => progress.push(done) });
+    assert.equal(summary.rejected, false);
+    assert.deepEqual([summary.created, summary.updated, summary.unchanged, summary.invalid], [3, 0, 0, 0]);
+    assert.deepEqual(progress, [1, 2, 3]);
+    assert.equal(await count('episodes'), 3);
+    const rhi = await repo.findRhiByExternalRef(db(), 'RHI-I1');
+    assert.equal(rhi?.episodeIds.length, 2);
+    assert.equal(rhi?.completedAt?.toISOString(), '2026-06-03T08:00:00.000Z');
+    assert.equal((await repo.auditEntries(db(), { action: 'import.completed' })).length, 1);
+  });
+
+  it('changes nothing when the same file is imported twice', async () => {
+    await importEpisodesCsv(db(), GOOD, context(), options);
+    const before = await db().query('select * from episodes order by id');
+    const auditBefore = await count('audit_log');
+    const again = await importEpisodesCsv(db(), GOOD, context(), options);
+    assert.deepEqual([again.created, again.updated, again.unchanged], [0, 0, 3]);
+    assert.deepEqual(await db().query('select * from episodes order by id'), before);
+    assert.equal(await count('audit_log'), auditBefore + 1, 'only the import itself is audited');
+  });
+
+  it('explains a row whose RHI does not add up', async () => {
+    const late = [HEADER, 'IMP-7,Ed,Sample,,N,,home,2026-06-01T10:00,2026-06-05T10:00,low,POL-I7,RHI-I7,,accepted,2026-06-03T09:00'].join('\n');
+    const summary = await importEpisodesCsv(db(), late, context(), options);
+    assert.equal(summary.rejected, true);
+    assert.match(summary.problems[0]!.message, /completedAt is before the child returned/);
+  });
+
+  it('rejects the whole file when a row is bad, storing nothing', async () => {
+    const bad = `${GOOD}\nIMP-3,Cy,Demo,,N,,home,not-a-time,,,,,,,`;
+    const summary = await importEpisodesCsv(db(), bad, context(), options);
+    assert.equal(summary.rejected, true);
+    assert.deepEqual(summary.problems.map((problem) => [problem.line, problem.column]), [[5, 'reported_at']]);
+    assert.equal(await count('episodes'), 0);
+  });
+
+  it('rejects the whole file when a row clashes with what is stored, listing each clash', async () => {
+    await importEpisodesCsv(db(), GOOD, context(), options);
+    const clash = [HEADER, 'IMP-2,Ben,Example,,Y,Example County Council,care,2026-06-06T10:00,,high,POL-I4,,,,', 'IMP-9,Di,Fictional,,N,,home,2026-06-06T10:00,,low,POL-I5,,,,'].join('\n');
+    const summary = await importEpisodesCsv(db(), clash, context(), options);
+    assert.equal(summary.rejected, true);
+    assert.deepEqual(summary.problems.map((problem) => problem.line), [2]);
+    assert.match(summary.problems[0]!.message, /already has an episode/);
+    assert.equal(await count('episodes'), 3, 'the good row of the rejected file was rolled back');
+  });
+
+  it('imports the good rows and reports the rest with --skip-invalid', async () => {
+    const mixed = `${GOOD}\nIMP-3,Cy,Demo,,N,,home,not-a-time,,,,,,,\nIMP-2,Ben,Example,,Y,,care,2026-06-06T10:00,,high,POL-I6,,,,`;
+    const summary = await importEpisodesCsv(db(), mixed, context(), { ...options, skipInvalid: true });
+    assert.equal(summary.rejected, false);
+    assert.equal(summary.created, 3);
+    assert.deepEqual(summary.problems.map((problem) => problem.line), [5, 6]);
+    assert.equal(summary.invalid, 2);
+    assert.equal(await count('episodes'), 3);
+  });
+
+  it('imports the SSDA903 Missing table idempotently', async () => {
+    const file = 'CHILD,DOB,MISSING,MIS_START,MIS_END\nSYN001,01/05/2011,M,01/06/2026,03/06/2026\nSYN001,01/05/2011,A,03/06/2026,03/06/2026\n';
+    const first = await importEpisodesCsv(db(), file, context(), options);
+    assert.deepEqual([first.created, first.invalid], [2, 0], JSON.stringify(first.problems));
+    const second = await importEpisodesCsv(db(), file, context(), options);
+    assert.deepEqual([second.created, second.unchanged], [0, 2]);
+  });
+});
