@@ -1,0 +1,50 @@
+import pino from 'pino';
+import { startApp, type RunningApp } from '../../src/app/app';
+import { loadConfig } from '../../src/config';
+import { openPglite } from '../../src/store/db';
+
+export const API_KEY = 'test-key-0123456789abcdef';
+export const OTHER_KEY = 'police-key-0123456789abcdef';
+
+/** The real service on a free loopback port, with an in-memory PGlite and a fixed clock. */
+export async function startTestApp(env: Record<string, string> = {}, now: () => Date = () => new Date()): Promise<RunningApp & { url: string }> {
+  const config = loadConfig({
+    PORT: '0',
+    DEMO_DATA: 'false',
+    INGEST_API_KEYS: `case-system:${API_KEY},police-system:${OTHER_KEY}`,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = await startApp(config, { db: await openPglite(), now, logger: pino({ level: 'silent' }) });
+  const stop = app.stop;
+  return {
+    ...app,
+    url: `http://127.0.0.1:${app.port}`,
+    async stop() {
+      await stop();
+      await app.db.close();
+    },
+  };
+}
+
+export interface JsonAnswer<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function call<T = any>(url: string, init: { method?: string; body?: unknown; key?: string | null; contentType?: string; raw?: string } = {}): Promise<JsonAnswer<T>> {
+  const headers: Record<string, string> = {};
+  if (init.key !== null) headers.authorization = `Bearer ${init.key ?? API_KEY}`;
+  let body: string | undefined;
+  if (init.raw !== undefined) {
+    body = init.raw;
+    headers['content-type'] = init.contentType ?? 'application/json';
+  } else if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers['content-type'] = 'application/json';
+  }
+  const response = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+}

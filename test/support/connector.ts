@@ -1,0 +1,73 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local Bot Connector: the REST routes a bot calls to reply and post (v3 conversations), on
+ * loopback. It records each request so tests can read what the bot sent.
+ */
+export interface ConnectorCall {
+  method: string;
+  path: string;
+  body: any;
+}
+
+export interface ConnectorStub {
+  url: string;
+  calls: ConnectorCall[];
+  /** Decides the answer to a call; the default accepts it with a new activity id. */
+  respond: (call: ConnectorCall) => { status: number; body?: unknown; headers?: Record<string, string> };
+  close(): Promise<void>;
+}
+
+const readBody = (request: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let text = '';
+    request.on('data', (chunk) => (text += chunk));
+    request.on('end', () => resolve(text));
+  });
+
+export async function startConnector(): Promise<ConnectorStub> {
+  let counter = 0;
+  const stub: ConnectorStub = {
+    url: '',
+    calls: [],
+    respond: () => ({ status: 200, body: { id: `activity-${++counter}` } }),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const server: Server = createServer(async (request, response) => {
+    const text = await readBody(request);
+    const call = { method: request.method ?? 'GET', path: decodeURIComponent(request.url ?? ''), body: text ? JSON.parse(text) : undefined };
+    stub.calls.push(call);
+    const answer = stub.respond(call);
+    response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+    response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return stub;
+}
+
+export const TENANT = '00000000-0000-0000-0000-0000000000001';
+export const BOT = { id: '28:missing-huddle', name: 'Missing Huddle' };
+
+/** An activity as Teams sends it: personal chat by default, or a channel message with an @mention. */
+export function teamsMessage(serviceUrl: string, text: string, options: { channel?: string; tenant?: string; userId?: string } = {}) {
+  const tenant = options.tenant ?? TENANT;
+  const inChannel = options.channel !== undefined;
+  const mention = `<at>${BOT.name}</at>`;
+  return {
+    type: 'message',
+    id: `msg-${Math.random().toString(36).slice(2)}`,
+    timestamp: new Date().toISOString(),
+    channelId: 'msteams',
+    serviceUrl,
+    from: { id: options.userId ?? '29:user-coordinator', name: 'Morgan Coordinator', aadObjectId: '00000000-0000-0000-0000-0000000000020' },
+    recipient: BOT,
+    conversation: inChannel
+      ? { id: `${options.channel};messageid=1`, conversationType: 'channel', isGroup: true, tenantId: tenant }
+      : { id: 'a:personal-chat', conversationType: 'personal', tenantId: tenant },
+    text: inChannel ? `${mention} ${text}` : text,
+    entities: inChannel ? [{ type: 'mention', text: mention, mentioned: BOT }] : [],
+    channelData: { tenant: { id: tenant }, ...(inChannel ? { team: { id: '19:team' }, channel: { id: options.channel } } : {}) },
+  };
+}
