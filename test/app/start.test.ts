@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NATIVE_COLUMNS } from '../../src/import/csvRows';
+import { freePort, waitFor } from '../support/ports';
+import { ROOT } from '../support/playground';
+
+const KEY = 'start-test-key-0123456789';
+
+describe('the README commands on a fresh data directory', function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  let bot: ChildProcess | undefined;
+  let output = '';
+
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'huddle-start-'));
+  });
+  after(async () => {
+    if (bot && bot.exitCode === null && bot.signalCode === null) process.kill(-bot.pid!, 'SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('npm start migrates, loads demo data, serves the list, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    // Its own process group, as a terminal gives it: Ctrl+C or a service manager signals the group.
+    bot = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      detached: true,
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, INGEST_API_KEYS: `demo:${KEY}`, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    bot.stdout!.on('data', (chunk) => (output += chunk));
+    bot.stderr!.on('data', (chunk) => (output += chunk));
+    await waitFor('the bot to answer /healthz', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), 60_000);
+    assert.match(output, /Missing Huddle is running: http:\/\/127\.0\.0\.1:\d+\/api\/messages \(embedded PGlite/);
+    assert.match(output, /npm run playground/);
+    const list = await (await fetch(`http://127.0.0.1:${port}/api/v1/daily-list`, { headers: { authorization: `Bearer ${KEY}` } })).json();
+    assert.ok(list.missingNow.some((entry: { caseRef: string }) => entry.caseRef.startsWith('DEMO-')));
+    assert.match(output, /"msg":"demo data loaded/);
+    const exited = new Promise<void>((resolve) => bot!.once('close', () => resolve()));
+    process.kill(-bot.pid!, 'SIGTERM');
+    await exited;
+    assert.match(output, /"signal":"SIGTERM","msg":"stopping"/);
+    assert.ok(!/could not start|Error/.test(output), output);
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'nothing listens after the stop');
+  });
+
+  it('npm start refuses a bad setting with one line naming it', () => {
+    const result = spawnSync('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, PORT: 'eighty', DATA_DIR: dataDir }, encoding: 'utf8' });
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /PORT: /);
+  });
+
+  it('npm run import reports a summary and changes nothing the second time', () => {
+    const file = join(dataDir, 'episodes.csv');
+    writeFileSync(file, `${NATIVE_COLUMNS.join(',')}\nCLI-1,Ada,Sample,,N,,home,2026-06-01T10:00,2026-06-01T12:00,low,POL-CLI-1,,,,\n`);
+    const run = () => spawnSync('npm', ['run', '--silent', 'import', '--', file], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir }, encoding: 'utf8' });
+    const first = run();
+    assert.equal(first.status, 0, first.stderr);
+    assert.match(first.stdout, /Imported 1 of 1 rows \(native\): 1 new, 0 updated, 0 unchanged, 0 skipped as invalid\./);
+    const second = run();
+    assert.match(second.stdout, /0 new, 0 updated, 1 unchanged/);
+    writeFileSync(file, `${NATIVE_COLUMNS.join(',')}\nCLI-2,Ben,Example,,N,,home,soon,,,,,,,\n`);
+    const bad = run();
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /Not imported: 1 of 1 rows are not valid/);
+    assert.match(bad.stdout, /line 2 reported_at: must be an ISO 8601 date-time/);
+  });
+});

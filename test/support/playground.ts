@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { freePort } from './ports';
+
+/** The Microsoft 365 Agents Playground and headless Debian Chromium, for end-to-end tests. */
+
+export const ROOT = join(__dirname, '..', '..');
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+export interface Playground {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the Playground against a bot endpoint, with the repository's .m365agentsplayground.yml. */
+export async function startPlayground(botPort: number): Promise<Playground> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [require.resolve('@microsoft/m365agentsplayground/cli.js'), '-e', `http://127.0.0.1:${botPort}/api/messages`, '-c', 'msteams', '-p', String(port), '--disable-telemetry'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none', M365_AGENTS_PLAYGROUND_LOGFILE: join(ARTIFACTS, 'playground.log') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const listening = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`The Playground did not start in 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Listening on (\d+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`The Playground exited with ${code}:\n${output}`)));
+  });
+  return {
+    url: `http://localhost:${listening}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * Headless Debian Chromium with the flags that work on these machines. Playwright gives every launch
+ * a fresh temporary profile of its own.
+ */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
