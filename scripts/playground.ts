@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { loadConfig } from '../src/config';
+import { loadConfig, loadDotEnv } from '../src/config';
 
 /**
  * npm run playground: the Microsoft 365 Agents Playground against the bot started with npm start,
  * using .m365agentsplayground.yml (a team with General and Police, users named for the roles).
  */
+loadDotEnv();
 const config = loadConfig();
 const port = process.env.PLAYGROUND_PORT ?? '56150';
 const endpoint = `http://127.0.0.1:${config.PORT}/api/messages`;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ESCALATION_RULES, ESCALATION_PRESETS, escalationRulesSchema, type EscalationRule } from './domain/escalation';
 
@@ -98,6 +99,14 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((line) => `  ${line}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Reads `.env` into the environment when there is one (variables already set win), so that the
+ * README's commands and .env.example work together.
+ */
+export function loadDotEnv(path = '.env'): void {
+  if (existsSync(path)) process.loadEnvFile(path);
 }
 
 /** Parses the environment; throws a ConfigError with one line per bad setting. */

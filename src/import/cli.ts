@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, loadDotEnv } from '../config';
 import { openDatabase } from '../store/db';
 import { migrate } from '../store/migrate';
 import { CsvFormatError } from './csvRows';
@@ -33,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
+  loadDotEnv();
   const config = loadConfig();
   let text: string;
   try {
