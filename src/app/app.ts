@@ -1,6 +1,10 @@
 import pino, { type Logger } from 'pino';
 import type restify from 'restify';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { createAdapter } from '../bot/adapter';
+import { ChannelSender } from '../bot/sender';
+import { DailyPoster } from '../posting/dailyPoster';
 import { MissingHuddleBot } from '../bot/bot';
 import type { Config } from '../config';
 import type { ListSettings } from '../domain/dailyList';
@@ -18,6 +22,8 @@ export interface RunningApp {
   server: restify.Server;
   logger: Logger;
   demoLoaded: boolean;
+  poster: DailyPoster;
+  sender: ChannelSender;
   stop(): Promise<void>;
 }
 
@@ -26,6 +32,10 @@ export interface StartOptions {
   logger?: Logger;
   /** An already open database (tests share one across apps). */
   db?: Database;
+  /** Run the daily post scheduler (default true; tests drive it with poster.runOnce()). */
+  scheduler?: boolean;
+  /** Passed to the sender: tests shorten the backoff. */
+  retry?: import('../bot/sender').RetryPolicy;
 }
 
 export function listSettings(config: Config): ListSettings {
@@ -48,11 +58,16 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const demoLoaded = config.DEMO_DATA ? await loadDemoDataIfEmpty(db, now(), config.LOCAL_AUTHORITY) : false;
   if (demoLoaded) logger.info('demo data loaded (synthetic children); set DEMO_DATA=false for real use');
 
+  const settings = listSettings(config);
+  const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const adapter = createAdapter(config, logger);
-  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS });
-  const server = createServer({ db, now, settings: listSettings(config), adapter, bot, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION });
+  const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry });
+  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, missingTeamUserIds: config.MISSING_TEAM_USER_IDS, settings, now, instance });
+  const poster = new DailyPoster({ db, sender, settings, logger, now, instance });
+  const server = createServer({ db, now, settings, adapter, bot, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION });
   const port = await listen(server, config.PORT, config.HOST);
   logger.info({ port, database: db.driver }, 'listening');
+  if (options.scheduler !== false) poster.start();
 
   return {
     port,
@@ -60,7 +75,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     server,
     logger,
     demoLoaded,
+    poster,
+    sender,
     async stop() {
+      await poster.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.db) await db.close();
     },

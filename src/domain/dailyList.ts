@@ -59,6 +59,7 @@ export interface RhiEntry extends ChildSummary {
   owner: string;
   offeredAt: string | null;
   outcome: RhiOutcome | null;
+  placingAuthorityNotifiedAt: string | null;
 }
 
 export interface DailyList {
@@ -168,9 +169,10 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
           dueAt,
           state,
           hoursOverdue: hoursOverdue(returnedAt, asOf, settings.rhiDueHours),
-          owner: summary.ola && child.placingAuthority ? child.placingAuthority : settings.localAuthority,
+          owner: summary.ola && child.placingAuthority ? child.placingAuthority : (rhi?.offeredBy ?? `${settings.localAuthority} (not yet allocated)`),
           offeredAt: rhi?.offeredAt?.toISOString() ?? null,
           outcome: rhi?.outcome ?? null,
+          placingAuthorityNotifiedAt: episode.placingAuthorityNotifiedAt?.toISOString() ?? null,
         });
       }
     }

@@ -71,6 +71,8 @@ export interface Episode {
   responsibleAuthority: string | null;
   hostAuthority: string | null;
   placementInArea: boolean | null;
+  /** For an OLA child: when the placing authority was told of the episode. */
+  placingAuthorityNotifiedAt: Date | null;
 }
 
 export interface ReturnInterview {

@@ -52,6 +52,7 @@ export const changeEpisodeSchema = z
     lastSeen: text(500).optional(),
     exploitationConcerns: z.array(z.enum(EXPLOITATION_CONCERNS)).max(EXPLOITATION_CONCERNS.length).transform((list) => [...new Set(list)]).optional(),
     safeAndWellCheck: z.enum(SAFE_AND_WELL).optional(),
+    placingAuthorityNotifiedAt: instant.optional().describe('For a child placed by another authority: when that authority was told.'),
   })
   .strict()
   .refine((input) => Object.keys(input).length > 0, 'name at least one field to change');

@@ -85,6 +85,7 @@ export async function reportMissing(tx: Queryable, input: ReportMissingInput, ct
       lastSeen: input.lastSeen,
       exploitationConcerns: input.exploitationConcerns,
       safeAndWellCheck: null,
+      placingAuthorityNotifiedAt: null,
       ...authoritiesFor(child, ctx.localAuthority),
     },
     ctx.actor.name,

@@ -25,7 +25,7 @@ const toChild = (row: Row): Child => ({
 });
 
 const EPISODE_COLUMNS = `id, child_id, kind, reported_at, returned_at, police_ref, risk_grade, last_seen, exploitation_concerns,
-  safe_and_well_check, responsible_authority, host_authority, placement_in_area`;
+  safe_and_well_check, responsible_authority, host_authority, placement_in_area, placing_authority_notified_at`;
 
 const toEpisode = (row: Row): Episode => ({
   id: row.id as string,
@@ -41,6 +41,7 @@ const toEpisode = (row: Row): Episode => ({
   responsibleAuthority: (row.responsible_authority as string | null) ?? null,
   hostAuthority: (row.host_authority as string | null) ?? null,
   placementInArea: (row.placement_in_area as boolean | null) ?? null,
+  placingAuthorityNotifiedAt: row.placing_authority_notified_at ? new Date(row.placing_authority_notified_at as Date) : null,
 });
 
 const RHI_COLUMNS = `r.id, r.child_id, r.external_ref, r.offered_at, r.offered_by, r.outcome, r.completed_at, r.completed_by, r.provider,
@@ -150,7 +151,9 @@ export async function insertEpisode(db: Queryable, episode: Omit<Episode, 'id'>,
   return { id, ...episode };
 }
 
-export type EpisodeChanges = Partial<Pick<Episode, 'kind' | 'reportedAt' | 'returnedAt' | 'policeRef' | 'riskGrade' | 'lastSeen' | 'exploitationConcerns' | 'safeAndWellCheck'>>;
+export type EpisodeChanges = Partial<
+  Pick<Episode, 'kind' | 'reportedAt' | 'returnedAt' | 'policeRef' | 'riskGrade' | 'lastSeen' | 'exploitationConcerns' | 'safeAndWellCheck' | 'placingAuthorityNotifiedAt'>
+>;
 
 const EPISODE_FIELD_COLUMNS: Record<keyof EpisodeChanges, string> = {
   kind: 'kind',
@@ -161,6 +164,7 @@ const EPISODE_FIELD_COLUMNS: Record<keyof EpisodeChanges, string> = {
   lastSeen: 'last_seen',
   exploitationConcerns: 'exploitation_concerns',
   safeAndWellCheck: 'safe_and_well_check',
+  placingAuthorityNotifiedAt: 'placing_authority_notified_at',
 };
 
 /** Writes the changed fields and one history row per field, in the caller's transaction. */

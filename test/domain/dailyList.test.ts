@@ -62,7 +62,7 @@ describe('the daily list', () => {
       [overdue.id, 'overdue', 3],
     ]);
     assert.equal(list.rhis[0]!.owner, 'Example County Council');
-    assert.equal(list.rhis[1]!.owner, SETTINGS.localAuthority);
+    assert.equal(list.rhis[1]!.owner, `${SETTINGS.localAuthority} (not yet allocated)`, 'offered, but by nobody named');
     assert.ok(list.rhis[1]!.offeredAt, 'an offered but not completed RHI is still overdue');
   });
 

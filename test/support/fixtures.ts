@@ -48,6 +48,7 @@ export function anEpisode(child: Pick<Child, 'id'>, overrides: Partial<Episode> 
     responsibleAuthority: null,
     hostAuthority: null,
     placementInArea: null,
+    placingAuthorityNotifiedAt: null,
     ...overrides,
   };
 }

@@ -1,0 +1,178 @@
+import { CardFactory, MessageFactory, type Activity, type CloudAdapter, type ConversationReference, type TurnContext } from 'botbuilder';
+import type { Logger } from 'pino';
+
+/**
+ * The one way the bot posts proactively: keeps to Teams' rate limits and retries what Teams says
+ * to retry (429, 412, 502, 503, 504, timeouts) with exponential backoff and jitter, honouring
+ * Retry-After. A post that still fails throws SendError, for the caller to record and retry later.
+ */
+
+export interface Window {
+  limit: number;
+  windowMs: number;
+}
+
+/** Teams' limits for a bot: per conversation thread, and per app per tenant. */
+export const THREAD_LIMITS: Window[] = [
+  { limit: 7, windowMs: 1_000 },
+  { limit: 8, windowMs: 2_000 },
+  { limit: 60, windowMs: 30_000 },
+  { limit: 1_800, windowMs: 3_600_000 },
+];
+export const APP_LIMITS: Window[] = [{ limit: 50, windowMs: 1_000 }];
+
+/** Sliding-window limiter: reserves the earliest moment a request may go, so concurrent callers queue. */
+export class RateLimiter {
+  private readonly sent = new Map<string, number[]>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Reserves a slot for `key` under every window; answers how long to wait before using it. */
+  reserve(key: string, windows: Window[]): number {
+    const times = this.sent.get(key) ?? [];
+    const longest = Math.max(...windows.map((window) => window.windowMs));
+    const now = this.now();
+    while (times.length > 0 && times[0]! <= now - longest) times.shift();
+    let at = now;
+    for (const { limit, windowMs } of windows) {
+      // The slot must come at least windowMs after the limit-th most recent reservation.
+      const inWindow = times.filter((time) => time > at - windowMs);
+      if (inWindow.length >= limit) at = Math.max(at, inWindow[inWindow.length - limit]! + windowMs);
+    }
+    times.push(at);
+    times.sort((a, b) => a - b);
+    this.sent.set(key, times);
+    return at - now;
+  }
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000, timeoutMs: 30_000 };
+
+const RETRYABLE_STATUS = new Set([412, 429, 502, 503, 504]);
+const RETRYABLE_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'SEND_TIMEOUT']);
+
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly attempts: number,
+  ) {
+    super(message);
+    this.name = 'SendError';
+  }
+}
+
+interface HttpishError {
+  statusCode?: number;
+  status?: number;
+  code?: string;
+  response?: { status?: number; headers?: { get?(name: string): string | undefined | null } | Record<string, string> };
+  message?: string;
+}
+
+function statusOf(error: HttpishError): number | undefined {
+  return error.statusCode ?? error.response?.status ?? error.status;
+}
+
+/** Retry-After in milliseconds (seconds or an HTTP date), when the error carries one. */
+export function retryAfterMs(error: HttpishError, now = Date.now()): number | undefined {
+  const headers = error.response?.headers;
+  const value = headers && (typeof headers.get === 'function' ? headers.get('retry-after') : (headers as Record<string, string>)['retry-after']);
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+export function isRetryable(error: HttpishError): boolean {
+  const status = statusOf(error);
+  return (status !== undefined && RETRYABLE_STATUS.has(status)) || (error.code !== undefined && RETRYABLE_CODES.has(error.code));
+}
+
+/** What posting needs of the sender (the poster does not know botbuilder). */
+export interface CardSender {
+  sendCard(reference: Partial<ConversationReference>, card: object): Promise<string | undefined>;
+}
+
+export interface SenderOptions {
+  appId: string;
+  logger: Logger;
+  retry?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class ChannelSender implements CardSender {
+  private readonly limiter = new RateLimiter();
+  private readonly retry: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly adapter: CloudAdapter,
+    private readonly options: SenderOptions,
+  ) {
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Posts into the referenced conversation (a channel reference starts a new thread); answers the new activity's id. */
+  async send(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string | undefined> {
+    return this.withRetry(reference, (context) => context.sendActivity(activity).then((response) => response?.id));
+  }
+
+  /** Posts an Adaptive Card; answers the new activity's id. */
+  sendCard(reference: Partial<ConversationReference>, card: object): Promise<string | undefined> {
+    return this.send(reference, MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+  }
+
+  /** Replaces a posted card in place. */
+  async update(reference: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void> {
+    await this.withRetry(reference, (context) => context.updateActivity({ ...activity, id: activityId }).then(() => undefined));
+  }
+
+  private async withRetry<T>(reference: Partial<ConversationReference>, work: (context: TurnContext) => Promise<T>): Promise<T> {
+    const thread = reference.conversation?.id ?? 'unknown';
+    for (let attempt = 1; ; attempt++) {
+      await this.sleep(Math.max(this.limiter.reserve(`thread:${thread}`, THREAD_LIMITS), this.limiter.reserve('app', APP_LIMITS)));
+      try {
+        return await this.once(reference, work);
+      } catch (caught) {
+        const error = caught as HttpishError;
+        const status = statusOf(error);
+        if (!isRetryable(error) || attempt >= this.retry.maxAttempts) {
+          throw new SendError(`post to ${thread} failed after ${attempt} attempt(s): ${status ?? error.code ?? ''} ${error.message ?? ''}`.trim(), status, attempt);
+        }
+        const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+        const delay = retryAfterMs(error) ?? backoff / 2 + (this.random() * backoff) / 2;
+        this.options.logger.warn({ thread, status, code: error.code, attempt, delayMs: Math.round(delay) }, 'post failed; retrying');
+        await this.sleep(delay);
+      }
+    }
+  }
+
+  private async once<T>(reference: Partial<ConversationReference>, work: (context: TurnContext) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer in ${this.retry.timeoutMs} ms`), { code: 'SEND_TIMEOUT' })), this.retry.timeoutMs);
+    });
+    try {
+      let result: T | undefined;
+      await Promise.race([this.adapter.continueConversationAsync(this.options.appId, reference, async (context) => void (result = await work(context))), timeout]);
+      return result as T;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

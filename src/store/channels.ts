@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { ConversationReference } from 'botbuilder';
+import type { AgencyCode } from '../domain/types';
+import type { Queryable } from './db';
+
+/** Teams channels (and the team's General channel) the bot has seen, and the agency each is linked to. */
+
+export type DisplayLevel = 'initials' | 'full';
+
+export interface Channel {
+  id: string;
+  conversationId: string;
+  teamId: string | null;
+  tenantId: string | null;
+  name: string | null;
+  agency: AgencyCode | null;
+  displayLevel: DisplayLevel;
+  reference: Partial<ConversationReference>;
+  active: boolean;
+}
+
+const COLUMNS = 'id, conversation_id, team_id, tenant_id, name, agency_code, display_level, conversation_reference, active';
+
+const toChannel = (row: Record<string, unknown>): Channel => ({
+  id: row.id as string,
+  conversationId: row.conversation_id as string,
+  teamId: (row.team_id as string | null) ?? null,
+  tenantId: (row.tenant_id as string | null) ?? null,
+  name: (row.name as string | null) ?? null,
+  agency: (row.agency_code as AgencyCode | null) ?? null,
+  displayLevel: row.display_level as DisplayLevel,
+  reference: row.conversation_reference as Partial<ConversationReference>,
+  active: row.active as boolean,
+});
+
+export interface SeenChannel {
+  conversationId: string;
+  teamId: string | null;
+  tenantId: string | null;
+  name: string | null;
+  reference: Partial<ConversationReference>;
+}
+
+/** Records (or refreshes) a channel the bot was installed in or mentioned in; it becomes active again. */
+export async function upsertChannel(db: Queryable, seen: SeenChannel): Promise<Channel> {
+  const rows = await db.query(
+    `insert into channels (id, conversation_id, team_id, tenant_id, name, conversation_reference, active, last_activity_at)
+     values ($1, $2, $3, $4, $5, $6, true, now())
+     on conflict (conversation_id) do update set
+       team_id = coalesce(excluded.team_id, channels.team_id),
+       tenant_id = coalesce(excluded.tenant_id, channels.tenant_id),
+       name = coalesce(excluded.name, channels.name),
+       conversation_reference = excluded.conversation_reference,
+       active = true, last_activity_at = now(), updated_at = now()
+     returning ${COLUMNS}`,
+    [randomUUID(), seen.conversationId, seen.teamId, seen.tenantId, seen.name, JSON.stringify(seen.reference)],
+  );
+  return toChannel(rows[0]!);
+}
+
+export async function findChannel(db: Queryable, conversationId: string): Promise<Channel | undefined> {
+  const rows = await db.query(`select ${COLUMNS} from channels where conversation_id = $1`, [conversationId]);
+  return rows[0] && toChannel(rows[0]);
+}
+
+export async function setChannelAgency(db: Queryable, channelId: string, agency: AgencyCode | null): Promise<void> {
+  await db.query('update channels set agency_code = $2, updated_at = now() where id = $1', [channelId, agency]);
+}
+
+export async function setDisplayLevel(db: Queryable, channelId: string, level: DisplayLevel): Promise<void> {
+  await db.query('update channels set display_level = $2, updated_at = now() where id = $1', [channelId, level]);
+}
+
+/** Marks one channel, or every channel of a team (the bot was removed), inactive. Answers how many. */
+export async function deactivateChannels(db: Queryable, where: { conversationId?: string; teamId?: string }): Promise<number> {
+  const rows = await db.query(
+    `update channels set active = false, updated_at = now()
+      where active and (conversation_id = $1 or team_id = $2) returning id`,
+    [where.conversationId ?? null, where.teamId ?? null],
+  );
+  return rows.length;
+}
+
+export async function activeLinkedChannels(db: Queryable): Promise<Channel[]> {
+  return (await db.query(`select ${COLUMNS} from channels where active and agency_code is not null order by agency_code, name`)).map(toChannel);
+}
+
+/** Teams holding an active channel linked to the missing team. */
+export async function missingTeamTeams(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ team_id: string }>(`select distinct team_id from channels where active and agency_code = 'missing-team' and team_id is not null`);
+  return rows.map((row) => row.team_id);
+}
+
+/** The agencies with at least one active linked channel, with their display names. */
+export async function linkedAgencies(db: Queryable): Promise<{ code: AgencyCode; name: string }[]> {
+  const rows = await db.query<{ code: AgencyCode; name: string }>(
+    `select distinct a.code, a.name from channels c join agencies a on a.code = c.agency_code where c.active order by a.name`,
+  );
+  return rows;
+}
+
+/** Whole-list acknowledgements for a list day. */
+export async function listAcknowledgements(db: Queryable, listDate: string) {
+  const rows = await db.query<{ agency_code: AgencyCode; name: string; user_name: string; acknowledged_at: Date }>(
+    `select k.agency_code, a.name, k.user_name, k.acknowledged_at from acknowledgements k join agencies a on a.code = k.agency_code
+      where k.list_date = $1 and k.child_id is null order by k.acknowledged_at`,
+    [listDate],
+  );
+  return rows.map((row) => ({ agency: row.agency_code, agencyName: row.name, userName: row.user_name, at: new Date(row.acknowledged_at) }));
+}

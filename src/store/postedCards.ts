@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { ConversationReference } from 'botbuilder';
+import type { Channel, DisplayLevel } from './channels';
+import type { Queryable } from './db';
+
+/** Every card the bot posted (so later changes can update each copy) and the daily post's claim. */
+
+export type CardKind = 'daily_list' | 'overdue';
+
+export interface PostedCard {
+  id: string;
+  kind: CardKind;
+  listDate: string;
+  channelId: string | null;
+  scheduled: boolean;
+  conversationId: string;
+  reference: Partial<ConversationReference>;
+  displayLevel: DisplayLevel;
+  status: 'claimed' | 'sent' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  activityId: string | null;
+}
+
+const COLUMNS = `id, kind, to_char(list_date, 'YYYY-MM-DD') as list_date, channel_id, scheduled, conversation_id, conversation_reference,
+  display_level, status, attempts, last_error, activity_id`;
+
+const toPostedCard = (row: Record<string, unknown>): PostedCard => ({
+  id: row.id as string,
+  kind: row.kind as CardKind,
+  listDate: row.list_date as string,
+  channelId: (row.channel_id as string | null) ?? null,
+  scheduled: row.scheduled as boolean,
+  conversationId: row.conversation_id as string,
+  reference: row.conversation_reference as Partial<ConversationReference>,
+  displayLevel: row.display_level as DisplayLevel,
+  status: row.status as PostedCard['status'],
+  attempts: row.attempts as number,
+  lastError: (row.last_error as string | null) ?? null,
+  activityId: (row.activity_id as string | null) ?? null,
+});
+
+export interface ClaimPolicy {
+  instance: string;
+  now: Date;
+  /** A claim older than this, still unsent, belonged to an instance that died: take it over. */
+  staleAfterMs: number;
+  /** Wait this long after a failed attempt before the next. */
+  retryAfterMs: number;
+  maxAttempts: number;
+}
+
+/**
+ * Claims the scheduled daily post for one channel and day, in the database, before anything is
+ * sent: answers the claimed row, or undefined when it is sent already or another instance holds it.
+ */
+export async function claimDailyPost(db: Queryable, channel: Channel, listDate: string, policy: ClaimPolicy): Promise<PostedCard | undefined> {
+  const rows = await db.query(
+    `insert into posted_cards (id, kind, list_date, channel_id, scheduled, conversation_id, conversation_reference, display_level, status, claimed_by, claimed_at)
+     values ($1, 'daily_list', $2, $3, true, $4, $5, $6, 'claimed', $7, $8)
+     on conflict (channel_id, list_date) where scheduled do update set
+       status = 'claimed', claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at,
+       conversation_reference = excluded.conversation_reference, display_level = excluded.display_level
+     where (posted_cards.status = 'failed' and posted_cards.claimed_at <= $9 and posted_cards.attempts < $11)
+        or (posted_cards.status = 'claimed' and posted_cards.claimed_at <= $10)
+     returning ${COLUMNS}`,
+    [
+      randomUUID(),
+      listDate,
+      channel.id,
+      channel.conversationId,
+      JSON.stringify(channel.reference),
+      channel.displayLevel,
+      policy.instance,
+      policy.now,
+      new Date(policy.now.getTime() - policy.retryAfterMs),
+      new Date(policy.now.getTime() - policy.staleAfterMs),
+      policy.maxAttempts,
+    ],
+  );
+  return rows[0] && toPostedCard(rows[0]);
+}
+
+export async function markSent(db: Queryable, id: string, activityId: string | undefined, now: Date): Promise<void> {
+  await db.query(`update posted_cards set status = 'sent', activity_id = $2, sent_at = $3, attempts = attempts + 1, last_error = null where id = $1`, [id, activityId ?? null, now]);
+}
+
+export async function markFailed(db: Queryable, id: string, error: string, now: Date): Promise<void> {
+  await db.query(`update posted_cards set status = 'failed', attempts = attempts + 1, last_error = $2, claimed_at = $3 where id = $1`, [id, error.slice(0, 500), now]);
+}
+
+export async function recordOnDemandPost(
+  db: Queryable,
+  post: { kind: CardKind; listDate: string; conversationId: string; reference: Partial<ConversationReference>; displayLevel: DisplayLevel; activityId: string | undefined; instance: string; now: Date },
+): Promise<void> {
+  await db.query(
+    `insert into posted_cards (id, kind, list_date, scheduled, conversation_id, conversation_reference, display_level, status, claimed_by, claimed_at, attempts, activity_id, sent_at)
+     values ($1, $2, $3, false, $4, $5, $6, 'sent', $7, $8, 1, $9, $8)`,
+    [randomUUID(), post.kind, post.listDate, post.conversationId, JSON.stringify(post.reference), post.displayLevel, post.instance, post.now, post.activityId ?? null],
+  );
+}
+
+export async function postedCardsOn(db: Queryable, listDate: string): Promise<PostedCard[]> {
+  return (await db.query(`select ${COLUMNS} from posted_cards where list_date = $1 order by claimed_at`, [listDate])).map(toPostedCard);
+}
+
+/** Scheduled posts not (yet) delivered, most recent day first: what `status` must show. */
+export async function undeliveredPosts(db: Queryable, sinceDate: string): Promise<PostedCard[]> {
+  return (await db.query(`select ${COLUMNS} from posted_cards where scheduled and status <> 'sent' and list_date >= $1 order by list_date desc`, [sinceDate])).map(toPostedCard);
+}
