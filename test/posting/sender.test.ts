@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import sinon from 'sinon';
+import { createAdapter } from '../../src/bot/adapter';
+import { ChannelSender, RateLimiter, retryAfterMs, SendError, THREAD_LIMITS } from '../../src/bot/sender';
+import { startConnector, type ConnectorStub } from '../support/connector';
+
+describe('rate limits', () => {
+  it('lets 7 posts into a thread in a second, then makes the 8th wait for the window', () => {
+    let now = 0;
+    const limiter = new RateLimiter(() => now);
+    const waits = Array.from({ length: 9 }, () => limiter.reserve('thread', THREAD_LIMITS));
+    assert.deepEqual(waits.slice(0, 7), [0, 0, 0, 0, 0, 0, 0]);
+    assert.equal(waits[7], 1_000);
+    assert.equal(waits[8], 2_000, 'the 2-second window allows 8, so the 9th waits for the first to leave it');
+    now = 3_000;
+    assert.equal(limiter.reserve('other-thread', THREAD_LIMITS), 0, 'threads are limited separately');
+  });
+
+  it('holds a thread to 60 posts in 30 seconds however they are spread', () => {
+    let now = 0;
+    const limiter = new RateLimiter(() => now);
+    const slots: number[] = [];
+    for (let index = 0; index < 61; index++) {
+      const wait = limiter.reserve('thread', THREAD_LIMITS);
+      slots.push(now + wait);
+      now += wait;
+    }
+    const last = slots[60]!;
+    assert.ok(slots.filter((slot) => slot > last - 30_000).length <= 60, 'no 30-second window holds more than 60');
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    const headers = (value: string) => ({ response: { headers: { get: (name: string) => (name === 'retry-after' ? value : undefined) } } });
+    assert.equal(retryAfterMs(headers('3')), 3_000);
+    assert.equal(retryAfterMs(headers(new Date(10_000).toUTCString()), 4_000), 6_000);
+    assert.equal(retryAfterMs({}), undefined);
+  });
+});
+
+describe('the channel sender against a local Bot Connector', () => {
+  let connector: ConnectorStub;
+  let sleeps: number[];
+  let sender: ChannelSender;
+  const reference = () => ({ serviceUrl: connector.url, channelId: 'msteams', conversation: { id: '19:police@thread.tacv2', name: 'Police', isGroup: true, conversationType: 'channel' }, bot: { id: 'bot', name: 'Missing Huddle' } });
+  const posts = () => connector.calls.filter((call) => call.method === 'POST');
+
+  beforeEach(async () => {
+    connector = await startConnector();
+    sleeps = [];
+    sender = new ChannelSender(createAdapter({ MicrosoftAppId: '', MicrosoftAppPassword: '', MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '' }, pino({ level: 'silent' })), {
+      appId: '',
+      logger: pino({ level: 'silent' }),
+      retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, timeoutMs: 5_000 },
+      sleep: async (ms) => void sleeps.push(ms),
+      random: () => 0.5,
+    });
+  });
+  afterEach(async () => connector.close());
+
+  it('posts a card as a new message in the channel and answers its activity id', async () => {
+    const id = await sender.sendCard(reference(), { type: 'AdaptiveCard', version: '1.5', body: [] });
+    assert.equal(id, 'activity-1');
+    assert.equal(posts().length, 1);
+    assert.match(posts()[0]!.path, /^\/v3\/conversations\/19:police@thread\.tacv2\/activities/);
+    assert.equal(posts()[0]!.body.attachments[0].contentType, 'application/vnd.microsoft.card.adaptive');
+  });
+
+  it('retries 429 after the Retry-After it was given, then succeeds', async () => {
+    let calls = 0;
+    connector.respond = () => (++calls === 1 ? { status: 429, body: { error: { code: 'throttled' } }, headers: { 'retry-after': '2' } } : { status: 201, body: { id: 'after-429' } });
+    assert.equal(await sender.sendCard(reference(), {}), 'after-429');
+    assert.ok(sleeps.includes(2_000), `slept ${sleeps.join(',')}`);
+  });
+
+  for (const status of [412, 502, 503, 504]) {
+    it(`retries ${status} with exponential backoff and jitter`, async () => {
+      let calls = 0;
+      connector.respond = () => (++calls <= 2 ? { status, body: {} } : { status: 201, body: { id: 'third-time' } });
+      assert.equal(await sender.sendCard(reference(), {}), 'third-time');
+      const backoffs = sleeps.filter((ms) => ms > 0);
+      assert.deepEqual(backoffs, [75, 150], 'half the base doubled each time, plus half again at random 0.5');
+    });
+  }
+
+  it('gives up at once on a status that retrying will not fix, saying why', async () => {
+    connector.respond = () => ({ status: 403, body: { error: { code: 'BotNotInConversationRoster' } } });
+    await assert.rejects(sender.sendCard(reference(), {}), (error: SendError) => error instanceof SendError && error.status === 403 && error.attempts === 1);
+  });
+
+  it('gives up after the last attempt and says how many it made', async () => {
+    connector.respond = () => ({ status: 503, body: {} });
+    await assert.rejects(sender.sendCard(reference(), {}), (error: SendError) => error.attempts === 4 && /failed after 4 attempt/.test(error.message));
+    assert.equal(posts().length, 4, 'no hidden retries inside the connector client, and no apology posted into the channel');
+  });
+
+  it('waits for the rate limit rather than sending an 8th post in a second', async () => {
+    const clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ['Date'] });
+    try {
+      for (let index = 0; index < 8; index++) await sender.sendCard(reference(), {});
+    } finally {
+      clock.restore();
+    }
+    assert.ok(sleeps.some((ms) => ms >= 900), `slept ${sleeps.join(',')}`);
+  });
+});
