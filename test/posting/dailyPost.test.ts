@@ -6,7 +6,7 @@ import { DailyPoster } from '../../src/posting/dailyPoster';
 import { reportMissing } from '../../src/recording/service';
 import * as channels from '../../src/store/channels';
 import type { Database } from '../../src/store/db';
-import { postedCardsOn } from '../../src/store/postedCards';
+import { claimDailyPost, postedCardsOn } from '../../src/store/postedCards';
 import { startConnector, type ConnectorCall, type ConnectorStub } from '../support/connector';
 import { forEachDriver } from '../support/databases';
 import { at, SETTINGS } from '../support/fixtures';
@@ -118,7 +118,6 @@ forEachDriver('the daily post', (db, driver) => {
   it('takes over a post claimed by an instance that died before sending, but not one claimed moments ago', async () => {
     const police = (await channels.findChannel(db(), '19:police@thread.tacv2'))!;
     const health = (await channels.findChannel(db(), '19:health@thread.tacv2'))!;
-    const { claimDailyPost } = await import('../../src/store/postedCards');
     const policy = { instance: 'dead-instance', staleAfterMs: 60_000, retryAfterMs: 0, maxAttempts: 30 };
     await claimDailyPost(db(), police, '2026-06-09', { ...policy, now: new Date(TUESDAY_0900.getTime() - 5 * 60_000) }); // died 5 minutes ago
     await claimDailyPost(db(), health, '2026-06-09', { ...policy, now: new Date(TUESDAY_0900.getTime() - 10_000) }); // still working
