@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { subHours } from 'date-fns';
+import { PAGE_SIZE, renderListCard, whoIs, type ListCardOptions } from '../../src/cards/dailyListCard';
+import { buildDailyList } from '../../src/domain/dailyList';
+import type { Child, Episode, ReturnInterview } from '../../src/domain/types';
+import { cardProblems } from '../support/cards';
+import { aChild, anEpisode, anRhi, at, SETTINGS } from '../support/fixtures';
+
+const NOW = at('2026-06-09T08:00:00Z'); // Tuesday 09:00 BST
+const hoursAgo = (hours: number) => subHours(NOW, hours);
+const OPTIONS: ListCardOptions = {
+  kind: 'daily_list',
+  page: 0,
+  displayLevel: 'initials',
+  timeZone: 'Europe/London',
+  agencies: [
+    { code: 'education', name: 'Education' },
+    { code: 'police', name: 'Police' },
+  ],
+  acknowledgements: [{ agency: 'police', agencyName: 'Police', userName: 'Pat Police', at: at('2026-06-09T07:42:00Z') }],
+};
+
+/** A list with `count` children of each kind: missing, back since the huddle, RHI overdue. */
+function listOf(count: number, lastSeen: string | null = 'Bus station') {
+  const children: Child[] = [];
+  const episodes: Episode[] = [];
+  const rhis: ReturnInterview[] = [];
+  for (let index = 0; index < count; index++) {
+    const missing = aChild({ ref: `SYN-M${index}`, givenName: 'Ada', familyName: `Sample${index}` });
+    const back = aChild({ ref: `SYN-B${index}`, givenName: 'Ben', familyName: `Example${index}` });
+    const late = aChild({ ref: `SYN-L${index}`, givenName: 'Cy', familyName: `Demo${index}`, lookedAfter: index % 2 === 0, placingAuthority: index % 2 === 0 ? 'Example County Council' : null });
+    children.push(missing, back, late);
+    episodes.push(anEpisode(missing, { reportedAt: hoursAgo(2 + index), riskGrade: index % 3 === 0 ? 'high' : 'medium', lastSeen, exploitationConcerns: index % 4 === 0 ? ['cse', 'county_lines'] : [] }));
+    episodes.push(anEpisode(back, { reportedAt: hoursAgo(30), returnedAt: hoursAgo(5), safeAndWellCheck: 'done' }));
+    const lateEpisode = anEpisode(late, { kind: late.lookedAfter ? 'missing_from_care' : 'missing_from_home', reportedAt: hoursAgo(120), returnedAt: hoursAgo(80 + (index % 10)) });
+    episodes.push(lateEpisode);
+    if (index % 3 === 0) rhis.push(anRhi([lateEpisode], { offeredAt: hoursAgo(70), offeredBy: 'RHI worker', outcome: 'no_contact' }));
+  }
+  return buildDailyList({ children, episodes, returnInterviews: rhis }, '2026-06-09', NOW, SETTINGS);
+}
+
+const text = (card: object) => JSON.stringify(card);
+const bytes = (card: object) => Buffer.byteLength(JSON.stringify(card), 'utf8');
+
+describe('the daily list card', () => {
+  it('validates with the official parser, every page, both display levels, both kinds', () => {
+    const list = listOf(12);
+    for (const kind of ['daily_list', 'overdue'] as const) {
+      for (const displayLevel of ['initials', 'full'] as const) {
+        for (let page = 0; page < 4; page++) assert.deepEqual(cardProblems(renderListCard(list, { ...OPTIONS, kind, displayLevel, page })), [], `${kind} ${displayLevel} page ${page}`);
+      }
+    }
+    assert.deepEqual(cardProblems(renderListCard(listOf(0), OPTIONS)), []);
+  });
+
+  it('says how bad today is in the header, and who has acknowledged', () => {
+    const card = text(renderListCard(listOf(2), OPTIONS));
+    assert.match(card, /Daily missing list · Tue 9 Jun/);
+    assert.match(card, /\*\*2\*\* missing now · \*\*2\*\* back since Mon · \*\*2\*\* RHIs overdue/);
+    assert.match(card, /Education — · Police ✓ 08:42 Pat Police/);
+  });
+
+  it('puts the high-risk child first, in an attention container, with who, how long and how risky on the first two lines', () => {
+    const card = renderListCard(listOf(2), OPTIONS) as { body: { items?: { style?: string; items?: { text: string }[] }[] }[] };
+    const missing = card.body[1]!.items!;
+    const first = missing[1]!;
+    assert.equal(first.style, 'attention');
+    assert.match(first.items![0]!.text, /^\*\*A\.S\.\*\* · SYN-M0 · \d+ · missing \*\*2 h\*\*$/);
+    assert.match(first.items![1]!.text, /^\*\*HIGH risk\*\* · missing from home · CSE concern · County lines concern$/);
+    assert.equal(missing[2]!.style, 'emphasis');
+  });
+
+  it('shows initials, case reference and age by default and full names only at the full level', () => {
+    const list = listOf(3);
+    const initials = text(renderListCard(list, OPTIONS));
+    assert.ok(!/Sample|Example\d|Demo\d/.test(initials), 'no family names at the initials level');
+    const full = text(renderListCard(list, { ...OPTIONS, displayLevel: 'full' }));
+    assert.match(full, /\*\*Ada Sample0\*\* · SYN-M0/);
+    assert.equal(whoIs({ ...list.missingNow[0]!, initials: '?', fullName: null }, 'full'), '**?** · SYN-M0 · 15');
+  });
+
+  it('groups returned children with their RHI due time, and overdue RHIs with owner and offer', () => {
+    const card = text(renderListCard(listOf(1), { ...OPTIONS, kind: 'overdue' }));
+    assert.match(card, /Return Home Interviews · Tue 9 Jun/);
+    assert.match(card, /RHIs OVERDUE \(1\) AND DUE WITHIN 24 H \(0\)/);
+    assert.match(card, /\*\*C\.D\.\*\* · SYN-L0 · \d+ · \*\*8 h overdue\*\*/);
+    assert.match(card, /offered 11:00 Sat 6 Jun, no contact yet · back 01:00 Sat 6 Jun/);
+    assert.match(card, /Example County Council's to do \(placing authority\) · \*\*not yet told\*\*/);
+    const daily = text(renderListCard(listOf(1), OPTIONS));
+    assert.match(daily, /BACK SINCE MON 08:30 \(1\)/);
+    assert.match(daily, /RHI due 04:00 Fri 12 Jun \(in 67 h\) · safe and well check done/);
+  });
+
+  it(`pages ${PAGE_SIZE} children at a time, with More and Previous that carry the page`, () => {
+    const list = listOf(100); // 300 children
+    const first = renderListCard(list, OPTIONS) as { actions: { title: string; verb: string; data: { page: number } }[] };
+    assert.deepEqual(first.actions.map((action) => [action.title, action.data.page]), [
+      ['More (2 of 30)', 1],
+      ['Refresh', 0],
+    ]);
+    const middle = renderListCard(list, { ...OPTIONS, page: 14 }) as typeof first;
+    assert.deepEqual(middle.actions.map((action) => action.title), ['Previous', 'More (16 of 30)', 'Refresh']);
+    assert.ok(middle.actions.every((action) => action.verb === 'list.page'));
+    const last = renderListCard(list, { ...OPTIONS, page: 99 });
+    assert.match(text(last), /Page 30 of 30/, 'a page past the end shows the last');
+    const seen = new Set<string>();
+    for (let page = 0; page < 30; page++) {
+      for (const match of text(renderListCard(list, { ...OPTIONS, page })).matchAll(/SYN-[MBL]\d+/g)) seen.add(match[0]);
+    }
+    assert.equal(seen.size, 300, 'every child appears on some page');
+  });
+
+  it('keeps every page under 40 KB with 300 children and long last-seen notes', () => {
+    const list = listOf(100, 'Seen near the canal path behind the retail park, heading towards the bus interchange with two older males; '.repeat(4).slice(0, 500));
+    let largest = 0;
+    for (let page = 0; page < 30; page++) largest = Math.max(largest, bytes(renderListCard(list, { ...OPTIONS, page, displayLevel: 'full' })));
+    assert.ok(largest < 40 * 1024, `largest page ${largest} bytes`);
+  });
+
+  it('says so plainly when there is nothing on the list', () => {
+    assert.match(text(renderListCard(listOf(0), OPTIONS)), /No child is missing, back or waiting for an RHI today\./);
+  });
+});
