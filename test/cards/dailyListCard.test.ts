@@ -88,7 +88,7 @@ describe('the daily list card', () => {
     assert.match(card, /Example County Council's to do \(placing authority\) · \*\*not yet told\*\*/);
     const daily = text(renderListCard(listOf(1), OPTIONS));
     assert.match(daily, /BACK SINCE MON 08:30 \(1\)/);
-    assert.match(daily, /RHI due 04:00 Fri 12 Jun \(in 67 h\) · safe and well check done/);
+    assert.match(daily, /RHI due 04:00 Fri 12 Jun \(in 2 d 19 h\) · safe and well check done/);
   });
 
   it(`pages ${PAGE_SIZE} children at a time, with More and Previous that carry the page`, () => {
