@@ -51,7 +51,13 @@ export const TENANT = '00000000-0000-0000-0000-0000000000001';
 export const BOT = { id: '28:missing-huddle', name: 'Missing Huddle' };
 
 /** An activity as Teams sends it: personal chat by default, or a channel message with an @mention. */
-export function teamsMessage(serviceUrl: string, text: string, options: { channel?: string; tenant?: string; userId?: string } = {}) {
+export const COORDINATOR = { id: '29:user-coordinator', name: 'Morgan Coordinator', aadObjectId: '00000000-0000-0000-0000-0000000000020' };
+export const POLICE_OFFICER = { id: '29:user-police', name: 'Pat Police', aadObjectId: '00000000-0000-0000-0000-0000000000021' };
+export const TEAM_ID = '19:team-general@thread.tacv2';
+
+type From = typeof COORDINATOR;
+
+export function teamsMessage(serviceUrl: string, text: string, options: { channel?: string; tenant?: string; from?: From } = {}) {
   const tenant = options.tenant ?? TENANT;
   const inChannel = options.channel !== undefined;
   const mention = `<at>${BOT.name}</at>`;
@@ -61,13 +67,23 @@ export function teamsMessage(serviceUrl: string, text: string, options: { channe
     timestamp: new Date().toISOString(),
     channelId: 'msteams',
     serviceUrl,
-    from: { id: options.userId ?? '29:user-coordinator', name: 'Morgan Coordinator', aadObjectId: '00000000-0000-0000-0000-0000000000020' },
+    from: options.from ?? COORDINATOR,
     recipient: BOT,
     conversation: inChannel
       ? { id: `${options.channel};messageid=1`, conversationType: 'channel', isGroup: true, tenantId: tenant }
       : { id: 'a:personal-chat', conversationType: 'personal', tenantId: tenant },
     text: inChannel ? `${mention} ${text}` : text,
     entities: inChannel ? [{ type: 'mention', text: mention, mentioned: BOT }] : [],
-    channelData: { tenant: { id: tenant }, ...(inChannel ? { team: { id: '19:team' }, channel: { id: options.channel } } : {}) },
+    channelData: { tenant: { id: tenant }, ...(inChannel ? { team: { id: TEAM_ID }, channel: { id: options.channel } } : {}) },
   };
+}
+
+/** Any other activity in the same shape: an install event, an Action.Execute invoke. */
+export function teamsActivity(serviceUrl: string, type: string, extra: Record<string, unknown>, options: { channel?: string; from?: From } = {}) {
+  const base = teamsMessage(serviceUrl, '', options);
+  return { ...base, type, text: undefined, entities: [], ...extra };
+}
+
+export function executeAction(serviceUrl: string, verb: string, data: unknown, options: { channel?: string; from?: From } = {}) {
+  return teamsActivity(serviceUrl, 'invoke', { name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } }, options);
 }

@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { reportMissing } from '../../src/recording/service';
+import { findChannel } from '../../src/store/channels';
+import { postedCardsOn } from '../../src/store/postedCards';
+import { auditEntries } from '../../src/store/repositories';
+import { startTestApp } from '../support/app';
+import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, TEAM_ID, teamsActivity, teamsMessage, type ConnectorStub } from '../support/connector';
+import { at } from '../support/fixtures';
+import { context, report } from '../support/recording';
+
+const NOW = at('2026-06-09T08:00:00Z');
+const POLICE = '19:police@thread.tacv2';
+const GENERAL = TEAM_ID;
+
+async function post(appUrl: string, activity: object): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${appUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+describe('channels, agencies and the list commands through the adapter', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  let connector: ConnectorStub;
+  const say = (text: string, options: Parameters<typeof teamsMessage>[2] = {}) => post(app.url, teamsMessage(connector.url, text, options));
+  const lastReply = () => connector.calls.filter((call) => call.method === 'POST').at(-1)?.body;
+  const lastText = () => lastReply()?.text as string;
+
+  before(async () => {
+    connector = await startConnector();
+    app = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId }, () => NOW);
+    await app.db.transaction((tx) => reportMissing(tx, report({ riskGrade: 'high', policeRef: 'POL-CH1', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
+  });
+  after(async () => {
+    await app.stop();
+    await connector.close();
+  });
+  beforeEach(() => {
+    connector.calls.length = 0;
+    // Team rosters: nobody is found unless a test says so.
+    connector.respond = (call) => (call.method === 'GET' ? { status: 404, body: { error: { code: 'NotFound' } } } : { status: 201, body: { id: `reply-${connector.calls.length}` } });
+  });
+
+  it('records a channel when the bot is added to the team', async () => {
+    await post(app.url, teamsActivity(connector.url, 'conversationUpdate', { membersAdded: [{ id: '28:missing-huddle' }], channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID }, eventType: 'teamMemberAdded' } }, { channel: POLICE }));
+    const channel = await findChannel(app.db, POLICE);
+    assert.equal(channel?.active, true);
+    assert.equal(channel?.agency, null);
+    assert.equal(channel?.reference.conversation?.id, POLICE, 'the stored reference posts a new thread, not a reply');
+  });
+
+  it('refuses to link a channel for someone outside the missing team, changing nothing and auditing the refusal', async () => {
+    await say('link police', { channel: POLICE, from: POLICE_OFFICER });
+    assert.match(lastText(), /Only the missing team can link a channel/);
+    assert.equal((await findChannel(app.db, POLICE))?.agency, null);
+    const refused = await auditEntries(app.db, { action: 'command.refused' });
+    assert.equal(refused.at(-1)?.actor, POLICE_OFFICER.aadObjectId);
+  });
+
+  it('links a channel for the missing team, says what happens next, and audits it', async () => {
+    await say('link police', { channel: POLICE });
+    assert.match(lastText(), /linked to Police\. I'll post the daily missing list here at 08:30 on working days, showing children by initials and case reference/);
+    assert.equal((await findChannel(app.db, POLICE))?.agency, 'police');
+    const linked = await auditEntries(app.db, { action: 'channel.linked' });
+    assert.deepEqual(linked.at(-1)?.details, { channel: (await findChannel(app.db, POLICE))!.id, agency: 'police', previous: null });
+  });
+
+  it('asks which agency when the word is not one', async () => {
+    await say('link pizza', { channel: POLICE });
+    assert.match(lastText(), /Say which agency: link police \| health \| education/);
+  });
+
+  it('posts the list on demand in a linked channel with initials, and records the posted card', async () => {
+    await say('list', { channel: POLICE, from: POLICE_OFFICER });
+    const card = JSON.stringify(lastReply().attachments[0].content);
+    assert.match(card, /Daily missing list · Tue 9 Jun/);
+    assert.match(card, /\*\*T\.E\.\*\* · TEST-0001/);
+    assert.ok(!card.includes('Testy'));
+    const posted = (await postedCardsOn(app.db, '2026-06-09')).filter((item) => !item.scheduled);
+    assert.equal(posted.at(-1)?.displayLevel, 'initials');
+    assert.ok(posted.at(-1)?.activityId?.startsWith('reply-'));
+  });
+
+  it('posts the overdue RHIs on demand', async () => {
+    await say('overdue', { channel: POLICE, from: POLICE_OFFICER });
+    assert.match(JSON.stringify(lastReply().attachments[0].content), /Return Home Interviews · Tue 9 Jun/);
+  });
+
+  it('refuses the list in an unlinked channel, and in personal chat for anyone but the missing team', async () => {
+    await say('list', { channel: '19:random@thread.tacv2', from: POLICE_OFFICER });
+    assert.match(lastText(), /not linked to an agency yet/);
+    await say('list', { from: POLICE_OFFICER });
+    assert.match(lastText(), /In a personal chat it is for the missing team only/);
+    await say('list');
+    assert.match(JSON.stringify(lastReply().attachments[0].content), /\*\*Testy Example\*\* · TEST-0001/, 'the missing team sees names in personal chat');
+  });
+
+  it('changes the display level for the missing team only', async () => {
+    await say('display full', { channel: POLICE, from: POLICE_OFFICER });
+    assert.match(lastText(), /Only the missing team/);
+    await say('display full', { channel: POLICE });
+    assert.equal((await findChannel(app.db, POLICE))?.displayLevel, 'full');
+    await say('display initials', { channel: POLICE });
+    assert.equal((await findChannel(app.db, POLICE))?.displayLevel, 'initials');
+  });
+
+  it('answers status with the agency, the display and today’s post', async () => {
+    await say('status', { channel: POLICE, from: POLICE_OFFICER });
+    assert.match(lastText(), /linked to \*\*Police\*\* and shows children by initials, case reference and age/);
+    assert.match(lastText(), /Today's list is posted at 08:30 on working days/);
+    await app.poster.runOnce();
+    await say('status', { channel: POLICE });
+    assert.match(lastText(), /Today's list was posted here/);
+    assert.match(lastText(), /Every daily post today got through/);
+  });
+
+  it('pages the list for the person who tapped More, and refuses tampered or unlinked requests', async () => {
+    const ok = await post(app.url, executeAction(connector.url, 'list.page', { kind: 'daily_list', listDate: '2026-06-09', page: 0 }, { channel: POLICE, from: POLICE_OFFICER }));
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.statusCode, 200);
+    assert.equal(ok.body.type, 'application/vnd.microsoft.card.adaptive');
+    assert.match(JSON.stringify(ok.body.value), /MISSING NOW \(1\)/);
+    const tampered = await post(app.url, executeAction(connector.url, 'list.page', { kind: 'everything', listDate: '2026-06-09', page: -1 }, { channel: POLICE }));
+    assert.deepEqual([tampered.body.statusCode, tampered.body.type], [400, 'application/vnd.microsoft.error']);
+    const unlinked = await post(app.url, executeAction(connector.url, 'list.page', { kind: 'daily_list', listDate: '2026-06-09', page: 0 }, { channel: '19:random@thread.tacv2' }));
+    assert.equal(unlinked.body.statusCode, 403);
+    const unknown = await post(app.url, executeAction(connector.url, 'nonsense.verb', {}, { channel: POLICE }));
+    assert.equal(unknown.body.statusCode, 400);
+  });
+
+  it('counts members of a team with a missing-team channel as the missing team', async () => {
+    await say('link missing-team', { channel: GENERAL });
+    connector.respond = (call) =>
+      call.method === 'GET' && call.path === `/v3/conversations/${TEAM_ID}/members/${POLICE_OFFICER.id}`
+        ? { status: 200, body: { id: POLICE_OFFICER.id, name: POLICE_OFFICER.name, aadObjectId: POLICE_OFFICER.aadObjectId } }
+        : call.method === 'GET'
+          ? { status: 404, body: {} }
+          : { status: 201, body: { id: 'x' } };
+    await say('display full', { channel: POLICE, from: POLICE_OFFICER });
+    assert.equal((await findChannel(app.db, POLICE))?.displayLevel, 'full');
+    await say('display initials', { channel: POLICE });
+  });
+
+  it('marks the team’s channels inactive when the bot is removed', async () => {
+    await post(app.url, teamsActivity(connector.url, 'installationUpdate', { action: 'remove', channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID } } }, { channel: POLICE }));
+    assert.equal((await findChannel(app.db, POLICE))?.active, false);
+    assert.equal((await findChannel(app.db, GENERAL))?.active, false);
+    const removed = await auditEntries(app.db, { action: 'bot.removed' });
+    assert.equal(removed.at(-1)?.details?.channels, 3, 'Police, General and the unlinked channel it was mentioned in');
+  });
+});
