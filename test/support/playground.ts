@@ -63,3 +63,15 @@ export function launchChromium(): Promise<Browser> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
 }
+
+/** Opens a channel in the Playground page and posts a message that @mentions the bot. */
+export async function postInChannel(page: import('playwright-core').Page, channel: string, text: string): Promise<void> {
+  await page.getByText(channel, { exact: true }).first().click();
+  const composer = page.locator('[data-lexical-editor="true"]').first();
+  await composer.waitFor();
+  await composer.click();
+  await page.keyboard.type('@');
+  await page.getByRole('menuitem', { name: 'Missing Huddle' }).click();
+  await page.keyboard.type(` ${text}`);
+  await page.getByRole('button', { name: 'Post' }).click();
+}

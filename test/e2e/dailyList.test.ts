@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startTestApp } from '../support/app';
+import { at } from '../support/fixtures';
+import { ARTIFACTS, launchChromium, postInChannel, startPlayground, type Playground } from '../support/playground';
+
+// A working day after the post time, so the scheduler's run is due; the demo data is dated from it.
+const TUESDAY_0910 = at('2026-11-24T09:10:00Z');
+const COORDINATOR_AAD = '00000000-0000-0000-0000-0000000000020';
+
+describe('the daily list in two Playground channels (headless Chromium)', function () {
+  this.timeout(180_000);
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  let playground: Playground;
+  let browser: Browser;
+  let page: Page;
+
+  before(async () => {
+    app = await startTestApp({ DEMO_DATA: 'true', MISSING_TEAM_USER_IDS: COORDINATOR_AAD }, () => TUESDAY_0910);
+    playground = await startPlayground(app.port);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    await page.goto(playground.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await playground?.stop();
+    await app?.stop();
+  });
+
+  it('links Police and General (education) from the channels themselves', async () => {
+    await postInChannel(page, 'Police', 'link police');
+    await page.getByText(/linked to Police\./).first().waitFor({ timeout: 30_000 });
+    await postInChannel(page, 'General', 'link education');
+    await page.getByText(/linked to Education\./).first().waitFor({ timeout: 30_000 });
+  });
+
+  it('posts the daily list into both channels, where it reads with the demo children by initials', async () => {
+    const run = await app.poster.runOnce();
+    assert.deepEqual([run.due, run.sent, run.failed], [true, 2, 0]);
+    for (const channel of ['General', 'Police']) {
+      await page.getByText(channel, { exact: true }).first().click();
+      const card = page.locator('.ac-adaptiveCard, .ac-container').filter({ hasText: 'Daily missing list · Tue 24 Nov' }).first();
+      await card.waitFor({ timeout: 30_000 });
+      const text = await card.innerText();
+      assert.match(text, /4\s*missing now/);
+      assert.match(text, /A\.T\.\s*· DEMO-1001 · 15 · missing\s*20 h/, 'the high-risk repeat child first');
+      assert.match(text, /Stage 1 intervention meeting due/i);
+      assert.match(text, /RHIs OVERDUE/);
+      assert.ok(!/Testcase|Alfie/.test(text), 'initials only in an agency channel');
+      await page.screenshot({ path: join(ARTIFACTS, `playground-daily-list-${channel.toLowerCase()}.png`), fullPage: true });
+    }
+  });
+});
