@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createAdapter } from '../bot/adapter';
 import { ChannelSender } from '../bot/sender';
 import { DailyPoster } from '../posting/dailyPoster';
+import { CardRefresher } from '../posting/cardRefresher';
 import { MissingHuddleBot } from '../bot/bot';
 import type { Config } from '../config';
 import type { ListSettings } from '../domain/dailyList';
@@ -24,6 +25,7 @@ export interface RunningApp {
   demoLoaded: boolean;
   poster: DailyPoster;
   sender: ChannelSender;
+  refresher: CardRefresher;
   stop(): Promise<void>;
 }
 
@@ -62,7 +64,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const adapter = createAdapter(config, logger);
   const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry });
-  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, missingTeamUserIds: config.MISSING_TEAM_USER_IDS, settings, now, instance });
+  const refresher = new CardRefresher({ db, sender, settings, now, logger });
+  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, missingTeamUserIds: config.MISSING_TEAM_USER_IDS, settings, now, instance, refresher });
   const poster = new DailyPoster({ db, sender, settings, logger, now, instance });
   const server = createServer({ db, now, settings, adapter, bot, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION });
   const port = await listen(server, config.PORT, config.HOST);
@@ -77,8 +80,10 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     demoLoaded,
     poster,
     sender,
+    refresher,
     async stop() {
       await poster.stop();
+      await refresher.idle();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.db) await db.close();
     },

@@ -10,12 +10,14 @@ import {
   type AdaptiveCardInvokeValue,
 } from 'botbuilder';
 import type { Logger } from 'pino';
-import { z } from 'zod';
-import { LIST_PAGE_VERB, type DisplayLevel, type ListCardKind } from '../cards/dailyListCard';
+import type { ListCardKind } from '../cards/dailyListCard';
+import { audienceOf, type CardRefresher } from '../posting/cardRefresher';
+import type { Audience } from '../lists/listCards';
+import { ACTIONS, ActionRefusal, type ActionDeps } from './actions';
 import { renderHelpCard, type HelpCommand } from '../cards/render';
 import { localDate } from '../domain/calendar';
 import type { ListSettings } from '../domain/dailyList';
-import { AGENCIES, type AgencyCode } from '../domain/types';
+import { AGENCIES, AGENCY_NAMES, type AgencyCode } from '../domain/types';
 import { listCard } from '../lists/listCards';
 import * as channels from '../store/channels';
 import type { Database } from '../store/db';
@@ -30,6 +32,7 @@ export interface BotDeps {
   settings: ListSettings;
   now: () => Date;
   instance: string;
+  refresher: CardRefresher;
 }
 
 /** The commands the bot answers, with the words its help card and the manifest use for them. */
@@ -68,18 +71,6 @@ export function seenChannel(activity: Activity): channels.SeenChannel | null {
     reference: { ...reference, conversation: { ...reference.conversation!, id: conversationId } },
   };
 }
-
-const listPageData = z.object({ kind: z.enum(['daily_list', 'overdue']), listDate: z.iso.date(), page: z.number().int().min(0).max(1000) });
-
-const AGENCY_NAMES: Record<AgencyCode, string> = {
-  police: 'Police',
-  health: 'Health',
-  education: 'Education',
-  'social-care': 'Social care',
-  'youth-justice': 'Youth justice',
-  'missing-team': 'Missing team',
-  management: 'Management',
-};
 
 class Refusal extends Error {}
 
@@ -256,20 +247,16 @@ export class MissingHuddleBot extends TeamsActivityHandler {
   }
 
   private async postList(context: TurnContext, channel: channels.Channel | null, kind: ListCardKind): Promise<void> {
-    let displayLevel: DisplayLevel;
-    if (channel) {
-      if (!channel.agency) throw new Refusal('This channel is not linked to an agency yet, so I cannot post the list here. The missing team can say: link police (or another agency).');
-      displayLevel = channel.displayLevel;
-    } else {
-      if (context.activity.conversation.conversationType !== 'personal' || !(await this.isMissingTeam(context))) {
-        await this.audit(context, 'command.refused', { action: kind });
-        throw new Refusal("The daily list is posted in your agency's channel. In a personal chat it is for the missing team only.");
-      }
-      displayLevel = 'full';
+    if (channel && !channel.agency) throw new Refusal('This channel is not linked to an agency yet, so I cannot post the list here. The missing team can say: link police (or another agency).');
+    const audience = await this.audienceOf(context);
+    if (!audience) {
+      await this.audit(context, 'command.refused', { action: kind });
+      throw new Refusal("The daily list is posted in your agency's channel. In a personal chat it is for the missing team only.");
     }
+    const { displayLevel } = audience;
     const now = this.deps.now();
     const date = localDate(now, this.deps.settings.timeZone);
-    const card = await listCard(this.deps.db, { kind, date, page: 0, displayLevel, now }, this.deps.settings);
+    const card = await listCard(this.deps.db, { kind, date, page: 0, audience, now }, this.deps.settings);
     const response = await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
     const reference = TurnContext.getConversationReference(context.activity);
     await recordOnDemandPost(this.deps.db, {
@@ -285,37 +272,35 @@ export class MissingHuddleBot extends TeamsActivityHandler {
     await this.audit(context, 'list.disclosed', { kind, listDate: date, displayLevel });
   }
 
-  // Card actions (Action.Execute → adaptiveCard/action), one route per verb
+  // Card actions (Action.Execute → adaptiveCard/action): the router checks who is looking, then the route table
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    const verb = invoke.action?.verb;
-    if (verb === LIST_PAGE_VERB) return this.listPage(context, invoke.action.data);
-    await this.audit(context, 'invoke.refused', { verb: typeof verb === 'string' ? verb.slice(0, 40) : null, reason: 'unknown verb' });
-    return errorResponse(400, 'BadRequest', 'That action is not known. The card may be out of date: send list to get a new one.');
+    const verb = typeof invoke?.action?.verb === 'string' ? invoke.action.verb : '';
+    const route = Object.hasOwn(ACTIONS, verb) ? ACTIONS[verb] : undefined;
+    const raw = invoke?.action?.data;
+    try {
+      if (!route) throw new ActionRefusal(400, 'That action is not known. The card may be out of date: send list to get a new one.', 'unknown verb');
+      const audience = await this.audienceOf(context);
+      if (!audience) throw new ActionRefusal(403, 'This conversation cannot act on the list: it is for linked agency channels and the missing team.', 'conversation not allowed');
+      const data = route.schema.safeParse(raw);
+      if (!data.success) throw new ActionRefusal(400, 'That card action was not valid. Send list to get a fresh card.', 'invalid data');
+      return await route.handle({ turn: context, audience, deps: this.actionDeps }, data.data, raw as Record<string, unknown>);
+    } catch (error) {
+      if (!(error instanceof ActionRefusal)) throw error;
+      await this.audit(context, 'invoke.refused', { verb: verb.slice(0, 40), reason: error.reason });
+      return errorResponse(error.status, error.status === 404 ? 'NotFound' : error.status === 403 ? 'Forbidden' : 'BadRequest', error.message);
+    }
   }
 
-  private async listPage(context: TurnContext, data: unknown): Promise<AdaptiveCardInvokeResponse> {
-    const parsed = listPageData.safeParse(data);
-    if (!parsed.success) {
-      await this.audit(context, 'invoke.refused', { verb: LIST_PAGE_VERB, reason: 'invalid data' });
-      return errorResponse(400, 'BadRequest', 'That card action was not valid. Send list to get a fresh card.');
-    }
-    let displayLevel: DisplayLevel = 'full';
-    const seen = seenChannel(context.activity);
-    if (seen) {
-      const channel = await channels.findChannel(this.deps.db, seen.conversationId);
-      if (!channel?.active || !channel.agency) {
-        await this.audit(context, 'invoke.refused', { verb: LIST_PAGE_VERB, reason: 'channel not linked' });
-        return errorResponse(403, 'Forbidden', 'This channel is not linked to an agency, so the list cannot be shown here.');
-      }
-      displayLevel = channel.displayLevel;
-    } else if (context.activity.conversation.conversationType !== 'personal' || !(await this.isMissingTeam(context))) {
-      await this.audit(context, 'invoke.refused', { verb: LIST_PAGE_VERB, reason: 'not missing team' });
-      return errorResponse(403, 'Forbidden', 'In a personal chat the list is for the missing team only.');
-    }
-    const card = await listCard(this.deps.db, { ...parsed.data, date: parsed.data.listDate, displayLevel, now: this.deps.now() }, this.deps.settings);
-    await this.audit(context, 'list.disclosed', { kind: parsed.data.kind, listDate: parsed.data.listDate, page: parsed.data.page, displayLevel });
-    return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card };
+  private get actionDeps(): ActionDeps {
+    return { db: this.deps.db, settings: this.deps.settings, now: this.deps.now, refresher: this.deps.refresher };
+  }
+
+  /** Who is looking: a linked channel's agency, or the missing team in personal chat; null otherwise. */
+  private async audienceOf(context: TurnContext): Promise<Audience | null> {
+    if (seenChannel(context.activity)) return audienceOf(this.deps.db, seenChannel(context.activity)!.conversationId);
+    if (context.activity.conversation?.conversationType === 'personal' && (await this.isMissingTeam(context))) return { agency: 'missing-team', displayLevel: 'full' };
+    return null;
   }
 
   private async audit(context: TurnContext, action: string, details: Record<string, unknown>): Promise<void> {

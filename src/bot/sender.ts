@@ -100,6 +100,7 @@ export function isRetryable(error: HttpishError): boolean {
 /** What posting needs of the sender (the poster does not know botbuilder). */
 export interface CardSender {
   sendCard(reference: Partial<ConversationReference>, card: object): Promise<string | undefined>;
+  updateCard(reference: Partial<ConversationReference>, activityId: string, card: object): Promise<void>;
 }
 
 export interface SenderOptions {
@@ -148,7 +149,12 @@ export class ChannelSender implements CardSender {
     return this.send(reference, MessageFactory.attachment(CardFactory.adaptiveCard(card)));
   }
 
-  /** Replaces a posted card in place. */
+  /** Replaces a posted card in place (every user sees the new one). */
+  updateCard(reference: Partial<ConversationReference>, activityId: string, card: object): Promise<void> {
+    return this.update(reference, activityId, MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+  }
+
+  /** Replaces a posted activity in place. */
   async update(reference: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void> {
     await this.withRetry(reference, (context) => context.updateActivity({ ...activity, id: activityId }).then(() => undefined));
   }

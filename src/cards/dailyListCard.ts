@@ -1,6 +1,8 @@
 import { formatLocal } from '../domain/calendar';
 import type { ChildSummary, DailyList, MissingEntry, ReturnedEntry, RhiEntry } from '../domain/dailyList';
-import { EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type AgencyCode } from '../domain/types';
+import { AGENCY_NAMES, EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type AgencyCode } from '../domain/types';
+import type { Acknowledgement } from '../store/acknowledgements';
+import { NOTE_CATEGORIES, type AgencyNote } from '../store/notes';
 import { renderCard, type CardJson } from './render';
 
 /**
@@ -13,14 +15,13 @@ export type ListCardKind = 'daily_list' | 'overdue';
 export type DisplayLevel = 'initials' | 'full';
 
 export const LIST_PAGE_VERB = 'list.page';
+export const LIST_ACK_VERB = 'list.acknowledge';
+export const CHILD_ACK_VERB = 'child.acknowledge';
+export const CHILD_NOTE_VERB = 'child.note';
+/** Notes shown on a child's row; the rest are counted. */
+export const NOTES_SHOWN = 2;
 export const PAGE_SIZE = 10;
 
-export interface Acknowledgement {
-  agency: AgencyCode;
-  agencyName: string;
-  userName: string;
-  at: Date;
-}
 
 export interface ListCardOptions {
   kind: ListCardKind;
@@ -29,7 +30,12 @@ export interface ListCardOptions {
   timeZone: string;
   /** Agencies with a linked channel, in order, with whether and when each acknowledged. */
   agencies: { code: AgencyCode; name: string }[];
+  /** Every acknowledgement of the day: the whole list (childId null) or one child. */
   acknowledgements: Acknowledgement[];
+  /** Notes visible to this conversation, newest first. */
+  notes: AgencyNote[];
+  /** Who is looking: the channel's agency (null in the missing team's personal chat). */
+  audience: { agency: AgencyCode | null };
   pageSize?: number;
 }
 
@@ -38,6 +44,17 @@ interface EntryView {
   line1: string;
   line2: string;
   line3: string;
+}
+
+/** What a row shows besides its three lines: acknowledgements, notes, and the actions on the child. */
+interface EntryExtras {
+  acks: string;
+  notes: { text: string }[];
+  moreNotes: string;
+  canAct: boolean;
+  ackData: object | '';
+  noteIds: { category: string; text: string; restricted: string };
+  noteData: object;
 }
 
 interface SectionKey {
@@ -116,12 +133,37 @@ function rhiView(entry: RhiEntry, level: DisplayLevel, timeZone: string, asOf: s
   };
 }
 
+/** Agencies that acknowledge the list: the missing team runs it and management reads it. */
+const acknowledges = (agency: AgencyCode | null): agency is AgencyCode => agency !== null && agency !== 'missing-team' && agency !== 'management';
+
+const CATEGORY_CHOICES = NOTE_CATEGORIES.map((value) => ({ value, title: value.charAt(0).toUpperCase() + value.slice(1) }));
+
+function extrasFor(entry: ChildSummary, section: string, options: ListCardOptions, listDate: string, page: number): EntryExtras {
+  const { agency } = options.audience;
+  const clock = (at: Date) => formatLocal(at, options.timeZone, 'HH:mm');
+  const acks = options.acknowledgements.filter((ack) => ack.childId === entry.childId);
+  const notes = options.notes.filter((note) => note.childId === entry.childId);
+  const field = `${section}-${entry.caseRef}`;
+  const target = { kind: options.kind, listDate, page, childRef: entry.caseRef };
+  return {
+    acks: acks.length ? `✓ ${acks.map((ack) => `${ack.agencyName} ${clock(ack.at)}`).join(' · ')}` : '',
+    notes: notes.slice(0, NOTES_SHOWN).map((note) => ({
+      text: `**${note.agencyName}** ${formatLocal(note.createdAt, options.timeZone)} · ${note.authorName} · ${note.category}${note.restricted ? ' · **restricted**' : ''}: ${note.body}`,
+    })),
+    moreNotes: notes.length > NOTES_SHOWN ? `+ ${notes.length - NOTES_SHOWN} earlier note${notes.length - NOTES_SHOWN === 1 ? '' : 's'}` : '',
+    canAct: agency !== null,
+    ackData: acknowledges(agency) && !acks.some((ack) => ack.agency === agency) ? target : '',
+    noteIds: { category: `note-category-${field}`, text: `note-text-${field}`, restricted: `note-restricted-${field}` },
+    noteData: { ...target, field },
+  };
+}
+
 function acknowledgedLine(options: ListCardOptions): string {
-  const agencies = options.agencies.filter((agency) => agency.code !== 'missing-team' && agency.code !== 'management');
+  const agencies = options.agencies.filter((agency) => acknowledges(agency.code));
   if (agencies.length === 0) return 'No agency channels linked yet.';
   return agencies
     .map((agency) => {
-      const ack = options.acknowledgements.find((candidate) => candidate.agency === agency.code);
+      const ack = options.acknowledgements.find((candidate) => candidate.agency === agency.code && candidate.childId === null);
       return ack ? `${agency.name} ✓ ${formatLocal(ack.at, options.timeZone, 'HH:mm')} ${ack.userName}` : `${agency.name} —`;
     })
     .join(' · ');
@@ -130,25 +172,29 @@ function acknowledgedLine(options: ListCardOptions): string {
 export function renderListCard(list: DailyList, options: ListCardOptions): CardJson {
   const { timeZone, displayLevel: level } = options;
   const since = formatLocal(new Date(list.since), timeZone, 'EEE HH:mm');
-  const sections: (SectionKey & { views: EntryView[] })[] = [];
+  const sections: (SectionKey & { entries: { child: ChildSummary; view: () => EntryView }[] })[] = [];
   if (options.kind === 'daily_list') {
-    sections.push({ key: 'missing', heading: `MISSING NOW (${list.missingNow.length})`, color: 'Attention', views: list.missingNow.map((entry) => missingView(entry, level, timeZone)) });
-    sections.push({ key: 'returned', heading: `BACK SINCE ${since.toUpperCase()} (${list.returned.length})`, color: 'Default', views: list.returned.map((entry) => returnedView(entry, level, timeZone, list.asOf)) });
+    sections.push({ key: 'missing', heading: `MISSING NOW (${list.missingNow.length})`, color: 'Attention', entries: list.missingNow.map((entry) => ({ child: entry, view: () => missingView(entry, level, timeZone) })) });
+    sections.push({ key: 'returned', heading: `BACK SINCE ${since.toUpperCase()} (${list.returned.length})`, color: 'Default', entries: list.returned.map((entry) => ({ child: entry, view: () => returnedView(entry, level, timeZone, list.asOf) })) });
   }
   sections.push({
     key: 'rhis',
     heading: `RHIs OVERDUE (${list.counts.rhisOverdue}) AND DUE WITHIN 24 H (${list.counts.rhisDueSoon})`,
     color: 'Warning',
-    views: list.rhis.map((entry) => rhiView(entry, level, timeZone, list.asOf)),
+    entries: list.rhis.map((entry) => ({ child: entry, view: () => rhiView(entry, level, timeZone, list.asOf) })),
   });
 
-  const all = sections.flatMap((section) => section.views.map((view) => ({ section, view })));
+  const all = sections.flatMap((section) => section.entries.map((entry) => ({ section, entry })));
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const pages = Math.max(1, Math.ceil(all.length / pageSize));
   const page = Math.min(Math.max(0, options.page), pages - 1);
   const onPage = all.slice(page * pageSize, (page + 1) * pageSize);
   const pageSections = sections
-    .map((section) => ({ heading: section.heading, color: section.color, entries: onPage.filter((item) => item.section === section).map((item) => item.view) }))
+    .map((section) => ({
+      heading: section.heading,
+      color: section.color,
+      entries: onPage.filter((item) => item.section === section).map((item) => ({ ...item.entry.view(), ...extrasFor(item.entry.child, section.key, options, list.date, page) })),
+    }))
     .filter((section) => section.entries.length > 0);
 
   const day = formatLocal(new Date(`${list.date}T12:00:00Z`), timeZone, 'EEE d MMM');
@@ -158,12 +204,16 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
       ? `**${counts.missingNow}** missing now · **${counts.returnedSinceLastHuddle}** back since ${since.split(' ')[0]} · **${counts.rhisOverdue}** RHIs overdue`
       : `**${counts.rhisOverdue}** RHIs overdue · **${counts.rhisDueSoon}** due within 24 hours`;
   const data = (target: number) => ({ kind: options.kind, listDate: list.date, page: target });
+  const { agency } = options.audience;
+  const listAcknowledged = options.acknowledgements.some((ack) => ack.agency === agency && ack.childId === null);
   const actions = [
+    ...(acknowledges(agency) && !listAcknowledged ? [{ title: `Acknowledge for ${AGENCY_NAMES[agency]}`, verb: LIST_ACK_VERB, data: data(page) }] : []),
     ...(page > 0 ? [{ title: 'Previous', verb: LIST_PAGE_VERB, data: data(page - 1) }] : []),
     ...(page < pages - 1 ? [{ title: `More (${page + 2} of ${pages})`, verb: LIST_PAGE_VERB, data: data(page + 1) }] : []),
     { title: 'Refresh', verb: LIST_PAGE_VERB, data: data(page) },
   ];
   return renderCard('daily-list', {
+    categories: CATEGORY_CHOICES,
     title: options.kind === 'daily_list' ? `Daily missing list · ${day}` : `Return Home Interviews · ${day}`,
     summary,
     acknowledged: acknowledgedLine(options),

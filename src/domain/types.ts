@@ -43,6 +43,16 @@ export type RhiProvider = (typeof RHI_PROVIDERS)[number];
 export const AGENCIES = ['police', 'health', 'education', 'social-care', 'youth-justice', 'missing-team', 'management'] as const;
 export type AgencyCode = (typeof AGENCIES)[number];
 
+export const AGENCY_NAMES: Record<AgencyCode, string> = {
+  police: 'Police',
+  health: 'Health',
+  education: 'Education',
+  'social-care': 'Social care',
+  'youth-justice': 'Youth justice',
+  'missing-team': 'Missing team',
+  management: 'Management',
+};
+
 export interface Child {
   id: string;
   ref: string;

@@ -1,24 +1,47 @@
 import { renderListCard, type DisplayLevel, type ListCardKind } from '../cards/dailyListCard';
 import type { CardJson } from '../cards/render';
 import type { ListSettings } from '../domain/dailyList';
-import { linkedAgencies, listAcknowledgements } from '../store/channels';
+import type { AgencyCode } from '../domain/types';
+import { acknowledgementsOn } from '../store/acknowledgements';
+import { linkedAgencies } from '../store/channels';
 import type { Queryable } from '../store/db';
+import { notesFor } from '../store/notes';
 import { loadDailyList } from './dailyListService';
+
+/** Who a card is rendered for: the agency of its channel (missing-team in the team's personal chat). */
+export interface Audience {
+  agency: AgencyCode;
+  displayLevel: DisplayLevel;
+}
 
 export interface ListCardRequest {
   kind: ListCardKind;
   date: string;
   page: number;
-  displayLevel: DisplayLevel;
+  audience: Audience;
   now: Date;
 }
+
+/** Restricted notes are for the missing team only. */
+export const seesRestricted = (audience: Audience) => audience.agency === 'missing-team';
 
 /** The daily list or overdue-RHI card for a day, as one conversation may see it. */
 export async function listCard(db: Queryable, request: ListCardRequest, settings: ListSettings): Promise<CardJson> {
   const [list, agencies, acknowledgements] = await Promise.all([
     loadDailyList(db, request.date, request.now, settings),
     linkedAgencies(db),
-    listAcknowledgements(db, request.date),
+    acknowledgementsOn(db, request.date),
   ]);
-  return renderListCard(list, { kind: request.kind, page: request.page, displayLevel: request.displayLevel, timeZone: settings.timeZone, agencies, acknowledgements });
+  const childIds = [...new Set([...list.missingNow, ...list.returned, ...list.rhis].map((entry) => entry.childId))];
+  const notes = await notesFor(db, childIds, seesRestricted(request.audience));
+  return renderListCard(list, {
+    kind: request.kind,
+    page: request.page,
+    displayLevel: request.audience.displayLevel,
+    timeZone: settings.timeZone,
+    agencies,
+    acknowledgements,
+    notes,
+    audience: { agency: request.audience.agency },
+  });
 }

@@ -99,12 +99,3 @@ export async function linkedAgencies(db: Queryable): Promise<{ code: AgencyCode;
   return rows;
 }
 
-/** Whole-list acknowledgements for a list day. */
-export async function listAcknowledgements(db: Queryable, listDate: string) {
-  const rows = await db.query<{ agency_code: AgencyCode; name: string; user_name: string; acknowledged_at: Date }>(
-    `select k.agency_code, a.name, k.user_name, k.acknowledged_at from acknowledgements k join agencies a on a.code = k.agency_code
-      where k.list_date = $1 and k.child_id is null order by k.acknowledged_at`,
-    [listDate],
-  );
-  return rows.map((row) => ({ agency: row.agency_code, agencyName: row.name, userName: row.user_name, at: new Date(row.acknowledged_at) }));
-}

@@ -17,7 +17,9 @@ const OPTIONS: ListCardOptions = {
     { code: 'education', name: 'Education' },
     { code: 'police', name: 'Police' },
   ],
-  acknowledgements: [{ agency: 'police', agencyName: 'Police', userName: 'Pat Police', at: at('2026-06-09T07:42:00Z') }],
+  acknowledgements: [{ agency: 'police', agencyName: 'Police', childId: null, userName: 'Pat Police', at: at('2026-06-09T07:42:00Z') }],
+  notes: [],
+  audience: { agency: 'police' },
 };
 
 /** A list with `count` children of each kind: missing, back since the huddle, RHI overdue. */

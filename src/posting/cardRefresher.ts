@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import type { CardSender } from '../bot/sender';
+import type { ListSettings } from '../domain/dailyList';
+import { listCard, type Audience } from '../lists/listCards';
+import { findChannel } from '../store/channels';
+import type { Queryable } from '../store/db';
+import { postedCardsOn } from '../store/postedCards';
+
+/**
+ * The audience of a conversation: a linked, active channel sees as its agency; a conversation that
+ * is not a channel is the missing team's personal chat (the only one the list is posted into).
+ * Null when the conversation may no longer see the list.
+ */
+export async function audienceOf(db: Queryable, conversationId: string): Promise<Audience | null> {
+  const channel = await findChannel(db, conversationId.split(';')[0]!);
+  if (!channel) return { agency: 'missing-team', displayLevel: 'full' };
+  return channel.active && channel.agency ? { agency: channel.agency, displayLevel: channel.displayLevel } : null;
+}
+
+/**
+ * Brings every posted copy of a day's card up to date after an acknowledgement or a note. Requests
+ * for a day that arrive while its refresh runs are folded into one more run, so the last run always
+ * reads the latest state: two people acting at once both end up on every copy.
+ */
+export class CardRefresher {
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+
+  constructor(private readonly deps: { db: Queryable; sender: CardSender; settings: ListSettings; now: () => Date; logger: Logger }) {}
+
+  request(listDate: string): Promise<void> {
+    const current = this.running.get(listDate);
+    if (current) {
+      this.again.add(listDate);
+      return current;
+    }
+    const run = (async () => {
+      do {
+        this.again.delete(listDate);
+        await this.refreshAll(listDate);
+      } while (this.again.has(listDate));
+    })().finally(() => this.running.delete(listDate));
+    this.running.set(listDate, run);
+    return run;
+  }
+
+  /** Resolves when no refresh is running (tests and shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async refreshAll(listDate: string): Promise<void> {
+    const { db, settings, sender, logger } = this.deps;
+    const posts = (await postedCardsOn(db, listDate)).filter((post) => post.status === 'sent' && post.activityId);
+    for (const post of posts) {
+      const audience = await audienceOf(db, post.conversationId);
+      if (!audience) continue; // unlinked since: leave that copy as it was
+      try {
+        const card = await listCard(db, { kind: post.kind, date: listDate, page: 0, audience, now: this.deps.now() }, settings);
+        await sender.updateCard(post.reference, post.activityId!, card);
+      } catch (error) {
+        logger.error({ post: post.id, error: (error as Error).message }, 'could not update a posted card');
+      }
+    }
+  }
+}
