@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { reportMissing } from '../../src/recording/service';
+import * as channels from '../../src/store/channels';
+import { startTestApp } from '../support/app';
+import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, TEAM_ID, type ConnectorCall, type ConnectorStub } from '../support/connector';
+import { at } from '../support/fixtures';
+import { context, report } from '../support/recording';
+
+const NOW = at('2026-06-09T08:00:00Z'); // Tuesday 09:00 BST
+const DATE = '2026-06-09';
+const POLICE = '19:police@thread.tacv2';
+const EDUCATION = '19:education@thread.tacv2';
+const TEACHER = { id: '29:user-school', name: 'Sam School', aadObjectId: '00000000-0000-0000-0000-0000000000022' };
+
+async function post(appUrl: string, activity: object): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${appUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+describe('acknowledging and adding information on the card', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  let connector: ConnectorStub;
+  const count = async (table: string) => (await app.db.query<{ count: number }>(`select count(*)::int as count from ${table}`))[0]!.count;
+  const updates = () => connector.calls.filter((call) => call.method === 'PUT');
+  const latestCopy = (conversation: string): string => JSON.stringify(updates().filter((call) => call.path.startsWith(`/v3/conversations/${conversation}/activities/`)).at(-1)?.body.attachments[0].content ?? null);
+  const act = (verb: string, data: unknown, channel: string | undefined, from = POLICE_OFFICER) => post(app.url, executeAction(connector.url, verb, data, { channel, from }));
+  const target = { kind: 'daily_list', listDate: DATE, page: 0 };
+
+  before(async () => {
+    connector = await startConnector();
+    connector.respond = (call: ConnectorCall) => (call.method === 'GET' ? { status: 404, body: {} } : { status: call.method === 'PUT' ? 200 : 201, body: { id: `posted-${connector.calls.length}` } });
+    app = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId }, () => NOW);
+    await app.db.transaction((tx) => reportMissing(tx, report({ riskGrade: 'high', policeRef: 'POL-ACT1', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
+    for (const [conversationId, agency] of [
+      [POLICE, 'police'],
+      [EDUCATION, 'education'],
+    ] as const) {
+      const channel = await channels.upsertChannel(app.db, {
+        conversationId,
+        teamId: TEAM_ID,
+        tenantId: '00000000-0000-0000-0000-0000000000001',
+        name: agency,
+        reference: { serviceUrl: connector.url, channelId: 'msteams', bot: { id: '28:missing-huddle', name: 'Missing Huddle' }, conversation: { id: conversationId, isGroup: true, conversationType: 'channel', name: agency } },
+      });
+      await channels.setChannelAgency(app.db, channel.id, agency);
+    }
+    const run = await app.poster.runOnce();
+    assert.equal(run.sent, 2);
+  });
+  after(async () => {
+    await app.stop();
+    await connector.close();
+  });
+  beforeEach(() => {
+    connector.calls.length = 0;
+  });
+
+  it('acknowledges the list for the channel’s agency, shows it to the tapper at once and on every copy after', async () => {
+    const answer = await act('list.acknowledge', target, POLICE);
+    assert.equal(answer.body.statusCode, 200);
+    const card = JSON.stringify(answer.body.value);
+    assert.match(card, /Education — · Police ✓ 09:00 Pat Police/);
+    assert.ok(!card.includes('Acknowledge for Police'), 'the button is gone once acknowledged');
+    await app.refresher.idle();
+    assert.match(latestCopy(POLICE), /Police ✓ 09:00 Pat Police/);
+    assert.match(latestCopy(EDUCATION), /Police ✓ 09:00 Pat Police/);
+    assert.match(latestCopy(EDUCATION), /Acknowledge for Education/, 'each copy keeps its own agency’s button');
+  });
+
+  it('is harmless to tap again: one acknowledgement, one audit record, no refresh', async () => {
+    const before = await count('acknowledgements');
+    const audits = await count('audit_log');
+    await act('list.acknowledge', target, POLICE);
+    await app.refresher.idle();
+    assert.equal(await count('acknowledgements'), before);
+    assert.equal(await count('audit_log'), audits, 'nothing new to audit');
+    assert.equal(updates().length, 0);
+  });
+
+  it('acknowledges one child, shown on that child’s row', async () => {
+    const answer = await act('child.acknowledge', { ...target, childRef: 'TEST-0001' }, EDUCATION, TEACHER);
+    assert.equal(answer.body.statusCode, 200);
+    assert.match(JSON.stringify(answer.body.value), /✓ Education 09:00/);
+    await app.refresher.idle();
+    assert.match(latestCopy(POLICE), /✓ Education 09:00/);
+  });
+
+  it('adds a note from one channel that every copy shows, tagged with agency, person and time', async () => {
+    const field = 'missing-TEST-0001';
+    const answer = await act('child.note', { ...target, childRef: 'TEST-0001', field, [`note-text-${field}`]: 'Seen at the school gate at 08:40', [`note-category-${field}`]: 'seen', [`note-restricted-${field}`]: 'false' }, EDUCATION, TEACHER);
+    assert.equal(answer.body.statusCode, 200);
+    await app.refresher.idle();
+    assert.match(latestCopy(POLICE), /\*\*Education\*\* 09:00 Tue 9 Jun · Sam School · seen: Seen at the school gate at 08:40/);
+    const audit = (await app.db.query<{ details: Record<string, unknown> }>(`select details from audit_log where action = 'note.added'`)).at(-1)!;
+    assert.deepEqual(audit.details, { agency: 'education', childRef: 'TEST-0001', category: 'seen', restricted: false });
+  });
+
+  it('keeps a restricted note off agency channels and shows it to the missing team', async () => {
+    const field = 'missing-TEST-0001';
+    await act('child.note', { ...target, childRef: 'TEST-0001', field, [`note-text-${field}`]: 'Disclosed a new adult contact', [`note-category-${field}`]: 'associates', [`note-restricted-${field}`]: 'true' }, POLICE);
+    await app.refresher.idle();
+    assert.ok(!latestCopy(EDUCATION).includes('new adult contact'));
+    assert.ok(!latestCopy(POLICE).includes('new adult contact'), 'not even on the channel that wrote it');
+    const personal = await act('list.page', target, undefined, COORDINATOR);
+    assert.match(JSON.stringify(personal.body.value), /restricted\*\*: Disclosed a new adult contact/);
+  });
+
+  it('lands two acknowledgements made at the same moment, and every copy ends up showing both', async () => {
+    await app.db.exec(`delete from acknowledgements`);
+    const [police, education] = await Promise.all([act('list.acknowledge', target, POLICE), act('list.acknowledge', target, EDUCATION, TEACHER)]);
+    assert.deepEqual([police.body.statusCode, education.body.statusCode], [200, 200]);
+    await app.refresher.idle();
+    for (const copy of [latestCopy(POLICE), latestCopy(EDUCATION)]) assert.match(copy, /Education ✓ 09:00 Sam School · Police ✓ 09:00 Pat Police/);
+  });
+
+  describe('refusals: nothing changes, the reason is audited', () => {
+    const refusals: [string, () => Promise<{ status: number; body: any }>, number][] = [
+      ['the missing team acknowledging for no agency', () => act('list.acknowledge', target, undefined, COORDINATOR), 403],
+      ['an unlinked channel', () => act('list.acknowledge', target, '19:random@thread.tacv2'), 403],
+      ['a personal chat outside the missing team', () => act('child.note', { ...target, childRef: 'TEST-0001', field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': 'x' }, undefined, POLICE_OFFICER), 403],
+      ['an unknown child', () => act('child.acknowledge', { ...target, childRef: 'NOBODY-1' }, POLICE), 404],
+      ['tampered data', () => act('child.acknowledge', { ...target, childRef: { $ne: null }, page: 'all' }, POLICE), 400],
+      ['an empty note', () => act('child.note', { ...target, childRef: 'TEST-0001', field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': '   ' }, POLICE), 400],
+      ['an unknown verb', () => act('child.delete', { ...target, childRef: 'TEST-0001' }, POLICE), 400],
+    ];
+    for (const [what, attempt, status] of refusals) {
+      it(`refuses ${what} with ${status}`, async () => {
+        const before = [await count('acknowledgements'), await count('agency_notes')];
+        const refusedBefore = (await app.db.query(`select 1 from audit_log where action = 'invoke.refused'`)).length;
+        const answer = await attempt();
+        assert.equal(answer.status, status);
+        assert.deepEqual([answer.body.statusCode, answer.body.type], [status, 'application/vnd.microsoft.error']);
+        assert.ok(answer.body.value.message.length > 10);
+        assert.deepEqual([await count('acknowledgements'), await count('agency_notes')], before);
+        assert.equal((await app.db.query(`select 1 from audit_log where action = 'invoke.refused'`)).length, refusedBefore + 1);
+      });
+    }
+
+    it('refuses another tenant with 403 before anything runs', async () => {
+      const activity = { ...executeAction(connector.url, 'list.acknowledge', target, { channel: POLICE }), conversation: { id: POLICE, conversationType: 'channel', tenantId: 'ffffffff-0000-0000-0000-000000000000' }, channelData: { tenant: { id: 'ffffffff-0000-0000-0000-000000000000' }, channel: { id: POLICE } } };
+      const refusing = await startTestApp({ ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000001' }, () => NOW);
+      try {
+        const answer = await post(refusing.url, activity);
+        assert.equal(answer.status, 403);
+      } finally {
+        await refusing.stop();
+      }
+    });
+  });
+});
