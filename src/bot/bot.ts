@@ -14,15 +14,16 @@ import type { ListCardKind } from '../cards/dailyListCard';
 import { audienceOf, type CardRefresher } from '../posting/cardRefresher';
 import type { Audience } from '../lists/listCards';
 import { ACTIONS, ActionRefusal, type ActionDeps } from './actions';
-import { renderHelpCard, type HelpCommand } from '../cards/render';
-import { localDate } from '../domain/calendar';
+import { renderCard, renderHelpCard, type HelpCommand } from '../cards/render';
+import { childHistoryText } from '../lists/childHistory';
+import { formatLocal, localDate } from '../domain/calendar';
 import type { ListSettings } from '../domain/dailyList';
 import { AGENCIES, AGENCY_NAMES, type AgencyCode } from '../domain/types';
 import { listCard } from '../lists/listCards';
 import * as channels from '../store/channels';
 import type { Database } from '../store/db';
 import { postedCardsOn, recordOnDemandPost, undeliveredPosts } from '../store/postedCards';
-import { audit } from '../store/repositories';
+import { audit, findChildByRef } from '../store/repositories';
 
 export interface BotDeps {
   db: Database;
@@ -40,6 +41,8 @@ export const COMMANDS: (HelpCommand & { name: string })[] = [
   { name: 'help', usage: 'help', description: 'What I can do and how to ask.' },
   { name: 'list', usage: 'list', description: "Post today's missing list here: missing now, back since the last huddle, RHIs overdue." },
   { name: 'overdue', usage: 'overdue', description: 'Post the Return Home Interviews overdue or due within 24 hours.' },
+  { name: 'missing', usage: 'missing', description: 'Missing team only: a form to report a child missing.' },
+  { name: 'history', usage: 'history <case ref>', description: "Missing team only: a child's episodes, risk grades, RHIs and every note." },
   { name: 'status', usage: 'status', description: "Which agency this channel is linked to, how it shows children, and whether today's list got through." },
   { name: 'link', usage: 'link police | health | education | social-care | youth-justice | missing-team | management', description: 'Missing team only: link this channel to an agency so the daily list is posted here.' },
   { name: 'unlink', usage: 'unlink', description: 'Missing team only: stop posting the daily list in this channel.' },
@@ -151,6 +154,10 @@ export class MissingHuddleBot extends TeamsActivityHandler {
           return await this.display(context, this.requireChannel(channel), args[0]);
         case 'status':
           return await this.status(context, channel);
+        case 'missing':
+          return await this.missingForm(context);
+        case 'history':
+          return await this.history(context, args[0]);
         case 'list':
         case 'overdue':
           return await this.postList(context, channel, name === 'list' ? 'daily_list' : 'overdue');
@@ -272,6 +279,22 @@ export class MissingHuddleBot extends TeamsActivityHandler {
     await this.audit(context, 'list.disclosed', { kind, listDate: date, displayLevel });
   }
 
+  private async missingForm(context: TurnContext): Promise<void> {
+    await this.requireMissingTeam(context, 'report a child missing from Teams');
+    const now = this.deps.now();
+    const tz = this.deps.settings.timeZone;
+    const card = renderCard('missing-form', { today: localDate(now, tz), timeNow: formatLocal(now, tz, 'HH:mm'), data: { listDate: localDate(now, tz) } });
+    await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+  }
+
+  private async history(context: TurnContext, ref: string | undefined): Promise<void> {
+    await this.requireMissingTeam(context, "see a child's history");
+    const child = ref ? await findChildByRef(this.deps.db, ref.toUpperCase()) ?? (await findChildByRef(this.deps.db, ref)) : undefined;
+    if (!child) throw new Refusal(ref ? 'No child has that case reference.' : 'Say which child: history <case ref>.');
+    await this.audit(context, 'child.history_disclosed', { childRef: child.ref });
+    await context.sendActivity(await childHistoryText(this.deps.db, child, this.deps.settings.timeZone));
+  }
+
   // Card actions (Action.Execute → adaptiveCard/action): the router checks who is looking, then the route table
 
   protected override async onAdaptiveCardInvoke(context: TurnContext, invoke: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
@@ -284,7 +307,8 @@ export class MissingHuddleBot extends TeamsActivityHandler {
       if (!audience) throw new ActionRefusal(403, 'This conversation cannot act on the list: it is for linked agency channels and the missing team.', 'conversation not allowed');
       const data = route.schema.safeParse(raw);
       if (!data.success) throw new ActionRefusal(400, 'That card action was not valid. Send list to get a fresh card.', 'invalid data');
-      return await route.handle({ turn: context, audience, deps: this.actionDeps }, data.data, raw as Record<string, unknown>);
+      const missingTeam = audience.agency === 'missing-team' || (await this.isMissingTeam(context));
+      return await route.handle({ turn: context, audience, missingTeam, deps: this.actionDeps }, data.data, raw as Record<string, unknown>);
     } catch (error) {
       if (!(error instanceof ActionRefusal)) throw error;
       await this.audit(context, 'invoke.refused', { verb: verb.slice(0, 40), reason: error.reason });

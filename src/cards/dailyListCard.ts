@@ -18,6 +18,7 @@ export const LIST_PAGE_VERB = 'list.page';
 export const LIST_ACK_VERB = 'list.acknowledge';
 export const CHILD_ACK_VERB = 'child.acknowledge';
 export const CHILD_NOTE_VERB = 'child.note';
+export const CHILD_DETAILS_VERB = 'child.details';
 /** Notes shown on a child's row; the rest are counted. */
 export const NOTES_SHOWN = 2;
 export const PAGE_SIZE = 10;
@@ -55,6 +56,7 @@ interface EntryExtras {
   ackData: object | '';
   noteIds: { category: string; text: string; restricted: string };
   noteData: object;
+  detailsData: object;
 }
 
 interface SectionKey {
@@ -155,6 +157,7 @@ function extrasFor(entry: ChildSummary, section: string, options: ListCardOption
     ackData: acknowledges(agency) && !acks.some((ack) => ack.agency === agency) ? target : '',
     noteIds: { category: `note-category-${field}`, text: `note-text-${field}`, restricted: `note-restricted-${field}` },
     noteData: { ...target, field },
+    detailsData: target,
   };
 }
 
