@@ -3,7 +3,8 @@ import restify from 'restify';
 import type { Logger } from 'pino';
 import type { CloudAdapter } from 'botbuilder';
 import { authenticate, type IngestKey } from '../api/auth';
-import { toHttpFailure } from '../api/errors';
+import { toHttpFailure, zodProblems } from '../api/errors';
+import { activityEnvelope } from '../bot/envelope';
 import { openApiDocument } from '../api/openapi';
 import { API_ROUTES, type ApiDeps } from '../api/routes';
 import type { MissingHuddleBot } from '../bot/bot';
@@ -39,6 +40,11 @@ export function createServer(deps: ServerDeps): restify.Server {
   server.use(parseJsonBody);
 
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
+    const envelope = activityEnvelope.safeParse(req.body);
+    if (!envelope.success) {
+      res.send(400, { error: 'Not a Bot Framework activity.', errors: zodProblems(envelope.error) });
+      return;
+    }
     await deps.adapter.process(req, res, (context) => deps.bot.run(context));
   });
 

@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ACTIONS } from '../../src/bot/actions';
+import { reportMissing } from '../../src/recording/service';
+import * as channels from '../../src/store/channels';
+import { startTestApp } from '../support/app';
+import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, TEAM_ID, type ConnectorStub } from '../support/connector';
+import { at } from '../support/fixtures';
+import { context, report } from '../support/recording';
+
+const NOW = at('2026-06-09T08:00:00Z');
+const POLICE = '19:police@thread.tacv2';
+const VERBS = Object.keys(ACTIONS);
+const VALID = { kind: 'daily_list', listDate: '2026-06-09', page: 0, childRef: 'TEST-0001', field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': 'Seen', episodeId: '' };
+
+/** A value of a type no field of a valid payload has at that place. */
+const wrongType = fc.oneof(fc.constant(null), fc.boolean(), fc.array(fc.anything(), { maxLength: 3 }), fc.object({ maxDepth: 2 }), fc.double({ noNaN: false }));
+
+describe('random and mutated invoke payloads at /api/messages (fast-check)', function () {
+  this.timeout(120_000);
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  let connector: ConnectorStub;
+  const state = async () =>
+    (
+      await app.db.query<{ state: string }>(
+        `select (select count(*) from acknowledgements) || '/' || (select count(*) from agency_notes) || '/' || (select count(*) from episodes) || '/' || (select count(*) from episode_history) || '/' || (select count(*) from return_interviews) as state`,
+      )
+    )[0]!.state;
+  const send = async (activity: unknown) => {
+    const response = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  before(async () => {
+    connector = await startConnector();
+    connector.respond = (call) => (call.method === 'GET' ? { status: 404, body: {} } : { status: 201, body: { id: 'x' } });
+    app = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId, LOG_LEVEL: 'silent' }, () => NOW);
+    const { value } = await app.db.transaction((tx) => reportMissing(tx, report({ policeRef: 'POL-FC1', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
+    VALID.episodeId = value.id;
+    const channel = await channels.upsertChannel(app.db, {
+      conversationId: POLICE,
+      teamId: TEAM_ID,
+      tenantId: '00000000-0000-0000-0000-0000000000001',
+      name: 'Police',
+      reference: { serviceUrl: connector.url, channelId: 'msteams', conversation: { id: POLICE, isGroup: true, conversationType: 'channel', name: 'Police' } },
+    });
+    await channels.setChannelAgency(app.db, channel.id, 'police');
+  });
+  after(async () => {
+    await app.stop();
+    await connector.close();
+  });
+
+  it('never answers 500 and changes nothing for arbitrary verbs and data', async () => {
+    const before = await state();
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.constantFrom(...VERBS), fc.string()), fc.anything(), fc.constantFrom(POLICE, '19:unlinked@thread.tacv2', undefined), fc.constantFrom(POLICE_OFFICER, COORDINATOR), async (verb, data, channel, from) => {
+        const answer = await send(executeAction(connector.url, verb, data, { channel, from }));
+        assert.notEqual(answer.status, 500, JSON.stringify({ verb, data }));
+        assert.ok([200, 400, 403, 404].includes(answer.status), `status ${answer.status}`);
+      }),
+      { numRuns: 150 },
+    );
+    assert.equal(await state(), before);
+  });
+
+  it('never answers 500 and changes nothing when a field a verb reads has the wrong type', async () => {
+    const list = ['kind', 'listDate', 'page'];
+    const child = [...list, 'childRef'];
+    const reads: Record<string, string[]> = {
+      'list.page': list,
+      'list.acknowledge': list,
+      'child.acknowledge': child,
+      'child.details': child,
+      'child.note': [...child, 'field', 'note-text-missing-TEST-0001'],
+      'child.return': [...child, 'episodeId', 'returnedDate', 'returnedTime'],
+      'child.risk': [...child, 'episodeId', 'riskGrade'],
+      'child.rhi': [...child, 'episodeId', 'rhiStep', 'rhiDate', 'rhiTime'],
+      'episode.report': ['listDate', 'childRef', 'kind', 'reportedDate', 'reportedTime'],
+    };
+    assert.deepEqual(Object.keys(reads).sort(), [...VERBS].sort(), 'every verb is covered');
+    const valid = { ...VALID, riskGrade: 'high', returnedDate: '2026-06-09', returnedTime: '08:00', rhiStep: 'offered', rhiDate: '2026-06-09', rhiTime: '08:00', reportedDate: '2026-06-09', reportedTime: '08:00', kind: 'daily_list' };
+    const before = await state();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...VERBS).chain((verb) => fc.tuple(fc.constant(verb), fc.constantFrom(...reads[verb]!))),
+        wrongType,
+        fc.constantFrom(POLICE, undefined),
+        async ([verb, field], value, channel) => {
+          const answer = await send(executeAction(connector.url, verb, { ...valid, [field]: value }, { channel, from: COORDINATOR }));
+          assert.ok([400, 403, 404].includes(answer.status), `${verb} with ${field}=${JSON.stringify(value)} answered ${answer.status}`);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    assert.equal(await state(), before);
+  });
+
+  it('never answers 500 for activities with parts missing or of the wrong shape', async () => {
+    const base = executeAction(connector.url, 'list.page', VALID, { channel: POLICE, from: POLICE_OFFICER }) as Record<string, unknown>;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('conversation', 'from', 'value', 'channelData', 'recipient', 'serviceUrl', 'type', 'name'), fc.oneof(fc.constant(undefined), wrongType), async (part, value) => {
+        const activity = { ...base, [part]: value };
+        const answer = await send(activity);
+        assert.notEqual(answer.status, 500, JSON.stringify({ part, value }));
+      }),
+      { numRuns: 120 },
+    );
+  });
+});
