@@ -113,6 +113,14 @@ describe('channels, agencies and the list commands through the adapter', () => {
     assert.match(lastText(), /Every daily post today got through/);
   });
 
+  it('shows the missing team a post that has not got through, and the channel its retry state', async () => {
+    await app.db.exec(`update posted_cards set status = 'failed', attempts = 3, last_error = 'post to 19:police failed after 6 attempt(s): 503' where scheduled`);
+    await say('status', { channel: POLICE });
+    assert.match(lastText(), /Today's list has \*\*not got through yet\*\* \(3 attempt\(s\): post to 19:police failed after 6 attempt\(s\): 503\); I keep retrying\./);
+    assert.match(lastText(), /\*\*Not delivered:\*\* 19:police@thread\.tacv2: failed, 3 attempt\(s\)/);
+    await app.db.exec(`update posted_cards set status = 'sent', last_error = null where scheduled`);
+  });
+
   it('pages the list for the person who tapped More, and refuses tampered or unlinked requests', async () => {
     const ok = await post(app.url, executeAction(connector.url, 'list.page', { kind: 'daily_list', listDate: '2026-06-09', page: 0 }, { channel: POLICE, from: POLICE_OFFICER }));
     assert.equal(ok.status, 200);
@@ -140,11 +148,18 @@ describe('channels, agencies and the list commands through the adapter', () => {
     await say('display initials', { channel: POLICE });
   });
 
+  it('marks a deleted channel inactive', async () => {
+    await say('status', { channel: '19:doomed@thread.tacv2' });
+    await post(app.url, teamsActivity(connector.url, 'conversationUpdate', { channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID }, eventType: 'channelDeleted', channel: { id: '19:doomed@thread.tacv2', name: 'Doomed' } } }, { channel: GENERAL }));
+    assert.equal((await findChannel(app.db, '19:doomed@thread.tacv2'))?.active, false);
+    assert.equal((await findChannel(app.db, POLICE))?.active, true);
+  });
+
   it('marks the team’s channels inactive when the bot is removed', async () => {
     await post(app.url, teamsActivity(connector.url, 'installationUpdate', { action: 'remove', channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID } } }, { channel: POLICE }));
     assert.equal((await findChannel(app.db, POLICE))?.active, false);
     assert.equal((await findChannel(app.db, GENERAL))?.active, false);
     const removed = await auditEntries(app.db, { action: 'bot.removed' });
-    assert.equal(removed.at(-1)?.details?.channels, 3, 'Police, General and the unlinked channel it was mentioned in');
+    assert.equal(removed.at(-1)?.details?.channels, 3, 'Police, General and the unlinked channel it was mentioned in (the deleted one was already inactive)');
   });
 });

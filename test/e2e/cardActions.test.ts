@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { startTestApp } from '../support/app';
+import { at } from '../support/fixtures';
+import { ARTIFACTS, launchChromium, postInChannel, startPlayground, type Playground } from '../support/playground';
+
+const TUESDAY_0910 = at('2026-11-24T09:10:00Z');
+const COORDINATOR_AAD = '00000000-0000-0000-0000-0000000000020';
+
+describe('acknowledging and adding information in two Playground channels (headless Chromium)', function () {
+  this.timeout(180_000);
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  let playground: Playground;
+  let browser: Browser;
+  let page: Page;
+
+  const openChannel = async (name: string): Promise<Locator> => {
+    await page.getByText(name, { exact: true }).first().click();
+    const card = page.locator('.ac-adaptiveCard').filter({ hasText: 'Daily missing list · Tue 24 Nov' }).first();
+    await card.waitFor({ timeout: 30_000 });
+    return card;
+  };
+
+  before(async () => {
+    app = await startTestApp({ DEMO_DATA: 'true', MISSING_TEAM_USER_IDS: COORDINATOR_AAD }, () => TUESDAY_0910);
+    playground = await startPlayground(app.port);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+    await page.goto(playground.url);
+    await postInChannel(page, 'Police', 'link police');
+    await page.getByText(/linked to Police\./).first().waitFor({ timeout: 30_000 });
+    await postInChannel(page, 'General', 'link education');
+    await page.getByText(/linked to Education\./).first().waitFor({ timeout: 30_000 });
+    const run = await app.poster.runOnce();
+    assert.equal(run.sent, 2);
+  });
+  after(async () => {
+    await browser?.close();
+    await playground?.stop();
+    await app?.stop();
+  });
+
+  it('acknowledges in the Police channel and shows "Police ✓" on the copy in General', async () => {
+    const police = await openChannel('Police');
+    await police.getByRole('button', { name: 'Acknowledge for Police' }).click();
+    await police.getByText(/Police ✓ 09:10/).waitFor({ timeout: 30_000 });
+    await app.refresher.idle();
+    const general = await openChannel('General');
+    await general.getByText(/Police ✓ 09:10/).waitFor({ timeout: 30_000 });
+    assert.match(await general.innerText(), /Education — · Police ✓ 09:10 Morgan Coordinator/);
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-acknowledged-general.png'), fullPage: true });
+  });
+
+  it('adds a note from General that shows on the Police copy', async () => {
+    const general = await openChannel('General');
+    await general.getByRole('button', { name: 'Add info' }).first().click();
+    await general.getByRole('radio', { name: 'Seen' }).first().check();
+    const note = general.locator('textarea').first();
+    await note.waitFor({ timeout: 10_000 });
+    await note.fill('Seen at the school gate at 08:40');
+    await general.getByRole('button', { name: 'Add to the card' }).first().click();
+    await general.getByText(/Seen at the school gate at 08:40/).first().waitFor({ timeout: 30_000 });
+    await app.refresher.idle();
+    const police = await openChannel('Police');
+    await police.getByText(/Seen at the school gate at 08:40/).first().waitFor({ timeout: 30_000 });
+    assert.match(await police.innerText(), /Education\s+09:10 Tue 24 Nov · Morgan Coordinator · seen: Seen at the school gate at 08:40/);
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-note-on-police.png'), fullPage: true });
+  });
+});
