@@ -18,7 +18,7 @@ import { renderCard, renderHelpCard, type HelpCommand } from '../cards/render';
 import { childHistoryText } from '../lists/childHistory';
 import { formatLocal, localDate } from '../domain/calendar';
 import type { ListSettings } from '../domain/dailyList';
-import { AGENCIES, AGENCY_NAMES, type AgencyCode } from '../domain/types';
+import { AGENCIES, AGENCY_NAMES } from '../domain/types';
 import { listCard } from '../lists/listCards';
 import * as channels from '../store/channels';
 import type { Database } from '../store/db';

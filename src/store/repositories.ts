@@ -77,16 +77,6 @@ export async function findChildById(db: Queryable, id: string): Promise<Child | 
   return row && toChild(row);
 }
 
-export async function insertChild(db: Queryable, child: Omit<Child, 'id'>): Promise<Child> {
-  const id = randomUUID();
-  await db.query(
-    `insert into children (id, ref, given_name, family_name, date_of_birth, looked_after, placing_authority, placement_in_area, school)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [id, child.ref, child.givenName, child.familyName, child.dateOfBirth, child.lookedAfter, child.placingAuthority, child.placementInArea, child.school],
-  );
-  return { id, ...child };
-}
-
 /** Applies the fields given (a newer notification knows better), leaving the others. */
 export async function updateChild(db: Queryable, id: string, changes: Partial<Omit<Child, 'id' | 'ref'>>): Promise<void> {
   const columns: Record<keyof typeof changes, string> = {

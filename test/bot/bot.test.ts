@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { auditEntries } from '../../src/store/repositories';
 import { startTestApp } from '../support/app';
-import { startConnector, teamsMessage, type ConnectorStub } from '../support/connector';
+import { startConnector, teamsMessage, type ConnectorStub, postActivity } from '../support/connector';
 
-async function send(appUrl: string, activity: object): Promise<number> {
-  const response = await fetch(`${appUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-  await response.text();
-  return response.status;
-}
+const send = async (appUrl: string, activity: object) => (await postActivity(appUrl, activity)).status;
 
 const replies = (connector: ConnectorStub) => connector.calls.filter((call) => call.method === 'POST' && /\/v3\/conversations\/.+\/activities/.test(call.path));
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { reportMissing } from '../../src/recording/service';
-import * as channels from '../../src/store/channels';
 import { startTestApp } from '../support/app';
-import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, TEAM_ID, type ConnectorCall, type ConnectorStub } from '../support/connector';
+import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, type ConnectorCall, type ConnectorStub, postActivity } from '../support/connector';
+import { linkTestChannel } from '../support/channels';
 import { at } from '../support/fixtures';
 import { context, report } from '../support/recording';
 
@@ -12,11 +12,6 @@ const POLICE = '19:police@thread.tacv2';
 const EDUCATION = '19:education@thread.tacv2';
 const TEACHER = { id: '29:user-school', name: 'Sam School', aadObjectId: '00000000-0000-0000-0000-0000000000022' };
 
-async function post(appUrl: string, activity: object): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${appUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe('acknowledging and adding information on the card', () => {
   let app: Awaited<ReturnType<typeof startTestApp>>;
@@ -24,7 +19,7 @@ describe('acknowledging and adding information on the card', () => {
   const count = async (table: string) => (await app.db.query<{ count: number }>(`select count(*)::int as count from ${table}`))[0]!.count;
   const updates = () => connector.calls.filter((call) => call.method === 'PUT');
   const latestCopy = (conversation: string): string => JSON.stringify(updates().filter((call) => call.path.startsWith(`/v3/conversations/${conversation}/activities/`)).at(-1)?.body.attachments[0].content ?? null);
-  const act = (verb: string, data: unknown, channel: string | undefined, from = POLICE_OFFICER) => post(app.url, executeAction(connector.url, verb, data, { channel, from }));
+  const act = (verb: string, data: unknown, channel: string | undefined, from = POLICE_OFFICER) => postActivity(app.url, executeAction(connector.url, verb, data, { channel, from }));
   const target = { kind: 'daily_list', listDate: DATE, page: 0 };
 
   before(async () => {
@@ -32,19 +27,8 @@ describe('acknowledging and adding information on the card', () => {
     connector.respond = (call: ConnectorCall) => (call.method === 'GET' ? { status: 404, body: {} } : { status: call.method === 'PUT' ? 200 : 201, body: { id: `posted-${connector.calls.length}` } });
     app = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId }, () => NOW);
     await app.db.transaction((tx) => reportMissing(tx, report({ riskGrade: 'high', policeRef: 'POL-ACT1', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
-    for (const [conversationId, agency] of [
-      [POLICE, 'police'],
-      [EDUCATION, 'education'],
-    ] as const) {
-      const channel = await channels.upsertChannel(app.db, {
-        conversationId,
-        teamId: TEAM_ID,
-        tenantId: '00000000-0000-0000-0000-0000000000001',
-        name: agency,
-        reference: { serviceUrl: connector.url, channelId: 'msteams', bot: { id: '28:missing-huddle', name: 'Missing Huddle' }, conversation: { id: conversationId, isGroup: true, conversationType: 'channel', name: agency } },
-      });
-      await channels.setChannelAgency(app.db, channel.id, agency);
-    }
+    await linkTestChannel(app.db, connector.url, POLICE, 'police');
+    await linkTestChannel(app.db, connector.url, EDUCATION, 'education');
     const run = await app.poster.runOnce();
     assert.equal(run.sent, 2);
   });
@@ -141,7 +125,7 @@ describe('acknowledging and adding information on the card', () => {
       const activity = { ...executeAction(connector.url, 'list.acknowledge', target, { channel: POLICE }), conversation: { id: POLICE, conversationType: 'channel', tenantId: 'ffffffff-0000-0000-0000-000000000000' }, channelData: { tenant: { id: 'ffffffff-0000-0000-0000-000000000000' }, channel: { id: POLICE } } };
       const refusing = await startTestApp({ ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000001' }, () => NOW);
       try {
-        const answer = await post(refusing.url, activity);
+        const answer = await postActivity(refusing.url, activity);
         assert.equal(answer.status, 403);
       } finally {
         await refusing.stop();

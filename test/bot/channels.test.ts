@@ -4,7 +4,7 @@ import { findChannel } from '../../src/store/channels';
 import { postedCardsOn } from '../../src/store/postedCards';
 import { auditEntries } from '../../src/store/repositories';
 import { startTestApp } from '../support/app';
-import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, TEAM_ID, teamsActivity, teamsMessage, type ConnectorStub } from '../support/connector';
+import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, TEAM_ID, teamsActivity, teamsMessage, type ConnectorStub, postActivity } from '../support/connector';
 import { at } from '../support/fixtures';
 import { context, report } from '../support/recording';
 
@@ -12,16 +12,11 @@ const NOW = at('2026-06-09T08:00:00Z');
 const POLICE = '19:police@thread.tacv2';
 const GENERAL = TEAM_ID;
 
-async function post(appUrl: string, activity: object): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${appUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe('channels, agencies and the list commands through the adapter', () => {
   let app: Awaited<ReturnType<typeof startTestApp>>;
   let connector: ConnectorStub;
-  const say = (text: string, options: Parameters<typeof teamsMessage>[2] = {}) => post(app.url, teamsMessage(connector.url, text, options));
+  const say = (text: string, options: Parameters<typeof teamsMessage>[2] = {}) => postActivity(app.url, teamsMessage(connector.url, text, options));
   const lastReply = () => connector.calls.filter((call) => call.method === 'POST').at(-1)?.body;
   const lastText = () => lastReply()?.text as string;
 
@@ -41,7 +36,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('records a channel when the bot is added to the team', async () => {
-    await post(app.url, teamsActivity(connector.url, 'conversationUpdate', { membersAdded: [{ id: '28:missing-huddle' }], channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID }, eventType: 'teamMemberAdded' } }, { channel: POLICE }));
+    await postActivity(app.url, teamsActivity(connector.url, 'conversationUpdate', { membersAdded: [{ id: '28:missing-huddle' }], channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID }, eventType: 'teamMemberAdded' } }, { channel: POLICE }));
     const channel = await findChannel(app.db, POLICE);
     assert.equal(channel?.active, true);
     assert.equal(channel?.agency, null);
@@ -122,16 +117,16 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('pages the list for the person who tapped More, and refuses tampered or unlinked requests', async () => {
-    const ok = await post(app.url, executeAction(connector.url, 'list.page', { kind: 'daily_list', listDate: '2026-06-09', page: 0 }, { channel: POLICE, from: POLICE_OFFICER }));
+    const ok = await postActivity(app.url, executeAction(connector.url, 'list.page', { kind: 'daily_list', listDate: '2026-06-09', page: 0 }, { channel: POLICE, from: POLICE_OFFICER }));
     assert.equal(ok.status, 200);
     assert.equal(ok.body.statusCode, 200);
     assert.equal(ok.body.type, 'application/vnd.microsoft.card.adaptive');
     assert.match(JSON.stringify(ok.body.value), /MISSING NOW \(1\)/);
-    const tampered = await post(app.url, executeAction(connector.url, 'list.page', { kind: 'everything', listDate: '2026-06-09', page: -1 }, { channel: POLICE }));
+    const tampered = await postActivity(app.url, executeAction(connector.url, 'list.page', { kind: 'everything', listDate: '2026-06-09', page: -1 }, { channel: POLICE }));
     assert.deepEqual([tampered.body.statusCode, tampered.body.type], [400, 'application/vnd.microsoft.error']);
-    const unlinked = await post(app.url, executeAction(connector.url, 'list.page', { kind: 'daily_list', listDate: '2026-06-09', page: 0 }, { channel: '19:random@thread.tacv2' }));
+    const unlinked = await postActivity(app.url, executeAction(connector.url, 'list.page', { kind: 'daily_list', listDate: '2026-06-09', page: 0 }, { channel: '19:random@thread.tacv2' }));
     assert.equal(unlinked.body.statusCode, 403);
-    const unknown = await post(app.url, executeAction(connector.url, 'nonsense.verb', {}, { channel: POLICE }));
+    const unknown = await postActivity(app.url, executeAction(connector.url, 'nonsense.verb', {}, { channel: POLICE }));
     assert.equal(unknown.body.statusCode, 400);
   });
 
@@ -150,13 +145,13 @@ describe('channels, agencies and the list commands through the adapter', () => {
 
   it('marks a deleted channel inactive', async () => {
     await say('status', { channel: '19:doomed@thread.tacv2' });
-    await post(app.url, teamsActivity(connector.url, 'conversationUpdate', { channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID }, eventType: 'channelDeleted', channel: { id: '19:doomed@thread.tacv2', name: 'Doomed' } } }, { channel: GENERAL }));
+    await postActivity(app.url, teamsActivity(connector.url, 'conversationUpdate', { channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID }, eventType: 'channelDeleted', channel: { id: '19:doomed@thread.tacv2', name: 'Doomed' } } }, { channel: GENERAL }));
     assert.equal((await findChannel(app.db, '19:doomed@thread.tacv2'))?.active, false);
     assert.equal((await findChannel(app.db, POLICE))?.active, true);
   });
 
   it('marks the team’s channels inactive when the bot is removed', async () => {
-    await post(app.url, teamsActivity(connector.url, 'installationUpdate', { action: 'remove', channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID } } }, { channel: POLICE }));
+    await postActivity(app.url, teamsActivity(connector.url, 'installationUpdate', { action: 'remove', channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID } } }, { channel: POLICE }));
     assert.equal((await findChannel(app.db, POLICE))?.active, false);
     assert.equal((await findChannel(app.db, GENERAL))?.active, false);
     const removed = await auditEntries(app.db, { action: 'bot.removed' });

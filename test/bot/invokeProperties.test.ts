@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ACTIONS } from '../../src/bot/actions';
 import { reportMissing } from '../../src/recording/service';
-import * as channels from '../../src/store/channels';
 import { startTestApp } from '../support/app';
-import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, TEAM_ID, type ConnectorStub } from '../support/connector';
+import { COORDINATOR, executeAction, POLICE_OFFICER, postActivity, startConnector, type ConnectorStub } from '../support/connector';
+import { linkTestChannel } from '../support/channels';
 import { at } from '../support/fixtures';
 import { context, report } from '../support/recording';
 
@@ -26,11 +26,7 @@ describe('random and mutated invoke payloads at /api/messages (fast-check)', fun
         `select (select count(*) from acknowledgements) || '/' || (select count(*) from agency_notes) || '/' || (select count(*) from episodes) || '/' || (select count(*) from episode_history) || '/' || (select count(*) from return_interviews) as state`,
       )
     )[0]!.state;
-  const send = async (activity: unknown) => {
-    const response = await fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const send = (activity: object) => postActivity(app.url, activity);
 
   before(async () => {
     connector = await startConnector();
@@ -38,14 +34,7 @@ describe('random and mutated invoke payloads at /api/messages (fast-check)', fun
     app = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId, LOG_LEVEL: 'silent' }, () => NOW);
     const { value } = await app.db.transaction((tx) => reportMissing(tx, report({ policeRef: 'POL-FC1', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
     VALID.episodeId = value.id;
-    const channel = await channels.upsertChannel(app.db, {
-      conversationId: POLICE,
-      teamId: TEAM_ID,
-      tenantId: '00000000-0000-0000-0000-0000000000001',
-      name: 'Police',
-      reference: { serviceUrl: connector.url, channelId: 'msteams', conversation: { id: POLICE, isGroup: true, conversationType: 'channel', name: 'Police' } },
-    });
-    await channels.setChannelAgency(app.db, channel.id, 'police');
+    await linkTestChannel(app.db, connector.url, POLICE, 'police');
   });
   after(async () => {
     await app.stop();

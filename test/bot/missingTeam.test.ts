@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { reportMissing } from '../../src/recording/service';
-import * as channels from '../../src/store/channels';
 import { episodeHistory, findChildByRef, listEpisodesOfChild, rhisCoveringEpisodes } from '../../src/store/repositories';
 import { startTestApp } from '../support/app';
 import { cardProblems } from '../support/cards';
-import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, TEAM_ID, teamsMessage, type ConnectorStub } from '../support/connector';
+import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, teamsMessage, type ConnectorStub, postActivity } from '../support/connector';
+import { linkTestChannel } from '../support/channels';
 import { at } from '../support/fixtures';
 import { context, report } from '../support/recording';
 
@@ -12,18 +12,13 @@ const NOW = at('2026-06-09T08:00:00Z'); // Tuesday 09:00 BST
 const POLICE = '19:police@thread.tacv2';
 const target = { kind: 'daily_list', listDate: '2026-06-09', page: 0, childRef: 'TEST-0001' };
 
-async function post(appUrl: string, activity: object): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${appUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe('details, recording and reporting from the card', () => {
   let app: Awaited<ReturnType<typeof startTestApp>>;
   let connector: ConnectorStub;
   let episodeId: string;
-  const act = (verb: string, data: unknown, options: { channel?: string; from?: typeof COORDINATOR } = {}) => post(app.url, executeAction(connector.url, verb, data, { from: COORDINATOR, ...options }));
-  const say = (text: string, options: { channel?: string; from?: typeof COORDINATOR } = {}) => post(app.url, teamsMessage(connector.url, text, options));
+  const act = (verb: string, data: unknown, options: { channel?: string; from?: typeof COORDINATOR } = {}) => postActivity(app.url, executeAction(connector.url, verb, data, { from: COORDINATOR, ...options }));
+  const say = (text: string, options: { channel?: string; from?: typeof COORDINATOR } = {}) => postActivity(app.url, teamsMessage(connector.url, text, options));
   const lastReply = () => connector.calls.filter((call) => call.method === 'POST').at(-1)?.body;
 
   before(async () => {
@@ -32,14 +27,7 @@ describe('details, recording and reporting from the card', () => {
     app = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId }, () => NOW);
     const { value } = await app.db.transaction((tx) => reportMissing(tx, report({ riskGrade: 'medium', policeRef: 'POL-MT1', reportedAt: at('2026-06-09T02:00:00Z'), lastSeen: 'Park' }), context({ now: NOW })));
     episodeId = value.id;
-    const channel = await channels.upsertChannel(app.db, {
-      conversationId: POLICE,
-      teamId: TEAM_ID,
-      tenantId: '00000000-0000-0000-0000-0000000000001',
-      name: 'Police',
-      reference: { serviceUrl: connector.url, channelId: 'msteams', bot: { id: '28:missing-huddle', name: 'Missing Huddle' }, conversation: { id: POLICE, isGroup: true, conversationType: 'channel', name: 'Police' } },
-    });
-    await channels.setChannelAgency(app.db, channel.id, 'police');
+    await linkTestChannel(app.db, connector.url, POLICE, 'police');
   });
   after(async () => {
     await app.stop();

@@ -9,6 +9,7 @@ import type { Database } from '../../src/store/db';
 import { claimDailyPost, postedCardsOn } from '../../src/store/postedCards';
 import { startConnector, type ConnectorCall, type ConnectorStub } from '../support/connector';
 import { forEachDriver } from '../support/databases';
+import { linkTestChannel } from '../support/channels';
 import { at, SETTINGS } from '../support/fixtures';
 import { context, report } from '../support/recording';
 
@@ -23,17 +24,7 @@ function poster(db: Database, connector: ConnectorStub, now: Date, instance = 't
 }
 
 async function linkChannels(db: Database, serviceUrl: string, levels: Partial<Record<string, channels.DisplayLevel>> = {}) {
-  for (const agency of AGENCIES) {
-    const channel = await channels.upsertChannel(db, {
-      conversationId: `19:${agency}@thread.tacv2`,
-      teamId: '19:team',
-      tenantId: 'tenant',
-      name: agency,
-      reference: { serviceUrl, channelId: 'msteams', bot: { id: 'bot', name: 'Missing Huddle' }, conversation: { id: `19:${agency}@thread.tacv2`, isGroup: true, conversationType: 'channel', name: agency } },
-    });
-    await channels.setChannelAgency(db, channel.id, agency);
-    if (levels[agency]) await channels.setDisplayLevel(db, channel.id, levels[agency]!);
-  }
+  for (const agency of AGENCIES) await linkTestChannel(db, serviceUrl, `19:${agency}@thread.tacv2`, agency, levels[agency]);
 }
 
 const threadOf = (call: ConnectorCall) => /\/v3\/conversations\/([^/]+)\/activities/.exec(call.path)?.[1];

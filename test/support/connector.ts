@@ -87,3 +87,10 @@ export function teamsActivity(serviceUrl: string, type: string, extra: Record<st
 export function executeAction(serviceUrl: string, verb: string, data: unknown, options: { channel?: string; from?: From } = {}) {
   return teamsActivity(serviceUrl, 'invoke', { name: 'adaptiveCard/action', value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' } }, options);
 }
+
+/** Posts an activity to the bot's /api/messages as the Bot Connector would; answers status and JSON body. */
+export async function postActivity(appUrl: string, activity: object): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${appUrl}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(activity) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
