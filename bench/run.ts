@@ -1,0 +1,110 @@
+/**
+ * npm run bench: how the daily list and its card actions scale, as ratios against baselines measured
+ * in the same run (these machines are shared and noisy: absolute times mean little).
+ *
+ *   list.page invoke, 300 children ÷ GET /healthz      — an invoke's cost against a bare round trip
+ *   child.note invoke, 300 children ÷ GET /healthz     — the same for a write (copies refresh after)
+ *   buildDailyList + one card page, 300 ÷ 30 children  — how the pure work scales with the list
+ *   heap growth rendering all 30 pages of 300 children
+ *
+ * Everything runs on loopback against an in-process PGlite and a local connector; nothing is kept.
+ */
+import { performance } from 'node:perf_hooks';
+import { subHours } from 'date-fns';
+import { startTestApp } from '../test/support/app';
+import { linkTestChannel } from '../test/support/channels';
+import { executeAction, POLICE_OFFICER, postActivity, startConnector } from '../test/support/connector';
+import { aChild, anEpisode, SETTINGS } from '../test/support/fixtures';
+import { buildDailyList } from '../src/domain/dailyList';
+import { renderListCard } from '../src/cards/dailyListCard';
+import { reportMissing } from '../src/recording/service';
+
+const NOW = new Date('2026-06-09T08:00:00Z');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
+
+async function median(rounds: number, work: () => Promise<unknown> | unknown): Promise<number> {
+  const times: number[] = [];
+  for (let index = 0; index < rounds; index++) {
+    const start = performance.now();
+    await work();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function pureList(count: number) {
+  const children = [];
+  const episodes = [];
+  for (let index = 0; index < count; index++) {
+    const child = aChild({ ref: `BENCH-${index}` });
+    children.push(child);
+    episodes.push(anEpisode(child, { reportedAt: subHours(NOW, 1 + (index % 100)), riskGrade: index % 5 === 0 ? 'high' : 'medium' }));
+  }
+  return { children, episodes, returnInterviews: [] };
+}
+
+const cardOptions = { kind: 'daily_list' as const, page: 0, displayLevel: 'initials' as const, timeZone: 'Europe/London', agencies: [], acknowledgements: [], notes: [], audience: { agency: 'police' as const } };
+
+async function main() {
+  const connector = await startConnector();
+  const app = await startTestApp({ LOG_LEVEL: 'silent' }, () => NOW);
+  try {
+    for (let index = 0; index < 300; index++) {
+      await app.db.transaction((tx) =>
+        reportMissing(
+          tx,
+          {
+            child: { ref: `BENCH-${index}`, givenName: 'Bench', familyName: `Synthetic${index}`, dateOfBirth: '2011-01-01', lookedAfter: false, placingAuthority: null, placementInArea: null, school: null },
+            kind: 'missing_from_home',
+            reportedAt: subHours(NOW, 1 + (index % 100)),
+            riskGrade: index % 5 === 0 ? 'high' : 'medium',
+            policeRef: `BENCH-POL-${index}`,
+            lastSeen: 'Synthetic bench location',
+            exploitationConcerns: [],
+          },
+          { actor: { name: 'bench', kind: 'system' }, now: NOW, localAuthority: SETTINGS.localAuthority },
+        ),
+      );
+    }
+    const police = '19:bench-police@thread.tacv2';
+    await linkTestChannel(app.db, connector.url, police, 'police');
+    const target = { kind: 'daily_list', listDate: '2026-06-09', page: 0 };
+
+    const healthz = await median(ROUNDS, () => fetch(`${app.url}/healthz`).then((response) => response.text()));
+    const page = await median(ROUNDS, () => postActivity(app.url, executeAction(connector.url, 'list.page', target, { channel: police, from: POLICE_OFFICER })));
+    let note = 0;
+    const write = await median(ROUNDS, () =>
+      postActivity(app.url, executeAction(connector.url, 'child.note', { ...target, childRef: 'BENCH-0', field: 'missing-BENCH-0', 'note-text-missing-BENCH-0': `Bench note ${++note}` }, { channel: police, from: POLICE_OFFICER })),
+    );
+    await app.refresher.idle();
+
+    const small = pureList(30);
+    const large = pureList(300);
+    const pure30 = await median(ROUNDS, () => renderListCard(buildDailyList(small, '2026-06-09', NOW, SETTINGS), cardOptions));
+    const pure300 = await median(ROUNDS, () => renderListCard(buildDailyList(large, '2026-06-09', NOW, SETTINGS), cardOptions));
+
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const list = buildDailyList(large, '2026-06-09', NOW, SETTINGS);
+    const pages = Array.from({ length: 30 }, (_, index) => renderListCard(list, { ...cardOptions, page: index }));
+    const heapAfter = process.memoryUsage().heapUsed;
+    const largestPage = Math.max(...pages.map((card) => Buffer.byteLength(JSON.stringify(card))));
+
+    const ratio = (value: number, base: number) => (value / base).toFixed(1);
+    console.log(`rounds: ${ROUNDS} (median of each)`);
+    console.log(`list.page invoke (300 children) / GET /healthz:   ${ratio(page, healthz)}x`);
+    console.log(`child.note invoke (300 children) / GET /healthz:  ${ratio(write, healthz)}x`);
+    console.log(`build + render one page, 300 / 30 children:       ${ratio(pure300, pure30)}x`);
+    console.log(`heap growth rendering 30 pages of 300 children:   ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)} MiB; largest page ${(largestPage / 1024).toFixed(1)} KiB`);
+    console.log(`(for orientation only, this run: healthz ${healthz.toFixed(1)} ms, list.page ${page.toFixed(1)} ms, child.note ${write.toFixed(1)} ms)`);
+  } finally {
+    await app.stop();
+    await connector.close();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
