@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestApp } from '../support/app';
 import { at } from '../support/fixtures';
 import { ARTIFACTS, launchChromium, postInChannel, startPlayground, type Playground } from '../support/playground';
@@ -9,12 +9,19 @@ import { ARTIFACTS, launchChromium, postInChannel, startPlayground, type Playgro
 const TUESDAY_0910 = at('2026-11-24T09:10:00Z');
 const COORDINATOR_AAD = '00000000-0000-0000-0000-0000000000020';
 
-describe('the daily list in two Playground channels (headless Chromium)', function () {
+describe('the daily list in two Playground channels, acknowledged and added to (headless Chromium)', function () {
   this.timeout(180_000);
   let app: Awaited<ReturnType<typeof startTestApp>>;
   let playground: Playground;
   let browser: Browser;
   let page: Page;
+
+  const openChannel = async (name: string): Promise<Locator> => {
+    await page.getByText(name, { exact: true }).first().click();
+    const card = page.locator('.ac-adaptiveCard').filter({ hasText: 'Daily missing list · Tue 24 Nov' }).first();
+    await card.waitFor({ timeout: 30_000 });
+    return card;
+  };
 
   before(async () => {
     app = await startTestApp({ DEMO_DATA: 'true', MISSING_TEAM_USER_IDS: COORDINATOR_AAD }, () => TUESDAY_0910);
@@ -40,9 +47,7 @@ describe('the daily list in two Playground channels (headless Chromium)', functi
     const run = await app.poster.runOnce();
     assert.deepEqual([run.due, run.sent, run.failed], [true, 2, 0]);
     for (const channel of ['General', 'Police']) {
-      await page.getByText(channel, { exact: true }).first().click();
-      const card = page.locator('.ac-adaptiveCard, .ac-container').filter({ hasText: 'Daily missing list · Tue 24 Nov' }).first();
-      await card.waitFor({ timeout: 30_000 });
+      const card = await openChannel(channel);
       const text = await card.innerText();
       assert.match(text, /4\s*missing now/);
       assert.match(text, /A\.T\.\s*· DEMO-1001 · 15 · missing\s*20 h/, 'the high-risk repeat child first');
@@ -51,5 +56,32 @@ describe('the daily list in two Playground channels (headless Chromium)', functi
       assert.ok(!/Testcase|Alfie/.test(text), 'initials only in an agency channel');
       await page.screenshot({ path: join(ARTIFACTS, `playground-daily-list-${channel.toLowerCase()}.png`), fullPage: true });
     }
+  });
+
+  it('acknowledges in the Police channel and shows "Police ✓" on the copy in General', async () => {
+    const police = await openChannel('Police');
+    await police.getByRole('button', { name: 'Acknowledge for Police' }).click();
+    await police.getByText(/Police ✓ 09:10/).waitFor({ timeout: 30_000 });
+    await app.refresher.idle();
+    const general = await openChannel('General');
+    await general.getByText(/Police ✓ 09:10/).waitFor({ timeout: 30_000 });
+    assert.match(await general.innerText(), /Education — · Police ✓ 09:10 Morgan Coordinator/);
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-acknowledged-general.png'), fullPage: true });
+  });
+
+  it('adds a note from General that shows on the Police copy', async () => {
+    const general = await openChannel('General');
+    await general.getByRole('button', { name: 'Add info' }).first().click();
+    await general.getByRole('radio', { name: 'Seen' }).first().check();
+    const note = general.locator('textarea').first();
+    await note.waitFor({ timeout: 10_000 });
+    await note.fill('Seen at the school gate at 08:40');
+    await general.getByRole('button', { name: 'Add to the card' }).first().click();
+    await general.getByText(/Seen at the school gate at 08:40/).first().waitFor({ timeout: 30_000 });
+    await app.refresher.idle();
+    const police = await openChannel('Police');
+    await police.getByText(/Seen at the school gate at 08:40/).first().waitFor({ timeout: 30_000 });
+    assert.match(await police.innerText(), /Education\s+09:10 Tue 24 Nov · Morgan Coordinator · seen: Seen at the school gate at 08:40/);
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-note-on-police.png'), fullPage: true });
   });
 });
