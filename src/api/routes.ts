@@ -1,7 +1,6 @@
 import { z, type ZodType } from 'zod';
 import { localDate } from '../domain/calendar';
 import type { ListSettings } from '../domain/dailyList';
-import { DomainError } from '../domain/errors';
 import { importEpisodesCsv } from '../import/importer';
 import { loadDailyList } from '../lists/dailyListService';
 import * as schemas from '../recording/schemas';
@@ -21,10 +20,11 @@ export interface ApiDeps {
   settings: ListSettings;
 }
 
-export interface ApiRequest {
-  params: Record<string, string>;
-  query: Record<string, string | undefined>;
-  body: unknown;
+/** What a handler gets: params, query and body already validated by the route's own schemas. */
+export interface ApiRequest<P = Record<string, string>, Q = Record<string, string | undefined>, B = unknown> {
+  params: P;
+  query: Q;
+  body: B;
   /** The name of the key the caller used. */
   caller: string;
 }
@@ -34,18 +34,21 @@ export interface ApiAnswer {
   body: unknown;
 }
 
-export interface ApiRoute {
+export interface ApiRoute<P = any, Q = any, B = any> {
   method: 'get' | 'post' | 'patch';
   path: string; // restify style, e.g. /api/v1/episodes/:id
   summary: string;
   description?: string;
-  body?: ZodType;
+  body?: ZodType<B>;
   bodyType?: 'application/json' | 'text/csv';
-  query?: ZodType;
-  params?: ZodType;
+  query?: ZodType<Q>;
+  params?: ZodType<P>;
   responses: Record<number, { description: string; schema?: ZodType }>;
-  handle(request: ApiRequest, deps: ApiDeps): Promise<ApiAnswer>;
+  handle(request: ApiRequest<P, Q, B>, deps: ApiDeps): Promise<ApiAnswer>;
 }
+
+/** Declares a route so that its handler sees the types its schemas produce. */
+const route = <P = Record<string, string>, Q = Record<string, string | undefined>, B = unknown>(definition: ApiRoute<P, Q, B>): ApiRoute<P, Q, B> => definition;
 
 const idParams = z.object({ id: z.uuid('must be an id as returned when the record was created') });
 
@@ -80,7 +83,7 @@ export const rhiOut = z.object({
 });
 export const errorOut = z.object({ error: z.string(), errors: z.array(z.object({ path: z.string(), message: z.string() })) });
 
-const context = (request: ApiRequest, deps: ApiDeps): RecordingContext => ({
+const context = (request: Pick<ApiRequest, 'caller'>, deps: ApiDeps): RecordingContext => ({
   actor: { name: request.caller, kind: 'api' },
   now: deps.now(),
   localAuthority: deps.settings.localAuthority,
@@ -96,7 +99,7 @@ const invalid = { description: 'The request is not valid; `errors` lists each pr
 const conflict = { description: 'The change contradicts what is recorded (an overlapping episode, a reference already used).', schema: errorOut };
 
 export const API_ROUTES: ApiRoute[] = [
-  {
+  route({
     method: 'post',
     path: '/api/v1/episodes',
     summary: 'Report a child missing',
@@ -104,12 +107,11 @@ export const API_ROUTES: ApiRoute[] = [
     body: schemas.reportMissingSchema,
     responses: { 201: { description: 'Recorded.', schema: episodeOut }, 200: { description: 'Already recorded.', schema: episodeOut }, 400: invalid, 409: conflict },
     async handle(request, deps) {
-      const input = schemas.reportMissingSchema.parse(request.body);
-      const result = await deps.db.transaction((tx) => reportMissing(tx, input, context(request, deps)));
+      const result = await deps.db.transaction((tx) => reportMissing(tx, request.body, context(request, deps)));
       return { status: result.created ? 201 : 200, body: await presentEpisode(deps, result.value) };
     },
-  },
-  {
+  }),
+  route({
     method: 'post',
     path: '/api/v1/episodes/:id/return',
     summary: 'Record that a missing child was found or returned',
@@ -117,13 +119,11 @@ export const API_ROUTES: ApiRoute[] = [
     body: schemas.recordReturnSchema,
     responses: { 200: { description: 'The episode as it now stands.', schema: episodeOut }, 400: invalid, 404: notFound, 409: conflict },
     async handle(request, deps) {
-      const { id } = idParams.parse(request.params);
-      const input = schemas.recordReturnSchema.parse(request.body);
-      const episode = await deps.db.transaction((tx) => recordReturn(tx, id, input, context(request, deps)));
+      const episode = await deps.db.transaction((tx) => recordReturn(tx, request.params.id, request.body, context(request, deps)));
       return { status: 200, body: await presentEpisode(deps, episode) };
     },
-  },
-  {
+  }),
+  route({
     method: 'patch',
     path: '/api/v1/episodes/:id',
     summary: 'Change an episode (risk grade, last seen, concerns, safe and well check); every change is kept in its history',
@@ -131,13 +131,11 @@ export const API_ROUTES: ApiRoute[] = [
     body: schemas.changeEpisodeSchema,
     responses: { 200: { description: 'The episode as it now stands.', schema: episodeOut }, 400: invalid, 404: notFound, 409: conflict },
     async handle(request, deps) {
-      const { id } = idParams.parse(request.params);
-      const input = schemas.changeEpisodeSchema.parse(request.body);
-      const episode = await deps.db.transaction((tx) => changeEpisode(tx, id, input, context(request, deps)));
+      const episode = await deps.db.transaction((tx) => changeEpisode(tx, request.params.id, request.body, context(request, deps)));
       return { status: 200, body: await presentEpisode(deps, episode) };
     },
-  },
-  {
+  }),
+  route({
     method: 'post',
     path: '/api/v1/return-interviews',
     summary: 'Record a return home interview covering one or more episodes',
@@ -145,12 +143,11 @@ export const API_ROUTES: ApiRoute[] = [
     body: schemas.createRhiSchema,
     responses: { 201: { description: 'Recorded.', schema: rhiOut }, 200: { description: 'Already recorded (by ref).', schema: rhiOut }, 400: invalid, 409: conflict },
     async handle(request, deps) {
-      const input = schemas.createRhiSchema.parse(request.body);
-      const result = await deps.db.transaction((tx) => createRhi(tx, input, context(request, deps)));
+      const result = await deps.db.transaction((tx) => createRhi(tx, request.body, context(request, deps)));
       return { status: result.created ? 201 : 200, body: result.value };
     },
-  },
-  {
+  }),
+  route({
     method: 'patch',
     path: '/api/v1/return-interviews/:id',
     summary: 'Record an RHI offer, outcome or completion, or add episodes it covers',
@@ -158,12 +155,10 @@ export const API_ROUTES: ApiRoute[] = [
     body: schemas.changeRhiSchema,
     responses: { 200: { description: 'The interview as it now stands.', schema: rhiOut }, 400: invalid, 404: notFound, 409: conflict },
     async handle(request, deps) {
-      const { id } = idParams.parse(request.params);
-      const input = schemas.changeRhiSchema.parse(request.body);
-      return { status: 200, body: await deps.db.transaction((tx) => changeRhi(tx, id, input, context(request, deps))) };
+      return { status: 200, body: await deps.db.transaction((tx) => changeRhi(tx, request.params.id, request.body, context(request, deps))) };
     },
-  },
-  {
+  }),
+  route({
     method: 'get',
     path: '/api/v1/daily-list',
     summary: 'The daily list for a date: children missing now, returned since the last huddle, RHIs overdue or due soon',
@@ -171,25 +166,22 @@ export const API_ROUTES: ApiRoute[] = [
     query: z.object({ date: z.iso.date('must be YYYY-MM-DD').optional().describe('Local date; today when absent.') }),
     responses: { 200: { description: 'The list (the same data the daily card shows).' }, 400: invalid },
     async handle(request, deps) {
-      const { date } = z.object({ date: z.iso.date('must be YYYY-MM-DD').optional() }).parse(request.query);
+      const { date } = request.query;
       const now = deps.now();
       return { status: 200, body: await loadDailyList(deps.db, date ?? localDate(now, deps.settings.timeZone), now, deps.settings) };
     },
-  },
-  {
+  }),
+  route({
     method: 'post',
     path: '/api/v1/imports',
     summary: 'Import episodes from CSV (native format or the SSDA903 Missing table)',
     description:
       'A file with bad rows is rejected whole (400) with every bad row listed, unless `skipInvalid=true`. Importing the same file twice changes nothing.',
     bodyType: 'text/csv',
-    body: z.string().describe('The CSV file, with its header line.'),
+    body: z.string().trim().min(1, 'send the CSV file as the request body with Content-Type: text/csv').describe('The CSV file, with its header line.'),
     query: z.object({ skipInvalid: z.enum(['true', 'false']).optional() }),
     responses: { 200: { description: 'Imported; the summary counts created, updated, unchanged and invalid rows.' }, 400: invalid },
     async handle(request, deps) {
-      if (typeof request.body !== 'string' || request.body.trim() === '') {
-        throw new DomainError('validation', 'Send the CSV file as the request body with Content-Type: text/csv.', [{ path: 'body', message: 'empty' }]);
-      }
       const summary = await importEpisodesCsv(deps.db, request.body, { ...context(request, deps), actor: { name: request.caller, kind: 'import' } }, {
         skipInvalid: request.query.skipInvalid === 'true',
         timeZone: deps.settings.timeZone,
@@ -204,5 +196,5 @@ export const API_ROUTES: ApiRoute[] = [
         },
       };
     },
-  },
+  }),
 ];

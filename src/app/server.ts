@@ -75,7 +75,11 @@ export function createServer(deps: ServerDeps): restify.Server {
         return;
       }
       try {
-        const answer = await route.handle({ params: req.params ?? {}, query: (req.query as Record<string, string>) ?? {}, body: req.body, caller }, deps);
+        // Each route's own schemas validate what it reads; a ZodError becomes a 400 listing every problem.
+        const params = route.params ? route.params.parse(req.params ?? {}) : (req.params ?? {});
+        const query = route.query ? route.query.parse(req.query ?? {}) : (req.query ?? {});
+        const body = route.body ? route.body.parse(req.body) : req.body;
+        const answer = await route.handle({ params, query, body, caller }, deps);
         res.send(answer.status, answer.body);
       } catch (error) {
         const failure = toHttpFailure(error);
