@@ -4,7 +4,10 @@ import type { ListSettings } from '../domain/dailyList';
 import { listCard, type Audience } from '../lists/listCards';
 import { findChannel } from '../store/channels';
 import type { Queryable } from '../store/db';
-import { postedCardsOn } from '../store/postedCards';
+import { bumpListVersion, listVersion, postedCardsOn } from '../store/postedCards';
+
+/** A day that keeps changing is refreshed a few times in a row at most; the next change starts again. */
+const MAX_ROUNDS = 5;
 
 /**
  * The audience of a conversation: a linked, active channel sees as its agency; a conversation that
@@ -18,9 +21,11 @@ export async function audienceOf(db: Queryable, conversationId: string): Promise
 }
 
 /**
- * Brings every posted copy of a day's card up to date after an acknowledgement or a note. Requests
- * for a day that arrive while its refresh runs are folded into one more run, so the last run always
- * reads the latest state: two people acting at once both end up on every copy.
+ * Brings every posted copy of a day's card up to date after an acknowledgement, a note or a record.
+ * Requests for a day that arrive while its refresh runs are folded into one more run in this
+ * process; across replicas, each run checks the day's version after updating the copies and goes
+ * round again if another change came in meanwhile. Either way the last update of every copy reads
+ * the latest state: two people acting at once both end up on every copy.
  */
 export class CardRefresher {
   private readonly running = new Map<string, Promise<void>>();
@@ -28,17 +33,24 @@ export class CardRefresher {
 
   constructor(private readonly deps: { db: Queryable; sender: CardSender; settings: ListSettings; now: () => Date; logger: Logger }) {}
 
+  /** Call after a change to the day's card was committed. */
   request(listDate: string): Promise<void> {
     const current = this.running.get(listDate);
     if (current) {
       this.again.add(listDate);
-      return current;
+      // Other replicas learn of this change through the version, as they do of any change here.
+      return bumpListVersion(this.deps.db, listDate).then(() => current);
     }
     const run = (async () => {
+      await bumpListVersion(this.deps.db, listDate);
+      let rounds = 0;
+      let moved = false;
       do {
         this.again.delete(listDate);
+        const version = await listVersion(this.deps.db, listDate);
         await this.refreshAll(listDate);
-      } while (this.again.has(listDate));
+        moved = (await listVersion(this.deps.db, listDate)) !== version;
+      } while ((this.again.has(listDate) || moved) && ++rounds < MAX_ROUNDS);
     })().finally(() => this.running.delete(listDate));
     this.running.set(listDate, run);
     return run;

@@ -108,3 +108,13 @@ export async function postedCardsOn(db: Queryable, listDate: string): Promise<Po
 export async function undeliveredPosts(db: Queryable, sinceDate: string): Promise<PostedCard[]> {
   return (await db.query(`select ${COLUMNS} from posted_cards where scheduled and status <> 'sent' and list_date >= $1 order by list_date desc`, [sinceDate])).map(toPostedCard);
 }
+
+/** Moves the day's version on (a change that shows on its card was committed). */
+export async function bumpListVersion(db: Queryable, listDate: string): Promise<void> {
+  await db.query(`insert into list_versions (list_date, version) values ($1, 1) on conflict (list_date) do update set version = list_versions.version + 1`, [listDate]);
+}
+
+export async function listVersion(db: Queryable, listDate: string): Promise<number> {
+  const rows = await db.query<{ version: string | number }>(`select version from list_versions where list_date = $1`, [listDate]);
+  return Number(rows[0]?.version ?? 0);
+}

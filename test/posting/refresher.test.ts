@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import type { CardSender } from '../../src/bot/sender';
+import { CardRefresher } from '../../src/posting/cardRefresher';
+import { reportMissing } from '../../src/recording/service';
+import { acknowledge } from '../../src/store/acknowledgements';
+import { recordOnDemandPost } from '../../src/store/postedCards';
+import { linkTestChannel } from '../support/channels';
+import { forEachDriver } from '../support/databases';
+import { at, SETTINGS } from '../support/fixtures';
+import { context, report } from '../support/recording';
+
+const NOW = at('2026-06-09T08:00:00Z');
+const DATE = '2026-06-09';
+const POLICE = '19:police@thread.tacv2';
+
+/** A sender that records each update, and can be held back to land after another's. */
+function recordingSender(log: { who: string; card: string }[], who: string, hold?: Promise<void>): CardSender {
+  return {
+    sendCard: async () => 'unused',
+    async updateCard(_reference, _activityId, card) {
+      const text = JSON.stringify(card);
+      if (hold) await hold;
+      log.push({ who, card: text });
+    },
+  };
+}
+
+forEachDriver('refreshing posted copies across replicas', (db) => {
+  it('ends with every change on the copy even when a replica’s stale update lands last', async () => {
+    await db().transaction((tx) => reportMissing(tx, report({ policeRef: 'POL-RF1', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
+    const channel = await linkTestChannel(db(), 'http://127.0.0.1:9', POLICE, 'police');
+    await linkTestChannel(db(), 'http://127.0.0.1:9', '19:education@thread.tacv2', 'education');
+    await recordOnDemandPost(db(), { kind: 'daily_list', listDate: DATE, conversationId: channel.conversationId, reference: channel.reference, displayLevel: 'initials', activityId: 'copy-1', instance: 'a', now: NOW });
+    const log: { who: string; card: string }[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const deps = { db: db(), settings: SETTINGS, now: () => NOW, logger: pino({ level: 'silent' }) };
+    // Replica A: its first update renders only the police acknowledgement and is held back.
+    const replicaA = new CardRefresher({ ...deps, sender: recordingSender(log, 'A', held) });
+    const replicaB = new CardRefresher({ ...deps, sender: recordingSender(log, 'B') });
+    const ack = (agency: 'police' | 'education') => acknowledge(db(), { listDate: DATE, agency, childId: null, userId: agency, userName: `${agency} person`, conversationId: POLICE, at: NOW });
+    await ack('police');
+    const runA = replicaA.request(DATE);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // A has rendered, its update waits
+    await ack('education');
+    await replicaB.request(DATE); // B renders both and lands first
+    release();
+    await runA;
+    assert.deepEqual(log.map((entry) => entry.who), ['B', 'A', 'A'], 'A went round again after its stale update');
+    assert.ok(!log[1]!.card.includes('education person'), 'the held update was stale');
+    assert.match(log.at(-1)!.card, /police person/);
+    assert.match(log.at(-1)!.card, /education person/);
+  });
+});
