@@ -124,7 +124,6 @@ export class MissingHuddleBot extends TeamsActivityHandler {
     if (context.activity.membersRemoved?.some((member) => member.id === context.activity.recipient.id)) await this.forgetTeam(context);
   }
 
-
   private async remember(context: TurnContext): Promise<channels.Channel | null> {
     const seen = seenChannel(context.activity);
     return seen ? channels.upsertChannel(this.deps.db, seen) : null;
