@@ -87,7 +87,8 @@ export function initialsOf(child: Pick<Child, 'givenName' | 'familyName'>): stri
   return letters || '?';
 }
 
-function summarise(child: Child, date: string, localAuthority: string): ChildSummary {
+/** What any card may say about who a child is, on a local date. */
+export function summarise(child: Child, date: string, localAuthority: string): ChildSummary {
   const fullName = [child.givenName, child.familyName].filter((part) => part && part.trim()).join(' ');
   return {
     childId: child.id,

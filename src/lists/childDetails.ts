@@ -1,10 +1,9 @@
 import { whoIs } from '../cards/dailyListCard';
 import { renderCard, type CardJson } from '../cards/render';
-import { ageOn, formatLocal, localDate } from '../domain/calendar';
+import { formatLocal, localDate } from '../domain/calendar';
 import type { ListSettings } from '../domain/dailyList';
-import { initialsOf } from '../domain/dailyList';
+import { summarise } from '../domain/dailyList';
 import { escalationFor } from '../domain/escalation';
-import { isOla } from '../domain/episodes';
 import { rhiDueAt, rhiState } from '../domain/rhi';
 import { EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type Child, type Episode } from '../domain/types';
 import type { Queryable } from '../store/db';
@@ -48,18 +47,7 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
   const tz = settings.timeZone;
   const { episodes, episode, open, rhi } = await childFocus(db, child);
   const today = localDate(now, tz);
-  const fullName = [child.givenName, child.familyName].filter(Boolean).join(' ');
-  const summary = {
-    childId: child.id,
-    caseRef: child.ref,
-    initials: initialsOf(child),
-    fullName: fullName || null,
-    age: ageOn(child.dateOfBirth, today),
-    lookedAfter: child.lookedAfter,
-    ola: isOla(child, settings.localAuthority),
-    placingAuthority: child.placingAuthority,
-    placementInArea: child.placementInArea,
-  };
+  const summary = summarise(child, today, settings.localAuthority);
   const escalation = escalationFor(episodes, now, settings.escalationRules);
   const state = episode?.returnedAt ? rhiState(episode, rhi, now, settings.rhiDueHours) : 'not_due';
   const status = !episode
