@@ -1,7 +1,7 @@
 import type { AdaptiveCardInvokeResponse, TurnContext } from 'botbuilder';
 import { z, type ZodType } from 'zod';
 import { CHILD_ACK_VERB, CHILD_DETAILS_VERB, CHILD_NOTE_VERB, LIST_ACK_VERB, LIST_PAGE_VERB } from '../cards/dailyListCard';
-import type { ListSettings } from '../domain/dailyList';
+import type { DailyList, ListSettings } from '../domain/dailyList';
 import { loadDailyList } from '../lists/dailyListService';
 import { listCard, type Audience } from '../lists/listCards';
 import type { CardRefresher } from '../posting/cardRefresher';
@@ -67,8 +67,8 @@ const route = <T>(schema: ZodType<T, unknown>, handle: (ctx: ActionContext, data
 const cardResponse = (value: Record<string, unknown>): AdaptiveCardInvokeResponse => ({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value });
 
 /** The updated card for the person who tapped, on the page they were on. */
-async function answerWithCard(ctx: ActionContext, target: z.infer<typeof cardTarget>): Promise<AdaptiveCardInvokeResponse> {
-  const card = await listCard(ctx.deps.db, { kind: target.kind, date: target.listDate, page: target.page, audience: ctx.audience, now: ctx.deps.now() }, ctx.deps.settings);
+async function answerWithCard(ctx: ActionContext, target: z.infer<typeof cardTarget>, list?: DailyList): Promise<AdaptiveCardInvokeResponse> {
+  const card = await listCard(ctx.deps.db, { kind: target.kind, date: target.listDate, page: target.page, audience: ctx.audience, now: ctx.deps.now(), list }, ctx.deps.settings);
   return cardResponse(card);
 }
 
@@ -86,15 +86,16 @@ function requireAcknowledgingAgency(ctx: ActionContext): void {
 
 /**
  * The child named on the card, if this conversation may see it: on that day's list (what it was
- * shown), or any child for the missing team.
+ * shown), or any child for the missing team. Answers the list too when it had to load it, so the
+ * card in the answer does not load it again.
  */
-async function childOnList(ctx: ActionContext, target: z.infer<typeof childTarget>) {
+async function childOnList(ctx: ActionContext, target: z.infer<typeof childTarget>): Promise<{ child: Child; list?: DailyList }> {
   const child = await findChildByRef(ctx.deps.db, target.childRef);
-  if (child && ctx.missingTeam) return child;
+  if (child && ctx.missingTeam) return { child };
   const list = child && (await loadDailyList(ctx.deps.db, target.listDate, ctx.deps.now(), ctx.deps.settings));
   const shown = list && [...list.missingNow, ...list.returned, ...list.rhis].some((entry) => entry.childId === child.id);
-  if (!child || !shown) throw new ActionRefusal(404, 'That child is not on this list any more. Refresh the card.', 'child not on list');
-  return child;
+  if (!child || !list || !shown) throw new ActionRefusal(404, 'That child is not on this list any more. Refresh the card.', 'child not on list');
+  return { child, list };
 }
 
 function requireMissingTeam(ctx: ActionContext): void {
@@ -122,7 +123,7 @@ function recordingContext(ctx: ActionContext): RecordingContext {
 /** Checks the episode belongs to the child on the card, then records a change to it as the API would. */
 async function recordOnEpisode(ctx: ActionContext, data: z.infer<typeof episodeTarget>, change: (tx: Queryable, episode: Episode) => Promise<unknown>) {
   requireMissingTeam(ctx);
-  const child = await childOnList(ctx, data);
+  const { child } = await childOnList(ctx, data);
   try {
     await ctx.deps.db.transaction(async (tx) => {
       const episode = await findEpisode(tx, data.episodeId);
@@ -190,7 +191,7 @@ export const ACTIONS: Record<string, ActionRoute<any>> = {
     return answerWithDetails(ctx, { kind: 'daily_list', listDate: form.listDate, page: 0, childRef: child.ref }, child);
   }),
   [CHILD_DETAILS_VERB]: route(childTarget, async (ctx, data) => {
-    const child = await childOnList(ctx, data);
+    const { child } = await childOnList(ctx, data);
     await auditAction(ctx, 'child.disclosed', { childRef: child.ref, displayLevel: ctx.audience.displayLevel });
     return answerWithDetails(ctx, data, child);
   }),
@@ -241,14 +242,14 @@ export const ACTIONS: Record<string, ActionRoute<any>> = {
   }),
   [CHILD_ACK_VERB]: route(childTarget, async (ctx, data) => {
     requireAcknowledgingAgency(ctx);
-    const child = await childOnList(ctx, data);
+    const { child, list } = await childOnList(ctx, data);
     const who = actor(ctx.turn);
     const created = await acknowledge(ctx.deps.db, { listDate: data.listDate, agency: ctx.audience.agency, childId: child.id, userId: who.id, userName: who.name, conversationId: ctx.turn.activity.conversation.id, at: ctx.deps.now() });
     if (created) {
       await auditAction(ctx, 'child.acknowledged', { listDate: data.listDate, childRef: child.ref });
       void ctx.deps.refresher.request(data.listDate);
     }
-    return answerWithCard(ctx, data);
+    return answerWithCard(ctx, data, list);
   }),
   [CHILD_NOTE_VERB]: route(noteTarget, async (ctx, data, raw) => {
     const inputs = z
@@ -259,7 +260,7 @@ export const ACTIONS: Record<string, ActionRoute<any>> = {
       })
       .safeParse(raw);
     if (!inputs.success) throw new ActionRefusal(400, inputs.error.issues[0]!.message, 'invalid note');
-    const child = await childOnList(ctx, data);
+    const { child, list } = await childOnList(ctx, data);
     const who = actor(ctx.turn);
     const restricted = inputs.data[`note-restricted-${data.field}`] === 'true';
     const category = inputs.data[`note-category-${data.field}`] as (typeof NOTE_CATEGORIES)[number];
@@ -267,6 +268,6 @@ export const ACTIONS: Record<string, ActionRoute<any>> = {
     // The note's words stay out of the audit log: it records that a note was added, not what it says.
     await auditAction(ctx, 'note.added', { childRef: child.ref, category, restricted });
     void ctx.deps.refresher.request(data.listDate);
-    return answerWithCard(ctx, data);
+    return answerWithCard(ctx, data, list);
   }),
 };

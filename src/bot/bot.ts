@@ -321,7 +321,8 @@ export class MissingHuddleBot extends TeamsActivityHandler {
 
   /** Who is looking: a linked channel's agency, or the missing team in personal chat; null otherwise. */
   private async audienceOf(context: TurnContext): Promise<Audience | null> {
-    if (seenChannel(context.activity)) return audienceOf(this.deps.db, seenChannel(context.activity)!.conversationId);
+    const channel = seenChannel(context.activity);
+    if (channel) return audienceOf(this.deps.db, channel.conversationId);
     if (context.activity.conversation?.conversationType === 'personal' && (await this.isMissingTeam(context))) return { agency: 'missing-team', displayLevel: 'full' };
     return null;
   }

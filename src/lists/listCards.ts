@@ -1,6 +1,6 @@
 import { renderListCard, type DisplayLevel, type ListCardKind } from '../cards/dailyListCard';
 import type { CardJson } from '../cards/render';
-import type { ListSettings } from '../domain/dailyList';
+import type { DailyList, ListSettings } from '../domain/dailyList';
 import type { AgencyCode } from '../domain/types';
 import { acknowledgementsOn } from '../store/acknowledgements';
 import { linkedAgencies } from '../store/channels';
@@ -20,6 +20,8 @@ export interface ListCardRequest {
   page: number;
   audience: Audience;
   now: Date;
+  /** The day's list when the caller has already loaded it (its episodes, not acknowledgements or notes). */
+  list?: DailyList;
 }
 
 /** Restricted notes are for the missing team only. */
@@ -28,7 +30,7 @@ export const seesRestricted = (audience: Audience) => audience.agency === 'missi
 /** The daily list or overdue-RHI card for a day, as one conversation may see it. */
 export async function listCard(db: Queryable, request: ListCardRequest, settings: ListSettings): Promise<CardJson> {
   const [list, agencies, acknowledgements] = await Promise.all([
-    loadDailyList(db, request.date, request.now, settings),
+    request.list ?? loadDailyList(db, request.date, request.now, settings),
     linkedAgencies(db),
     acknowledgementsOn(db, request.date),
   ]);
