@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { ACTING_AGENCIES, type ActingAgency } from './domain/access';
 import { DEFAULT_ESCALATION_RULES, ESCALATION_PRESETS, escalationRulesSchema, type EscalationRule } from './domain/escalation';
 
 /** Reads a comma-separated list, trimming blanks away. */
@@ -19,20 +20,72 @@ const booleanFlag = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((value) => (value === '' ? fallback : ['true', '1', 'yes'].includes(value)));
 
-const ingestKeys = csvList.transform((pairs, ctx) => {
-  const keys: { name: string; key: string }[] = [];
-  for (const pair of pairs) {
-    const separator = pair.indexOf(':');
-    const name = pair.slice(0, separator).trim();
-    const key = pair.slice(separator + 1).trim();
-    if (separator <= 0 || key.length < 16) {
-      ctx.addIssue({ code: 'custom', message: `"${name || pair.slice(0, 8)}…" must be name:key with a key of at least 16 characters` });
-      continue;
+/** What a recording-API key may do: record episodes, returns, RHIs and imports; read the daily list; oversight reports; the audit log. */
+export const API_SCOPES = ['record', 'read', 'report', 'audit'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+/** A key given without scopes keeps the rights keys always had. */
+const DEFAULT_SCOPES: ApiScope[] = ['record', 'read'];
+
+/**
+ * `name:key` or `name:key:scope+scope`. A malformed entry is named by its position only: no part of
+ * it is printed, since it may be a key.
+ */
+const ingestKeys = csvList.transform((entries, ctx) => {
+  const keys: { name: string; key: string; scopes: ApiScope[] }[] = [];
+  entries.forEach((entry, index) => {
+    const parts = entry.split(':').map((part) => part.trim());
+    const [name = '', key = '', scopeText] = parts;
+    const scopes = scopeText === undefined ? DEFAULT_SCOPES : scopeText.split('+').map((scope) => scope.trim());
+    const valid =
+      parts.length <= 3 &&
+      /^[A-Za-z0-9._-]{1,64}$/.test(name) &&
+      key.length >= 16 &&
+      key.length <= 256 &&
+      scopes.length > 0 &&
+      scopes.every((scope) => API_SCOPES.includes(scope as ApiScope));
+    if (!valid) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} must be name:key or name:key:scope+scope (a key of 16 to 256 characters; scopes ${API_SCOPES.join(', ')})` });
+      return;
     }
-    keys.push({ name, key });
-  }
+    if (keys.some((existing) => existing.name === name)) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1} repeats the name of an earlier key: each key needs its own name for the audit log` });
+      return;
+    }
+    keys.push({ name, key, scopes: [...new Set(scopes as ApiScope[])] });
+  });
   return keys;
 });
+
+/** Entra object ids, comma-separated. */
+const objectIds = csvList.pipe(z.array(z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'each id must be an Entra object id')));
+const groupId = z.guid('must be an Entra group id (a GUID)').optional();
+
+/** `police=<group id>,education=<group id>`. */
+const agencyGroups = csvList.transform((pairs, ctx) => {
+  const groups: Partial<Record<ActingAgency, string>> = {};
+  for (const pair of pairs) {
+    const [agency = '', id = ''] = pair.split('=').map((part) => part.trim());
+    if (!ACTING_AGENCIES.includes(agency as ActingAgency) || !z.guid().safeParse(id).success) {
+      ctx.addIssue({ code: 'custom', message: `"${agency.slice(0, 20)}=…" must be agency=<group id> with agency one of ${ACTING_AGENCIES.join(', ')}` });
+      continue;
+    }
+    groups[agency as ActingAgency] = id;
+  }
+  return groups;
+});
+
+/** https, or plain http on loopback only (the local Graph fake in tests). */
+const graphBaseUrl = z
+  .string()
+  .default('https://graph.microsoft.com')
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+    } catch {
+      return false;
+    }
+  }, 'must be an https URL (plain http only on loopback)');
 
 const escalationRules = z
   .string()
@@ -87,12 +140,43 @@ export const configSchema = z.object({
     .default('08:30'),
   BANK_HOLIDAYS: csvList.pipe(z.array(z.iso.date({ message: 'each bank holiday must be YYYY-MM-DD' }))),
   INGEST_API_KEYS: ingestKeys,
-  MISSING_TEAM_USER_IDS: csvList,
+  MISSING_TEAM_USER_IDS: objectIds,
+  CHAIR_USER_IDS: objectIds,
+  MANAGER_USER_IDS: objectIds,
+  MISSING_TEAM_GROUP_ID: groupId,
+  CHAIR_GROUP_ID: groupId,
+  MANAGER_GROUP_ID: groupId,
+  AGENCY_GROUP_IDS: agencyGroups,
+  ROLE_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  GRAPH_BASE_URL: graphBaseUrl,
+  GRAPH_TENANT_ID: z.string().optional(),
+  GRAPH_CLIENT_ID: z.string().optional(),
+  GRAPH_CLIENT_SECRET: z.string().optional(),
   DEMO_DATA: booleanFlag(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Any Entra group configured: roles then depend on Graph, which needs an app registration. */
+export const usesGroups = (config: Config) =>
+  Boolean(config.MISSING_TEAM_GROUP_ID || config.CHAIR_GROUP_ID || config.MANAGER_GROUP_ID || Object.keys(config.AGENCY_GROUP_IDS).length > 0);
+
+/** The app registration Graph is called with: GRAPH_* settings, else the bot's own. */
+export const graphCredentials = (config: Config) => ({
+  tenantId: config.GRAPH_TENANT_ID || config.MicrosoftAppTenantId,
+  clientId: config.GRAPH_CLIENT_ID || config.MicrosoftAppId,
+  clientSecret: config.GRAPH_CLIENT_SECRET || config.MicrosoftAppPassword,
+});
+
+function checkWhole(config: Config): string[] {
+  const problems: string[] = [];
+  const credentials = graphCredentials(config);
+  if (usesGroups(config) && (!credentials.tenantId || !credentials.clientId || !credentials.clientSecret)) {
+    problems.push('GRAPH_CLIENT_ID: Entra groups are checked through Microsoft Graph: set GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (or the bot\'s MicrosoftAppTenantId, MicrosoftAppId and MicrosoftAppPassword)');
+  }
+  return problems;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -114,6 +198,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "use the default", as it does in .env.example.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const result = configSchema.safeParse(present);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problems = checkWhole(result.data);
+    if (problems.length === 0) return result.data;
+    throw new ConfigError(problems);
+  }
   throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`));
 }

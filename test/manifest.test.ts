@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_DIR, packageEnvSchema, renderManifest, validateManifest } from '../scripts/appManifest';
-import { COMMANDS } from '../src/bot/bot';
+import { COMMANDS } from '../src/conversation/commands';
 
 const ENV = packageEnvSchema.parse({
   MicrosoftAppId: '11111111-2222-4333-8444-555555555555',
@@ -31,9 +31,10 @@ describe('the Teams app manifest', () => {
     assert.deepEqual(manifest.validDomains, ['huddle.example.org']);
   });
 
-  it('lists the commands the bot answers', () => {
+  it('lists the menu commands the bot answers, at most the ten Teams allows', () => {
     const listed = renderManifest(ENV, '1.0.0').bots?.[0]?.commandLists?.[0]?.commands.map((command) => command.title);
-    assert.deepEqual(listed, COMMANDS.map((command) => command.name));
+    assert.deepEqual(listed, COMMANDS.filter((command) => command.menu).map((command) => command.name));
+    assert.ok(listed!.length <= 10);
   });
 
   it('is caught by the validator when it breaks the schema', async () => {

@@ -31,7 +31,8 @@ export function openApiDocument(version: string) {
     paths[path][route.method] = {
       summary: route.summary,
       ...(route.description ? { description: route.description } : {}),
-      security: [{ bearer: [] }],
+      security: [{ bearer: [route.requires] }],
+      'x-required-scope': route.requires,
       parameters: parameters(route),
       ...(route.body
         ? { requestBody: { required: true, content: { [route.bodyType ?? 'application/json']: { schema: jsonSchema(route.body, 'input') } } } }
@@ -44,6 +45,7 @@ export function openApiDocument(version: string) {
           ]),
         ),
         401: { description: 'No valid API key: send Authorization: Bearer <key>.', content: { 'application/json': { schema: jsonSchema(errorOut, 'output') } } },
+        403: { description: `The key lacks the \`${route.requires}\` scope.`, content: { 'application/json': { schema: jsonSchema(errorOut, 'output') } } },
       },
     };
   }
@@ -54,7 +56,7 @@ export function openApiDocument(version: string) {
       version,
       description: 'For case-management and police systems: missing and found notifications, return home interviews, the daily list and CSV imports.',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A key from INGEST_API_KEYS; its name is recorded in the audit log.' } } },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A key from INGEST_API_KEYS (name:key or name:key:scope+scope; scopes record, read, report, audit; a key without scopes has record and read); its name is recorded in the audit log.' } } },
     paths,
   };
 }

@@ -8,6 +8,8 @@ import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type 
 import type { Database } from '../store/db';
 import { findChildById } from '../store/repositories';
 import type { Episode } from '../domain/types';
+import type { ApiScope } from '../config';
+import { audit, searchAudit } from '../store/repositories';
 
 /**
  * The recording API as one table: each route names its input schemas (the OpenAPI document is
@@ -36,6 +38,8 @@ export interface ApiAnswer {
 
 export interface ApiRoute<P = any, Q = any, B = any> {
   method: 'get' | 'post' | 'patch';
+  /** The scope a key needs: the server checks it before anything is read. */
+  requires: ApiScope;
   path: string; // restify style, e.g. /api/v1/episodes/:id
   summary: string;
   description?: string;
@@ -81,6 +85,19 @@ export const rhiOut = z.object({
   completedBy: z.string().nullable(),
   provider: z.enum(['in_house', 'commissioned', 'spot_purchased', 'social_worker']).nullable(),
 });
+const auditEntryOut = z.object({
+  id: z.number().int(),
+  at: instantOut,
+  actor: z.string(),
+  actorName: z.string().nullable(),
+  actorKind: z.enum(['api', 'teams', 'import', 'system']),
+  action: z.string(),
+  subjectType: z.string().nullable(),
+  subjectId: z.string().nullable(),
+  conversationId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+const auditPageOut = z.object({ entries: z.array(auditEntryOut), next: z.number().int().nullable() });
 export const errorOut = z.object({ error: z.string(), errors: z.array(z.object({ path: z.string(), message: z.string() })) });
 
 const context = (request: Pick<ApiRequest, 'caller'>, deps: ApiDeps): RecordingContext => ({
@@ -102,6 +119,7 @@ export const API_ROUTES: ApiRoute[] = [
   route({
     method: 'post',
     path: '/api/v1/episodes',
+    requires: 'record',
     summary: 'Report a child missing',
     description: 'Idempotent: the same policeRef, or the same child ref and reportedAt, answers 200 with the episode already recorded.',
     body: schemas.reportMissingSchema,
@@ -114,6 +132,7 @@ export const API_ROUTES: ApiRoute[] = [
   route({
     method: 'post',
     path: '/api/v1/episodes/:id/return',
+    requires: 'record',
     summary: 'Record that a missing child was found or returned',
     params: idParams,
     body: schemas.recordReturnSchema,
@@ -126,6 +145,7 @@ export const API_ROUTES: ApiRoute[] = [
   route({
     method: 'patch',
     path: '/api/v1/episodes/:id',
+    requires: 'record',
     summary: 'Change an episode (risk grade, last seen, concerns, safe and well check); every change is kept in its history',
     params: idParams,
     body: schemas.changeEpisodeSchema,
@@ -138,6 +158,7 @@ export const API_ROUTES: ApiRoute[] = [
   route({
     method: 'post',
     path: '/api/v1/return-interviews',
+    requires: 'record',
     summary: 'Record a return home interview covering one or more episodes',
     description: 'With `ref`, idempotent: the same ref again answers 200 with the interview, adding any new episodes.',
     body: schemas.createRhiSchema,
@@ -150,6 +171,7 @@ export const API_ROUTES: ApiRoute[] = [
   route({
     method: 'patch',
     path: '/api/v1/return-interviews/:id',
+    requires: 'record',
     summary: 'Record an RHI offer, outcome or completion, or add episodes it covers',
     params: idParams,
     body: schemas.changeRhiSchema,
@@ -161,19 +183,53 @@ export const API_ROUTES: ApiRoute[] = [
   route({
     method: 'get',
     path: '/api/v1/daily-list',
+    requires: 'read',
     summary: 'The daily list for a date: children missing now, returned since the last huddle, RHIs overdue or due soon',
     description: 'Full names included: this API is for the systems that recorded them. Times are UTC; the cards show them in local time.',
     query: z.object({ date: z.iso.date('must be YYYY-MM-DD').optional().describe('Local date; today when absent.') }),
     responses: { 200: { description: 'The list (the same data the daily card shows).' }, 400: invalid },
     async handle(request, deps) {
-      const { date } = request.query;
       const now = deps.now();
-      return { status: 200, body: await loadDailyList(deps.db, date ?? localDate(now, deps.settings.timeZone), now, deps.settings) };
+      const date = request.query.date ?? localDate(now, deps.settings.timeZone);
+      const list = await loadDailyList(deps.db, date, now, deps.settings);
+      await audit(deps.db, { actor: request.caller, actorKind: 'api', action: 'list.disclosed', details: { kind: 'daily_list', listDate: date, displayLevel: 'full' } });
+      return { status: 200, body: list };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/v1/audit',
+    requires: 'audit',
+    summary: 'The audit log: who saw, changed, linked, granted or was refused what, and when',
+    description:
+      'Newest first, paged: pass `before` from `next` for the next page. `subject` is a case reference. Entries hold case references and staff, never children\'s names. Reading the audit is itself audited.',
+    query: z.object({
+      subject: z.string().max(64).optional().describe('A case reference.'),
+      actor: z.string().max(128).optional().describe('An Entra object id or an API key name.'),
+      from: z.iso.datetime({ offset: true }).optional().describe('From this instant (inclusive).'),
+      to: z.iso.datetime({ offset: true }).optional().describe('Before this instant.'),
+      before: z.coerce.number().int().min(1).optional().describe('Entries older than this id: the `next` of the previous page.'),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+    }),
+    responses: { 200: { description: '`entries` newest first, and `next` for the following page (null at the end).', schema: auditPageOut }, 400: invalid },
+    async handle(request, deps) {
+      const { subject, actor, from, to, before, limit } = request.query;
+      const rows = await searchAudit(deps.db, { subject, actor, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined, before, limit: limit + 1 });
+      const entries = rows.slice(0, limit);
+      await audit(deps.db, { actor: request.caller, actorKind: 'api', action: 'audit.read', details: { subject: subject ?? null, actor: actor ?? null, entries: entries.length } });
+      return {
+        status: 200,
+        body: {
+          entries: entries.map((entry) => ({ ...entry, at: entry.at.toISOString(), actorName: entry.actorName ?? null, subjectType: entry.subjectType ?? null, subjectId: entry.subjectId ?? null, conversationId: entry.conversationId ?? null })),
+          next: rows.length > limit ? entries.at(-1)!.id : null,
+        },
+      };
     },
   }),
   route({
     method: 'post',
     path: '/api/v1/imports',
+    requires: 'record',
     summary: 'Import episodes from CSV (native format or the SSDA903 Missing table)',
     description:
       'A file with bad rows is rejected whole (400) with every bad row listed, unless `skipInvalid=true`. Importing the same file twice changes nothing.',

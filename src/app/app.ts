@@ -7,7 +7,11 @@ import { ChannelSender } from '../bot/sender';
 import { DailyPoster } from '../posting/dailyPoster';
 import { CardRefresher } from '../posting/cardRefresher';
 import { MissingHuddleBot } from '../bot/bot';
-import type { Config } from '../config';
+import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { RoleDirectory, type RoleSettings } from '../access/roles';
+import { graphCredentials, usesGroups, type Config } from '../config';
+import { createGraphClient } from '../graph/client';
+import { GraphGroupMembership } from '../graph/groups';
 import type { ListSettings } from '../domain/dailyList';
 import { openDatabase, type Database } from '../store/db';
 import { migrate } from '../store/migrate';
@@ -26,6 +30,7 @@ export interface RunningApp {
   poster: DailyPoster;
   sender: ChannelSender;
   refresher: CardRefresher;
+  roles: RoleDirectory;
   stop(): Promise<void>;
 }
 
@@ -36,6 +41,8 @@ export interface StartOptions {
   db?: Database;
   /** Run the daily post scheduler (default true; tests drive it with poster.runOnce()). */
   scheduler?: boolean;
+  /** The credential Graph calls are made with (tests pass one; by default the app registration's secret). */
+  graphCredential?: TokenCredential;
   /** Passed to the sender: tests shorten the backoff. */
   retry?: import('../bot/sender').RetryPolicy;
 }
@@ -51,6 +58,21 @@ export function listSettings(config: Config): ListSettings {
   };
 }
 
+export function roleSettings(config: Config): RoleSettings {
+  return {
+    users: { 'missing-team': config.MISSING_TEAM_USER_IDS, chair: config.CHAIR_USER_IDS, manager: config.MANAGER_USER_IDS },
+    groups: { 'missing-team': config.MISSING_TEAM_GROUP_ID, chair: config.CHAIR_GROUP_ID, manager: config.MANAGER_GROUP_ID, ...config.AGENCY_GROUP_IDS },
+    cacheMs: config.ROLE_CACHE_SECONDS * 1000,
+  };
+}
+
+/** Group membership through Graph, when any group is configured. */
+function groupMembership(config: Config, credential: TokenCredential | undefined): GraphGroupMembership | null {
+  if (!usesGroups(config)) return null;
+  const { tenantId, clientId, clientSecret } = graphCredentials(config);
+  return new GraphGroupMembership(createGraphClient({ baseUrl: config.GRAPH_BASE_URL, credential: credential ?? new ClientSecretCredential(tenantId, clientId, clientSecret) }));
+}
+
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL, base: { app: 'missing-huddle' } });
   const now = options.now ?? (() => new Date());
@@ -64,8 +86,9 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const adapter = createAdapter(config, logger);
   const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry });
-  const refresher = new CardRefresher({ db, sender, settings, now, logger });
-  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, missingTeamUserIds: config.MISSING_TEAM_USER_IDS, settings, now, instance, refresher });
+  const roles = new RoleDirectory({ db, settings: roleSettings(config), groups: groupMembership(config, options.graphCredential), now, logger });
+  const refresher = new CardRefresher({ db, sender, settings, now, logger, roles });
+  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles });
   const poster = new DailyPoster({ db, sender, settings, logger, now, instance });
   const server = createServer({ db, now, settings, adapter, bot, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION });
   const port = await listen(server, config.PORT, config.HOST);
@@ -81,6 +104,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     poster,
     sender,
     refresher,
+    roles,
     async stop() {
       await poster.stop();
       await refresher.idle();

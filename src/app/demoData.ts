@@ -2,6 +2,9 @@ import { subHours, subDays } from 'date-fns';
 import type { Database, Queryable } from '../store/db';
 import type { EpisodeKind, ExploitationConcern, RhiOutcome, RiskGrade } from '../domain/types';
 import { createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
+import type { Grantable } from '../domain/access';
+import { grantRole } from '../store/grants';
+import { audit } from '../store/repositories';
 
 /**
  * Invented children for the demo and the Playground: obviously synthetic names ("Testcase",
@@ -132,6 +135,18 @@ async function loadChild(tx: Queryable, child: DemoChild, ctx: RecordingContext)
 }
 
 /** Loads the demo children when the database has no children at all. Answers whether it did. */
+/**
+ * The roles the demo gives the Agents Playground's invented people (.m365agentsplayground.yml), so
+ * that a newcomer can try each: Morgan Coordinator (the Playground's own user) is the missing team,
+ * Casey Chair a chair, Mel Manager a manager. No agency roster is granted, so in the demo the
+ * channel decides who acts for an agency (and the card names them).
+ */
+export const DEMO_ROLES: { aadObjectId: string; name: string; role: Grantable }[] = [
+  { aadObjectId: '00000000-0000-0000-0000-0000000000020', name: 'Morgan Coordinator', role: 'missing-team' },
+  { aadObjectId: '00000000-0000-0000-0000-0000000000024', name: 'Casey Chair', role: 'chair' },
+  { aadObjectId: '00000000-0000-0000-0000-0000000000025', name: 'Mel Manager', role: 'manager' },
+];
+
 export async function loadDemoDataIfEmpty(db: Database, now: Date, localAuthority: string): Promise<boolean> {
   return db.transaction(async (tx) => {
     // Replicas starting together: one loads, the others see the children.
@@ -140,6 +155,10 @@ export async function loadDemoDataIfEmpty(db: Database, now: Date, localAuthorit
     if ((row?.count ?? 0) > 0) return false;
     const ctx: RecordingContext = { actor: { name: 'demo-data', kind: 'system' }, now, localAuthority };
     for (const child of DEMO_CHILDREN) await loadChild(tx, child, ctx);
+    for (const person of DEMO_ROLES) {
+      await grantRole(tx, { userId: person.aadObjectId, userName: person.name, role: person.role, grantedBy: 'demo-data', grantedAt: now });
+      await audit(tx, { actor: 'demo-data', actorKind: 'system', action: 'role.granted', details: { user: person.aadObjectId, role: person.role } });
+    }
     return true;
   });
 }

@@ -7,6 +7,7 @@ import { toHttpFailure, zodProblems } from '../api/errors';
 import { activityEnvelope } from '../bot/envelope';
 import { openApiDocument } from '../api/openapi';
 import { API_ROUTES, type ApiDeps } from '../api/routes';
+import { audit } from '../store/repositories';
 import type { MissingHuddleBot } from '../bot/bot';
 
 export interface ServerDeps extends ApiDeps {
@@ -70,6 +71,11 @@ export function createServer(deps: ServerDeps): restify.Server {
         res.send(401, { error: 'Send a valid API key as Authorization: Bearer <key>.', errors: [] });
         return;
       }
+      if (!caller.scopes.includes(route.requires)) {
+        await audit(deps.db, { actor: caller.name, actorKind: 'api', action: 'api.refused', details: { route: `${route.method.toUpperCase()} ${route.path}`, reason: `missing scope ${route.requires}` } });
+        res.send(403, { error: `This key may not do that: it needs the ${route.requires} scope (it has ${caller.scopes.join(', ')}).`, errors: [{ path: 'scope', message: `missing ${route.requires}` }] });
+        return;
+      }
       if (route.bodyType === 'text/csv' && req.contentType() !== 'text/csv') {
         res.send(415, { error: 'Send the file with Content-Type: text/csv.', errors: [{ path: 'content-type', message: `was ${req.contentType()}` }] });
         return;
@@ -79,7 +85,7 @@ export function createServer(deps: ServerDeps): restify.Server {
         const params = route.params ? route.params.parse(req.params ?? {}) : (req.params ?? {});
         const query = route.query ? route.query.parse(req.query ?? {}) : (req.query ?? {});
         const body = route.body ? route.body.parse(req.body) : req.body;
-        const answer = await route.handle({ params, query, body, caller }, deps);
+        const answer = await route.handle({ params, query, body, caller: caller.name }, deps);
         res.send(answer.status, answer.body);
       } catch (error) {
         const failure = toHttpFailure(error);

@@ -1,5 +1,6 @@
 import { CardFactory, MessageFactory, type Activity, type CloudAdapter, type ConversationReference, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
+import type { ConversationRef } from '../store/conversationRef';
 
 /**
  * The one way the bot posts proactively: keeps to Teams' rate limits and retries what Teams says
@@ -99,8 +100,8 @@ export function isRetryable(error: HttpishError): boolean {
 
 /** What posting needs of the sender (the poster does not know botbuilder). */
 export interface CardSender {
-  sendCard(reference: Partial<ConversationReference>, card: object): Promise<string | undefined>;
-  updateCard(reference: Partial<ConversationReference>, activityId: string, card: object): Promise<void>;
+  sendCard(reference: ConversationRef, card: object): Promise<string | undefined>;
+  updateCard(reference: ConversationRef, activityId: string, card: object): Promise<void>;
 }
 
 export interface SenderOptions {
@@ -140,26 +141,26 @@ export class ChannelSender implements CardSender {
   }
 
   /** Posts into the referenced conversation (a channel reference starts a new thread); answers the new activity's id. */
-  async send(reference: Partial<ConversationReference>, activity: Partial<Activity>): Promise<string | undefined> {
+  async send(reference: ConversationRef, activity: Partial<Activity>): Promise<string | undefined> {
     return this.withRetry(reference, (context) => context.sendActivity(activity).then((response) => response?.id));
   }
 
   /** Posts an Adaptive Card; answers the new activity's id. */
-  sendCard(reference: Partial<ConversationReference>, card: object): Promise<string | undefined> {
+  sendCard(reference: ConversationRef, card: object): Promise<string | undefined> {
     return this.send(reference, MessageFactory.attachment(CardFactory.adaptiveCard(card)));
   }
 
   /** Replaces a posted card in place (every user sees the new one). */
-  updateCard(reference: Partial<ConversationReference>, activityId: string, card: object): Promise<void> {
+  updateCard(reference: ConversationRef, activityId: string, card: object): Promise<void> {
     return this.update(reference, activityId, MessageFactory.attachment(CardFactory.adaptiveCard(card)));
   }
 
   /** Replaces a posted activity in place. */
-  async update(reference: Partial<ConversationReference>, activityId: string, activity: Partial<Activity>): Promise<void> {
+  async update(reference: ConversationRef, activityId: string, activity: Partial<Activity>): Promise<void> {
     await this.withRetry(reference, (context) => context.updateActivity({ ...activity, id: activityId }).then(() => undefined));
   }
 
-  private async withRetry<T>(reference: Partial<ConversationReference>, work: (context: TurnContext) => Promise<T>): Promise<T> {
+  private async withRetry<T>(reference: ConversationRef, work: (context: TurnContext) => Promise<T>): Promise<T> {
     const thread = reference.conversation?.id ?? 'unknown';
     for (let attempt = 1; ; attempt++) {
       await this.sleep(Math.max(this.limiter.reserve(`thread:${thread}`, THREAD_LIMITS), this.limiter.reserve('app', APP_LIMITS)));
@@ -179,7 +180,7 @@ export class ChannelSender implements CardSender {
     }
   }
 
-  private async once<T>(reference: Partial<ConversationReference>, work: (context: TurnContext) => Promise<T>): Promise<T> {
+  private async once<T>(reference: ConversationRef, work: (context: TurnContext) => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(Object.assign(new Error(`no answer in ${this.retry.timeoutMs} ms`), { code: 'SEND_TIMEOUT' })), this.retry.timeoutMs);
@@ -188,7 +189,7 @@ export class ChannelSender implements CardSender {
       let result: T | undefined;
       let failure: unknown;
       // Caught inside the turn: otherwise the adapter's onTurnError would swallow it (and post an apology).
-      const turn = this.adapter.continueConversationAsync(this.options.appId, reference, async (context) => {
+      const turn = this.adapter.continueConversationAsync(this.options.appId, reference as Partial<ConversationReference>, async (context) => {
         try {
           withoutHiddenRetries(context, this.adapter);
           result = await work(context);

@@ -1,3 +1,4 @@
+import { acknowledges, AGENCY_POWERS, type DisplayLevel } from '../domain/access';
 import { formatLocal } from '../domain/calendar';
 import type { ChildSummary, DailyList, MissingEntry, ReturnedEntry, RhiEntry } from '../domain/dailyList';
 import { AGENCY_NAMES, EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type AgencyCode } from '../domain/types';
@@ -12,7 +13,7 @@ import { renderCard, type CardJson } from './render';
  */
 
 export type ListCardKind = 'daily_list' | 'overdue';
-export type DisplayLevel = 'initials' | 'full';
+export type { DisplayLevel };
 
 export const LIST_PAGE_VERB = 'list.page';
 export const LIST_ACK_VERB = 'list.acknowledge';
@@ -53,6 +54,7 @@ interface EntryExtras {
   notes: { text: string }[];
   moreNotes: string;
   canAct: boolean;
+  canNote: boolean;
   ackData: object | '';
   noteIds: { category: string; text: string; restricted: string };
   noteData: object;
@@ -135,9 +137,6 @@ function rhiView(entry: RhiEntry, level: DisplayLevel, timeZone: string, asOf: s
   };
 }
 
-/** Agencies that acknowledge the list: the missing team runs it and management reads it. */
-const acknowledges = (agency: AgencyCode | null): agency is AgencyCode => agency !== null && agency !== 'missing-team' && agency !== 'management';
-
 const CATEGORY_CHOICES = NOTE_CATEGORIES.map((value) => ({ value, title: value.charAt(0).toUpperCase() + value.slice(1) }));
 
 function extrasFor(entry: ChildSummary, section: string, options: ListCardOptions, listDate: string, page: number): EntryExtras {
@@ -154,6 +153,7 @@ function extrasFor(entry: ChildSummary, section: string, options: ListCardOption
     })),
     moreNotes: notes.length > NOTES_SHOWN ? `+ ${notes.length - NOTES_SHOWN} earlier note${notes.length - NOTES_SHOWN === 1 ? '' : 's'}` : '',
     canAct: agency !== null,
+    canNote: agency !== null && AGENCY_POWERS[agency].addsNotes,
     ackData: acknowledges(agency) && !acks.some((ack) => ack.agency === agency) ? target : '',
     noteIds: { category: `note-category-${field}`, text: `note-text-${field}`, restricted: `note-restricted-${field}` },
     noteData: { ...target, field },

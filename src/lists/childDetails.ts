@@ -9,7 +9,7 @@ import { EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type Child
 import type { Queryable } from '../store/db';
 import { notesFor } from '../store/notes';
 import { episodeHistory, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
-import { seesRestricted, type Audience } from './listCards';
+import { seesRestricted, type Audience } from '../domain/access';
 
 /** A child's full card, for the person who asked: everything this conversation may see, and for the missing team the forms to record what happened. */
 

@@ -4,14 +4,17 @@ import type { Queryable } from '../store/db';
 import { notesFor } from '../store/notes';
 import { episodeHistory, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
 
-/** A child's whole history for the missing team: every episode with its grades and RHI, and every note. */
-export async function childHistoryText(db: Queryable, child: Child, timeZone: string): Promise<string> {
+/**
+ * A child's history for the missing team: the latest `limit` episodes with their grades and RHI, and
+ * the latest `limit` notes, saying how many earlier ones there are (a Teams message is bounded).
+ */
+export async function childHistoryText(db: Queryable, child: Child, timeZone: string, limit: number): Promise<string> {
   const at = (date: Date) => formatLocal(date, timeZone);
   const name = [child.givenName, child.familyName].filter(Boolean).join(' ') || child.ref;
   const episodes = await listEpisodesOfChild(db, child.id);
   const rhis = await rhisCoveringEpisodes(db, episodes.map((episode) => episode.id));
   const lines = [`**${name}** · ${child.ref} · history (${episodes.length} episode${episodes.length === 1 ? '' : 's'})`];
-  for (const episode of [...episodes].reverse()) {
+  for (const episode of [...episodes].reverse().slice(0, limit)) {
     const grades = (await episodeHistory(db, episode.id)).filter((entry) => entry.field === 'riskGrade').map((entry) => `${RISK_GRADE_LABELS[entry.newValue as RiskGrade] ?? 'cleared'} ${at(entry.changedAt)}`);
     const rhi = rhis.find((candidate) => candidate.episodeIds.includes(episode.id));
     const rhiText = rhi ? [rhi.offeredAt && `offered ${at(rhi.offeredAt)}`, rhi.outcome, rhi.completedAt && `done ${at(rhi.completedAt)}${rhi.provider ? ` (${rhi.provider.replace('_', ' ')})` : ''}`].filter(Boolean).join(', ') || 'recorded' : 'none';
@@ -19,9 +22,11 @@ export async function childHistoryText(db: Queryable, child: Child, timeZone: st
       `- ${EPISODE_KIND_LABELS[episode.kind]}: ${at(episode.reportedAt)} → ${episode.returnedAt ? at(episode.returnedAt) : '**still missing**'} · risk ${grades.join(' → ') || 'not graded'} · RHI ${rhiText}`,
     );
   }
+  if (episodes.length > limit) lines.push(`- …and ${episodes.length - limit} earlier episode${episodes.length - limit === 1 ? '' : 's'}`);
   const notes = await notesFor(db, [child.id], true);
   lines.push('', `**Notes (${notes.length})**`);
-  for (const note of notes) lines.push(`- ${at(note.createdAt)} ${note.agencyName}, ${note.authorName} · ${note.category}${note.restricted ? ' · restricted' : ''}: ${note.body}`);
+  for (const note of notes.slice(0, limit)) lines.push(`- ${at(note.createdAt)} ${note.agencyName}, ${note.authorName} · ${note.category}${note.restricted ? ' · restricted' : ''}: ${note.body}`);
+  if (notes.length > limit) lines.push(`- …and ${notes.length - limit} earlier note${notes.length - limit === 1 ? '' : 's'}`);
   if (notes.length === 0) lines.push('- none yet');
   return lines.join('\n');
 }

@@ -1,18 +1,12 @@
-import { renderListCard, type DisplayLevel, type ListCardKind } from '../cards/dailyListCard';
+import { renderListCard, type ListCardKind } from '../cards/dailyListCard';
 import type { CardJson } from '../cards/render';
 import type { DailyList, ListSettings } from '../domain/dailyList';
-import type { AgencyCode } from '../domain/types';
+import { seesRestricted, type Audience } from '../domain/access';
 import { acknowledgementsOn } from '../store/acknowledgements';
 import { linkedAgencies } from '../store/channels';
 import type { Queryable } from '../store/db';
 import { notesFor } from '../store/notes';
 import { loadDailyList } from './dailyListService';
-
-/** Who a card is rendered for: the agency of its channel (missing-team in the team's personal chat). */
-export interface Audience {
-  agency: AgencyCode;
-  displayLevel: DisplayLevel;
-}
 
 export interface ListCardRequest {
   kind: ListCardKind;
@@ -23,9 +17,6 @@ export interface ListCardRequest {
   /** The day's list when the caller has already loaded it (its episodes, not acknowledgements or notes). */
   list?: DailyList;
 }
-
-/** Restricted notes are for the missing team only. */
-export const seesRestricted = (audience: Audience) => audience.agency === 'missing-team';
 
 /** The daily list or overdue-RHI card for a day, as one conversation may see it. */
 export async function listCard(db: Queryable, request: ListCardRequest, settings: ListSettings): Promise<CardJson> {

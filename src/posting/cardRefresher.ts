@@ -1,23 +1,28 @@
 import type { Logger } from 'pino';
 import type { CardSender } from '../bot/sender';
 import type { ListSettings } from '../domain/dailyList';
-import { listCard, type Audience } from '../lists/listCards';
+import type { RoleDirectory } from '../access/roles';
+import { audienceAt, type Audience } from '../domain/access';
+import { listCard } from '../lists/listCards';
 import { findChannel } from '../store/channels';
 import type { Queryable } from '../store/db';
-import { bumpListVersion, listVersion, postedCardsOn } from '../store/postedCards';
+import { bumpListVersion, listVersion, postedCardsOn, type PostedCard } from '../store/postedCards';
 
 /** A day that keeps changing is refreshed a few times in a row at most; the next change starts again. */
 const MAX_ROUNDS = 5;
 
 /**
- * The audience of a conversation: a linked, active channel sees as its agency; a conversation that
- * is not a channel is the missing team's personal chat (the only one the list is posted into).
- * Null when the conversation may no longer see the list.
+ * Who a posted copy is drawn for now: a channel's copy as its agency while the channel stays active
+ * and linked; a personal chat's copy for its person while they still hold the missing-team role.
+ * Null when that copy may no longer be updated (it is left as it was).
  */
-export async function audienceOf(db: Queryable, conversationId: string): Promise<Audience | null> {
-  const channel = await findChannel(db, conversationId.split(';')[0]!);
-  if (!channel) return { agency: 'missing-team', displayLevel: 'full' };
-  return channel.active && channel.agency ? { agency: channel.agency, displayLevel: channel.displayLevel } : null;
+export async function audienceOfPost(db: Queryable, roles: RoleDirectory, post: PostedCard): Promise<Audience | null> {
+  if (post.place === 'channel') {
+    const channel = await findChannel(db, post.conversationId);
+    return channel?.active && channel.agency ? { agency: channel.agency, displayLevel: channel.displayLevel, private: false } : null;
+  }
+  if (!post.forUserId) return null;
+  return audienceAt(await roles.person({ id: post.forUserId }), { kind: 'personal' });
 }
 
 /**
@@ -31,7 +36,7 @@ export class CardRefresher {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
 
-  constructor(private readonly deps: { db: Queryable; sender: CardSender; settings: ListSettings; now: () => Date; logger: Logger }) {}
+  constructor(private readonly deps: { db: Queryable; sender: CardSender; settings: ListSettings; now: () => Date; logger: Logger; roles: RoleDirectory }) {}
 
   /** Call after a change to the day's card was committed. */
   request(listDate: string): Promise<void> {
@@ -65,9 +70,9 @@ export class CardRefresher {
     const { db, settings, sender, logger } = this.deps;
     const posts = (await postedCardsOn(db, listDate)).filter((post) => post.status === 'sent' && post.activityId);
     for (const post of posts) {
-      const audience = await audienceOf(db, post.conversationId);
-      if (!audience) continue; // unlinked since: leave that copy as it was
       try {
+        const audience = await audienceOfPost(db, this.deps.roles, post);
+        if (!audience) continue; // unlinked, or no longer the missing team's: leave that copy as it was
         const card = await listCard(db, { kind: post.kind, date: listDate, page: 0, audience, now: this.deps.now() }, settings);
         await sender.updateCard(post.reference, post.activityId!, card);
       } catch (error) {

@@ -93,7 +93,7 @@ export class DailyPoster {
     });
     if (!claim) return 'skipped';
     try {
-      const card = await listCard(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel }, now }, settings);
+      const card = await listCard(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, now }, settings);
       const activityId = await this.options.sender.sendCard(channel.reference, card);
       await markSent(db, claim.id, activityId, this.options.now());
       await audit(db, {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ConversationReference } from 'botbuilder';
+import type { ConversationRef } from './conversationRef';
 import type { AgencyCode } from '../domain/types';
 import type { Queryable } from './db';
 
@@ -15,7 +15,7 @@ export interface Channel {
   name: string | null;
   agency: AgencyCode | null;
   displayLevel: DisplayLevel;
-  reference: Partial<ConversationReference>;
+  reference: ConversationRef;
   active: boolean;
 }
 
@@ -29,7 +29,7 @@ const toChannel = (row: Record<string, unknown>): Channel => ({
   name: (row.name as string | null) ?? null,
   agency: (row.agency_code as AgencyCode | null) ?? null,
   displayLevel: row.display_level as DisplayLevel,
-  reference: row.conversation_reference as Partial<ConversationReference>,
+  reference: row.conversation_reference as ConversationRef,
   active: row.active as boolean,
 });
 
@@ -38,7 +38,7 @@ export interface SeenChannel {
   teamId: string | null;
   tenantId: string | null;
   name: string | null;
-  reference: Partial<ConversationReference>;
+  reference: ConversationRef;
 }
 
 /** Records (or refreshes) a channel the bot was installed in or mentioned in; it becomes active again. */

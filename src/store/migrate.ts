@@ -13,10 +13,14 @@ export interface Migration {
 }
 
 export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(dir)
+  const migrations = readdirSync(dir)
     .filter((file) => /^\d{3}_[\w-]+\.sql$/.test(file))
     .sort()
     .map((file) => ({ version: Number(file.slice(0, 3)), name: file.replace(/\.sql$/, ''), sql: readFileSync(join(dir, file), 'utf8') }));
+  // Two files with one number: the second would be skipped as applied, silently.
+  const clash = migrations.find((migration, index) => index > 0 && migrations[index - 1]!.version === migration.version);
+  if (clash) throw new Error(`Two migrations are numbered ${clash.version}: renumber ${clash.name}.`);
+  return migrations;
 }
 
 /** Applies the migrations not yet applied, each in its own transaction. Returns the versions applied. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ConversationReference } from 'botbuilder';
+import type { ConversationRef } from './conversationRef';
 import type { Channel, DisplayLevel } from './channels';
 import type { Queryable } from './db';
 
@@ -14,16 +14,19 @@ export interface PostedCard {
   channelId: string | null;
   scheduled: boolean;
   conversationId: string;
-  reference: Partial<ConversationReference>;
+  reference: ConversationRef;
   displayLevel: DisplayLevel;
   status: 'claimed' | 'sent' | 'failed';
   attempts: number;
   lastError: string | null;
   activityId: string | null;
+  /** A channel's card, or one posted into a person's personal chat (for that person only). */
+  place: 'channel' | 'personal';
+  forUserId: string | null;
 }
 
 const COLUMNS = `id, kind, to_char(list_date, 'YYYY-MM-DD') as list_date, channel_id, scheduled, conversation_id, conversation_reference,
-  display_level, status, attempts, last_error, activity_id`;
+  display_level, status, attempts, last_error, activity_id, place, for_user_id`;
 
 const toPostedCard = (row: Record<string, unknown>): PostedCard => ({
   id: row.id as string,
@@ -32,12 +35,14 @@ const toPostedCard = (row: Record<string, unknown>): PostedCard => ({
   channelId: (row.channel_id as string | null) ?? null,
   scheduled: row.scheduled as boolean,
   conversationId: row.conversation_id as string,
-  reference: row.conversation_reference as Partial<ConversationReference>,
+  reference: row.conversation_reference as ConversationRef,
   displayLevel: row.display_level as DisplayLevel,
   status: row.status as PostedCard['status'],
   attempts: row.attempts as number,
   lastError: (row.last_error as string | null) ?? null,
   activityId: (row.activity_id as string | null) ?? null,
+  place: row.place as PostedCard['place'],
+  forUserId: (row.for_user_id as string | null) ?? null,
 });
 
 export interface ClaimPolicy {
@@ -91,13 +96,30 @@ export async function markFailed(db: Queryable, id: string, error: string, now: 
 
 export async function recordOnDemandPost(
   db: Queryable,
-  post: { kind: CardKind; listDate: string; conversationId: string; reference: Partial<ConversationReference>; displayLevel: DisplayLevel; activityId: string | undefined; instance: string; now: Date },
+  post: {
+    kind: CardKind;
+    listDate: string;
+    conversationId: string;
+    reference: ConversationRef;
+    displayLevel: DisplayLevel;
+    activityId: string | undefined;
+    instance: string;
+    now: Date;
+    place: PostedCard['place'];
+    forUserId: string | null;
+  },
 ): Promise<void> {
   await db.query(
-    `insert into posted_cards (id, kind, list_date, scheduled, conversation_id, conversation_reference, display_level, status, claimed_by, claimed_at, attempts, activity_id, sent_at)
-     values ($1, $2, $3, false, $4, $5, $6, 'sent', $7, $8, 1, $9, $8)`,
-    [randomUUID(), post.kind, post.listDate, post.conversationId, JSON.stringify(post.reference), post.displayLevel, post.instance, post.now, post.activityId ?? null],
+    `insert into posted_cards (id, kind, list_date, scheduled, conversation_id, conversation_reference, display_level, status, claimed_by, claimed_at, attempts, activity_id, sent_at, place, for_user_id)
+     values ($1, $2, $3, false, $4, $5, $6, 'sent', $7, $8, 1, $9, $8, $10, $11)`,
+    [randomUUID(), post.kind, post.listDate, post.conversationId, JSON.stringify(post.reference), post.displayLevel, post.instance, post.now, post.activityId ?? null, post.place, post.forUserId],
   );
+}
+
+/** Whether this conversation was posted a card of that kind for that day: card actions name one, and nothing else is answered. */
+export async function wasPosted(db: Queryable, conversationId: string, listDate: string, kind: CardKind): Promise<boolean> {
+  const rows = await db.query(`select 1 from posted_cards where conversation_id = $1 and list_date = $2 and kind = $3 and status = 'sent' limit 1`, [conversationId, listDate, kind]);
+  return rows.length > 0;
 }
 
 export async function postedCardsOn(db: Queryable, listDate: string): Promise<PostedCard[]> {

@@ -289,6 +289,8 @@ export async function loadListRecords(db: Queryable, asOf: Date, returnedAfter: 
 
 export interface AuditEntry {
   actor: string;
+  /** The member of staff's name (never a child's). */
+  actorName?: string;
   actorKind: 'api' | 'teams' | 'import' | 'system';
   action: string;
   subjectType?: string;
@@ -298,21 +300,47 @@ export interface AuditEntry {
 }
 
 export async function audit(db: Queryable, entry: AuditEntry): Promise<void> {
+  // A child named in the details is the entry's subject, so `audit <case ref>` finds it.
+  const childRef = typeof entry.details?.childRef === 'string' ? entry.details.childRef : undefined;
+  const subject = { type: entry.subjectType ?? (childRef ? 'child' : null), id: entry.subjectId ?? childRef ?? null };
   await db.query(
-    `insert into audit_log (actor, actor_kind, action, subject_type, subject_id, conversation_id, details) values ($1, $2, $3, $4, $5, $6, $7)`,
-    [entry.actor, entry.actorKind, entry.action, entry.subjectType ?? null, entry.subjectId ?? null, entry.conversationId ?? null, JSON.stringify(entry.details ?? {})],
+    `insert into audit_log (actor, actor_name, actor_kind, action, subject_type, subject_id, conversation_id, details) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [entry.actor, entry.actorName ?? null, entry.actorKind, entry.action, subject.type, subject.id, entry.conversationId ?? null, JSON.stringify(entry.details ?? {})],
   );
 }
 
-export async function auditEntries(db: Queryable, filter: { action?: string } = {}): Promise<(AuditEntry & { at: Date })[]> {
+export interface AuditQuery {
+  action?: string;
+  /** A case reference (or another subject id). */
+  subject?: string;
+  actor?: string;
+  from?: Date;
+  to?: Date;
+  /** Paging: entries older than this id. */
+  before?: number;
+  limit: number;
+}
+
+export type AuditRecord = AuditEntry & { id: number; at: Date };
+
+/** Audit entries matching every filter given, newest first, at most `limit`. */
+export async function searchAudit(db: Queryable, query: AuditQuery): Promise<AuditRecord[]> {
   const rows = await db.query(
-    `select at, actor, actor_kind, action, subject_type, subject_id, conversation_id, details from audit_log
-      where ($1::text is null or action = $1) order by id`,
-    [filter.action ?? null],
+    `select id, at, actor, actor_name, actor_kind, action, subject_type, subject_id, conversation_id, details from audit_log
+      where ($1::text is null or action = $1)
+        and ($2::text is null or subject_id = $2)
+        and ($3::text is null or actor = $3)
+        and ($4::timestamptz is null or at >= $4)
+        and ($5::timestamptz is null or at < $5)
+        and ($6::bigint is null or id < $6)
+      order by id desc limit $7`,
+    [query.action ?? null, query.subject ?? null, query.actor ?? null, query.from ?? null, query.to ?? null, query.before ?? null, query.limit],
   );
   return rows.map((row) => ({
+    id: Number(row.id),
     at: new Date(row.at as Date),
     actor: row.actor as string,
+    actorName: (row.actor_name as string | null) ?? undefined,
     actorKind: row.actor_kind as AuditEntry['actorKind'],
     action: row.action as string,
     subjectType: (row.subject_type as string | null) ?? undefined,
@@ -320,4 +348,9 @@ export async function auditEntries(db: Queryable, filter: { action?: string } = 
     conversationId: (row.conversation_id as string | null) ?? undefined,
     details: row.details as Record<string, unknown>,
   }));
+}
+
+/** Every entry (of one action), oldest first: for tests and small checks. */
+export async function auditEntries(db: Queryable, filter: { action?: string } = {}): Promise<AuditRecord[]> {
+  return (await searchAudit(db, { action: filter.action, limit: 100_000 })).reverse();
 }

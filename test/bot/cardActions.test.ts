@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { reportMissing } from '../../src/recording/service';
 import { startTestApp } from '../support/app';
-import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, type ConnectorCall, type ConnectorStub, postActivity } from '../support/connector';
+import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, teamsMessage, type ConnectorCall, type ConnectorStub, postActivity } from '../support/connector';
 import { linkTestChannel } from '../support/channels';
 import { at } from '../support/fixtures';
 import { context, report } from '../support/recording';
@@ -86,6 +86,7 @@ describe('acknowledging and adding information on the card', () => {
     await app.refresher.idle();
     assert.ok(!latestCopy(EDUCATION).includes('new adult contact'));
     assert.ok(!latestCopy(POLICE).includes('new adult contact'), 'not even on the channel that wrote it');
+    await postActivity(app.url, teamsMessage(connector.url, 'list', { from: COORDINATOR }));
     const personal = await act('list.page', target, undefined, COORDINATOR);
     assert.match(JSON.stringify(personal.body.value), /restricted\*\*: Disclosed a new adult contact/);
   });
@@ -99,17 +100,18 @@ describe('acknowledging and adding information on the card', () => {
   });
 
   describe('refusals: nothing changes, the reason is audited', () => {
-    const refusals: [string, () => Promise<{ status: number; body: any }>, number][] = [
-      ['the missing team acknowledging for no agency', () => act('list.acknowledge', target, undefined, COORDINATOR), 403],
-      ['an unlinked channel', () => act('list.acknowledge', target, '19:random@thread.tacv2'), 403],
-      ['a personal chat outside the missing team', () => act('child.note', { ...target, childRef: 'TEST-0001', field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': 'x' }, undefined, POLICE_OFFICER), 403],
-      ['an unknown child', () => act('child.acknowledge', { ...target, childRef: 'NOBODY-1' }, POLICE), 404],
-      ['tampered data', () => act('child.acknowledge', { ...target, childRef: { $ne: null }, page: 'all' }, POLICE), 400],
-      ['an empty note', () => act('child.note', { ...target, childRef: 'TEST-0001', field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': '   ' }, POLICE), 400],
-      ['an unknown verb', () => act('child.delete', { ...target, childRef: 'TEST-0001' }, POLICE), 400],
+    const refusals: [string, () => Promise<{ status: number; body: any }>, number, string][] = [
+      ['the missing team acknowledging for no agency', () => act('list.acknowledge', target, undefined, COORDINATOR), 403, 'agency-does-not-act'],
+      ['a channel the bot has never seen', () => act('list.acknowledge', target, '19:random@thread.tacv2'), 403, 'unknown-conversation'],
+      ['a personal chat outside the missing team', () => act('child.note', { ...target, childRef: 'TEST-0001', field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': 'x' }, undefined, POLICE_OFFICER), 403, 'role-not-held'],
+      ['an unknown child', () => act('child.acknowledge', { ...target, childRef: 'NOBODY-1' }, POLICE), 404, 'child not on list'],
+      ['tampered data', () => act('child.acknowledge', { ...target, childRef: { $ne: null }, page: 'all' }, POLICE), 400, 'invalid data'],
+      ['an empty note', () => act('child.note', { ...target, childRef: 'TEST-0001', field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': '   ' }, POLICE), 400, 'invalid note'],
+      ['an unknown verb', () => act('child.delete', { ...target, childRef: 'TEST-0001' }, POLICE), 400, 'unknown verb'],
+      ['a list date no card was posted for', () => act('list.acknowledge', { ...target, listDate: '2026-06-10' }, POLICE), 404, 'card not posted here'],
     ];
-    for (const [what, attempt, status] of refusals) {
-      it(`refuses ${what} with ${status}`, async () => {
+    for (const [what, attempt, status, reason] of refusals) {
+      it(`refuses ${what} with ${status} (${reason})`, async () => {
         const before = [await count('acknowledgements'), await count('agency_notes')];
         const refusedBefore = (await app.db.query(`select 1 from audit_log where action = 'invoke.refused'`)).length;
         const answer = await attempt();
@@ -117,7 +119,9 @@ describe('acknowledging and adding information on the card', () => {
         assert.deepEqual([answer.body.statusCode, answer.body.type], [status, 'application/vnd.microsoft.error']);
         assert.ok(answer.body.value.message.length > 10);
         assert.deepEqual([await count('acknowledgements'), await count('agency_notes')], before);
-        assert.equal((await app.db.query(`select 1 from audit_log where action = 'invoke.refused'`)).length, refusedBefore + 1);
+        const refused = await app.db.query<{ details: { reason: string } }>(`select details from audit_log where action = 'invoke.refused' order by id`);
+        assert.equal(refused.length, refusedBefore + 1);
+        assert.equal(refused.at(-1)!.details.reason, reason);
       });
     }
 

@@ -84,7 +84,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
     await say('list', { channel: '19:random@thread.tacv2', from: POLICE_OFFICER });
     assert.match(lastText(), /not linked to an agency yet/);
     await say('list', { from: POLICE_OFFICER });
-    assert.match(lastText(), /In a personal chat it is for the missing team only/);
+    assert.match(lastText(), /in a personal chat it is for the missing team only/);
     await say('list');
     assert.match(JSON.stringify(lastReply().attachments[0].content), /\*\*Testy Example\*\* · TEST-0001/, 'the missing team sees names in personal chat');
   });
@@ -130,7 +130,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
     assert.equal(unknown.body.statusCode, 400);
   });
 
-  it('counts members of a team with a missing-team channel as the missing team', async () => {
+  it('never makes a member of a team with a missing-team channel the missing team', async () => {
     await say('link missing-team', { channel: GENERAL });
     connector.respond = (call) =>
       call.method === 'GET' && call.path === `/v3/conversations/${TEAM_ID}/members/${POLICE_OFFICER.id}`
@@ -139,8 +139,9 @@ describe('channels, agencies and the list commands through the adapter', () => {
           ? { status: 404, body: {} }
           : { status: 201, body: { id: 'x' } };
     await say('display full', { channel: POLICE, from: POLICE_OFFICER });
-    assert.equal((await findChannel(app.db, POLICE))?.displayLevel, 'full');
-    await say('display initials', { channel: POLICE });
+    assert.match(lastText(), /Only the missing team can change how children are shown/);
+    assert.equal((await findChannel(app.db, POLICE))?.displayLevel, 'initials');
+    assert.equal(connector.calls.filter((call) => call.method === 'GET').length, 0, 'team rosters are not consulted for roles');
   });
 
   it('marks a deleted channel inactive', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ACTIONS } from '../../src/bot/actions';
+import { ACTIONS } from '../../src/conversation/cardActions';
 import { reportMissing } from '../../src/recording/service';
 import { startTestApp } from '../support/app';
 import { COORDINATOR, executeAction, POLICE_OFFICER, postActivity, startConnector, type ConnectorStub } from '../support/connector';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { COMMANDS } from '../../src/bot/bot';
+import { COMMANDS } from '../../src/conversation/commands';
 import { renderHelpCard } from '../../src/cards/render';
 import { cardProblems } from '../support/cards';
 

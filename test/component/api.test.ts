@@ -145,6 +145,7 @@ describe('the recording API over HTTP', () => {
     assert.ok(answer.body.paths['/api/v1/episodes/{id}/return'].post.parameters.some((parameter: { name: string; in: string }) => parameter.name === 'id' && parameter.in === 'path'));
     assert.ok(answer.body.paths['/api/v1/imports'].post.requestBody.content['text/csv']);
     assert.deepEqual(Object.keys(answer.body.paths).sort(), [
+      '/api/v1/audit',
       '/api/v1/daily-list',
       '/api/v1/episodes',
       '/api/v1/episodes/{id}',

@@ -9,6 +9,7 @@ import { linkTestChannel } from '../support/channels';
 import { forEachDriver } from '../support/databases';
 import { at, SETTINGS } from '../support/fixtures';
 import { context, report } from '../support/recording';
+import { testRoles } from '../support/roles';
 
 const NOW = at('2026-06-09T08:00:00Z');
 const DATE = '2026-06-09';
@@ -31,11 +32,11 @@ forEachDriver('refreshing posted copies across replicas', (db) => {
     await db().transaction((tx) => reportMissing(tx, report({ policeRef: 'POL-RF1', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
     const channel = await linkTestChannel(db(), 'http://127.0.0.1:9', POLICE, 'police');
     await linkTestChannel(db(), 'http://127.0.0.1:9', '19:education@thread.tacv2', 'education');
-    await recordOnDemandPost(db(), { kind: 'daily_list', listDate: DATE, conversationId: channel.conversationId, reference: channel.reference, displayLevel: 'initials', activityId: 'copy-1', instance: 'a', now: NOW });
+    await recordOnDemandPost(db(), { kind: 'daily_list', listDate: DATE, conversationId: channel.conversationId, reference: channel.reference, displayLevel: 'initials', activityId: 'copy-1', instance: 'a', now: NOW, place: 'channel', forUserId: null });
     const log: { who: string; card: string }[] = [];
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const deps = { db: db(), settings: SETTINGS, now: () => NOW, logger: pino({ level: 'silent' }) };
+    const deps = { db: db(), settings: SETTINGS, now: () => NOW, logger: pino({ level: 'silent' }), roles: testRoles(db()) };
     // Replica A: its first update renders only the police acknowledgement and is held back.
     const replicaA = new CardRefresher({ ...deps, sender: recordingSender(log, 'A', held) });
     const replicaB = new CardRefresher({ ...deps, sender: recordingSender(log, 'B') });

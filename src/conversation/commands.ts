@@ -1,0 +1,311 @@
+import { isGrantable } from '../access/roles';
+import type { ListCardKind } from '../cards/dailyListCard';
+import { renderCard, renderHelpCard, type HelpCommand } from '../cards/render';
+import { audienceAt, GRANTABLE, GRANTABLE_NAMES, holds, type Grantable, type Requirement, type RoleSource } from '../domain/access';
+import { formatLocal, localDate } from '../domain/calendar';
+import { AGENCIES, AGENCY_NAMES } from '../domain/types';
+import { childHistoryText } from '../lists/childHistory';
+import { listCard } from '../lists/listCards';
+import * as channels from '../store/channels';
+import { allGrants, grantRole, revokeRole } from '../store/grants';
+import { postedCardsOn, recordOnDemandPost, undeliveredPosts } from '../store/postedCards';
+import { findChildByRef, searchAudit } from '../store/repositories';
+import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
+
+/**
+ * The commands, as one table: name → who may (requires) → handler. The router checks `requires`
+ * before a handler runs; a handler only does its work. Help and the manifest read the same table.
+ */
+export interface Command extends HelpCommand {
+  name: string;
+  requires: Requirement;
+  /** What it does, in the words a refusal uses: "Only the missing team can <doing>." */
+  doing: string;
+  /** Listed in the Teams command menu (the manifest allows ten). */
+  menu: boolean;
+  handle(turn: Turn, args: string[], deps: ConversationDeps): Promise<void>;
+}
+
+const MISSING_TEAM = ['missing-team'] as const;
+const OVERSIGHT = ['missing-team', 'manager'] as const;
+/** A history or audit answer shows this many entries at most, and says how many more there are. */
+export const ANSWER_LIMIT = 20;
+const ENTRA_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}$/i;
+const CASE_REF = /^[A-Za-z0-9][A-Za-z0-9._\/-]{0,63}$/;
+
+const SOURCE_WORDS: Record<RoleSource, string> = { configuration: 'configuration', 'entra-group': 'Entra group', grant: 'granted in Teams' };
+
+async function link(turn: Turn, word: string | null, deps: ConversationDeps): Promise<void> {
+  const channel = (await channels.findChannel(deps.db, turn.conversationId))!;
+  const agency = word === null ? null : AGENCIES.find((code) => code === word);
+  if (word !== null && !agency) throw new Refusal(400, `Say which agency: link ${AGENCIES.join(' | ')}.`, 'unknown agency');
+  await channels.setChannelAgency(deps.db, channel.id, agency ?? null);
+  await auditTurn(deps, turn, agency ? 'channel.linked' : 'channel.unlinked', { channel: channel.id, agency: agency ?? null, previous: channel.agency });
+  await turn.reply(
+    agency
+      ? `This channel is now linked to ${AGENCY_NAMES[agency]}. I'll post the daily missing list here at ${deps.settings.postTime} on working days, showing children by ${channel.displayLevel === 'full' ? 'full name' : 'initials and case reference'}.`
+      : 'This channel is no longer linked: the daily list will not be posted here.',
+  );
+}
+
+async function postList(turn: Turn, kind: ListCardKind, deps: ConversationDeps): Promise<void> {
+  const audience = audienceAt(turn.who, turn.place)!;
+  const now = deps.now();
+  const date = localDate(now, deps.settings.timeZone);
+  const card = await listCard(deps.db, { kind, date, page: 0, audience, now }, deps.settings);
+  const activityId = await turn.reply(card);
+  const personal = turn.place.kind === 'personal';
+  await recordOnDemandPost(deps.db, {
+    kind,
+    listDate: date,
+    conversationId: turn.conversationId,
+    reference: turn.reference,
+    displayLevel: audience.displayLevel,
+    activityId,
+    instance: deps.instance,
+    now,
+    place: personal ? 'personal' : 'channel',
+    forUserId: personal ? turn.who.id : null,
+  });
+  await auditTurn(deps, turn, 'list.disclosed', { kind, listDate: date, displayLevel: audience.displayLevel, private: audience.private });
+}
+
+async function status(turn: Turn, deps: ConversationDeps): Promise<void> {
+  const { db, settings } = deps;
+  const today = localDate(deps.now(), settings.timeZone);
+  const lines: string[] = [];
+  if (turn.place.kind === 'channel') {
+    const { agency, displayLevel } = turn.place;
+    if (!agency) lines.push('This channel is not linked to an agency, so the daily list is not posted here. The missing team can say: link police (or health, education, social-care, youth-justice).');
+    else {
+      lines.push(`This channel is linked to **${AGENCY_NAMES[agency]}** and shows children by ${displayLevel === 'full' ? 'full name' : 'initials, case reference and age'}.`);
+      const post = (await postedCardsOn(db, today)).find((card) => card.scheduled && card.conversationId === turn.conversationId);
+      lines.push(
+        !post
+          ? `Today's list is posted at ${settings.postTime} on working days.`
+          : post.status === 'sent'
+            ? `Today's list was posted here.`
+            : `Today's list has **not got through yet** (${post.attempts} attempt(s): ${post.lastError ?? 'in progress'}); I keep retrying.`,
+      );
+    }
+  }
+  if (holds(turn.who, 'missing-team')) {
+    const undelivered = await undeliveredPosts(db, today);
+    const linked = await channels.activeLinkedChannels(db);
+    lines.push(`Linked channels: ${linked.length ? linked.map((item) => `${item.name ?? item.conversationId} (${AGENCY_NAMES[item.agency!]})`).join(', ') : 'none yet'}.`);
+    lines.push(undelivered.length ? `**Not delivered:** ${undelivered.map((post) => `${post.conversationId}: ${post.status}, ${post.attempts} attempt(s), ${post.lastError ?? ''}`).join('; ')}` : 'Every daily post today got through.');
+  }
+  if (lines.length === 0) lines.push('Mention me in your agency channel to see its status.');
+  await turn.reply(lines.join('\n\n'));
+}
+
+/** The person a grant or revoke is about: the one @mentioned, or an Entra object id typed in personal chat. */
+async function targetOf(turn: Turn, args: string[], usage: string): Promise<{ role: Grantable; person: { id: string; name: string | null } }> {
+  const role = args.at(-1);
+  if (!isGrantable(role)) throw new Refusal(400, `Say it as: ${usage}, with one of ${GRANTABLE.join(', ')}.`, 'unknown role');
+  const mentioned = await turn.mentioned();
+  if (mentioned.length > 1) throw new Refusal(400, 'Name one person at a time.', 'several people');
+  if (mentioned.length === 1) {
+    const [person] = mentioned;
+    if (!person!.id) throw new Refusal(403, `I could not look up ${person!.name} in Teams, so nothing was changed. Try again, or give their Entra object id in a personal chat with me.`, 'member lookup failed');
+    return { role, person: { id: person!.id, name: person!.name } };
+  }
+  const id = args.length === 2 ? args[0]! : '';
+  if (!ENTRA_ID.test(id)) throw new Refusal(400, `Say who: ${usage} (mention them in a channel, or give their Entra object id).`, 'no person named');
+  return { role, person: { id: id.toLowerCase(), name: null } };
+}
+
+async function grant(turn: Turn, args: string[], deps: ConversationDeps): Promise<void> {
+  const { role, person } = await targetOf(turn, args, 'grant @person chair');
+  const created = await grantRole(deps.db, { userId: person.id, userName: person.name, role, grantedBy: turn.who.id, grantedAt: deps.now() });
+  if (created) await auditTurn(deps, turn, 'role.granted', { user: person.id, role });
+  await turn.reply(created ? `${person.name ?? person.id} now holds **${role}** (granted by ${turn.who.name}).` : `${person.name ?? person.id} already held ${role} by grant: nothing changed.`);
+}
+
+async function revoke(turn: Turn, args: string[], deps: ConversationDeps): Promise<void> {
+  const { role, person } = await targetOf(turn, args, 'revoke @person chair');
+  const removed = await revokeRole(deps.db, person.id, role);
+  if (removed) await auditTurn(deps, turn, 'role.revoked', { user: person.id, role });
+  const still = (await deps.roles.person({ id: person.id })).holds.get(role)?.filter((source) => source !== 'grant') ?? [];
+  const elsewhere = still.length ? ` They still hold it through ${still.map((source) => SOURCE_WORDS[source]).join(' and ')}, which is changed there, not in Teams.` : '';
+  await turn.reply(`${removed ? `${person.name ?? person.id} no longer holds **${role}** by grant.` : `${person.name ?? person.id} held no grant of ${role}: nothing changed.`}${elsewhere}`);
+}
+
+async function roles(turn: Turn, deps: ConversationDeps): Promise<void> {
+  const mine = [...turn.who.holds].map(([role, sources]) => `${role} (${sources.map((source) => SOURCE_WORDS[source]).join(', ')})`);
+  const lines = [`**You** hold ${mine.length ? mine.join(', ') : 'no role'}.${turn.who.unverified.size ? ` I could not check your Entra groups just now (${[...turn.who.unverified].join(', ')}).` : ''}`];
+  if (OVERSIGHT.some((role) => holds(turn.who, role))) {
+    const { users, groups } = deps.roles.settings;
+    const grants = await allGrants(deps.db);
+    for (const role of GRANTABLE) {
+      const from = [
+        ...(role in users ? (users as Record<string, readonly string[]>)[role]!.map((id) => `${id} (configuration)`) : []),
+        ...(groups[role] ? [`members of Entra group ${groups[role]}`] : []),
+      ];
+      const granted = grants.filter((item) => item.role === role).map((item) => `${item.userName ?? item.userId} (granted ${formatLocal(item.grantedAt, deps.settings.timeZone)})`);
+      const holders = [...from, ...granted];
+      lines.push(`**${role}** (${GRANTABLE_NAMES[role]}): ${holders.length ? holders.join(', ') : 'nobody'}${role === 'missing-team' || role === 'chair' || role === 'manager' || holders.length ? '' : ' · no roster: anyone in its channel acts for it'}`);
+    }
+  }
+  await turn.reply(lines.join('\n\n'));
+}
+
+async function history(turn: Turn, args: string[], deps: ConversationDeps): Promise<void> {
+  const ref = args[0] ?? '';
+  if (!CASE_REF.test(ref)) throw new Refusal(400, 'Say which child: history followed by the case reference, e.g. history DEMO-1001.', 'no case ref');
+  const child = (await findChildByRef(deps.db, ref.toUpperCase())) ?? (await findChildByRef(deps.db, ref));
+  if (!child) throw new Refusal(404, 'No child has that case reference.', 'unknown child');
+  await auditTurn(deps, turn, 'child.history_disclosed', { childRef: child.ref, private: true });
+  await turn.reply(await childHistoryText(deps.db, child, deps.settings.timeZone, ANSWER_LIMIT));
+}
+
+async function auditOf(turn: Turn, args: string[], deps: ConversationDeps): Promise<void> {
+  const ref = args[0] ?? '';
+  if (!CASE_REF.test(ref)) throw new Refusal(400, 'Say which child: audit followed by the case reference, e.g. audit DEMO-1001.', 'no case ref');
+  const child = (await findChildByRef(deps.db, ref.toUpperCase())) ?? (await findChildByRef(deps.db, ref));
+  const subject = child?.ref ?? ref.toUpperCase();
+  const entries = await searchAudit(deps.db, { subject, limit: ANSWER_LIMIT + 1 });
+  await auditTurn(deps, turn, 'audit.read', { childRef: subject, entries: Math.min(entries.length, ANSWER_LIMIT) });
+  const shown = entries.slice(0, ANSWER_LIMIT);
+  const lines = [`**Audit of ${subject}**, newest first${entries.length > ANSWER_LIMIT ? ` (the latest ${ANSWER_LIMIT}; the API's /api/v1/audit has the rest)` : ''}:`];
+  for (const entry of shown) {
+    const details = Object.entries(entry.details ?? {})
+      .filter(([key]) => key !== 'childRef')
+      .map(([key, value]) => `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+      .join(', ');
+    lines.push(`- ${formatLocal(entry.at, deps.settings.timeZone)} · ${entry.actorName ?? entry.actor} (${entry.actorKind}) · ${entry.action}${details ? ` · ${details}` : ''}`);
+  }
+  if (shown.length === 0) lines.push('- nothing recorded');
+  await turn.reply(lines.join('\n'));
+}
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'help',
+    usage: 'help',
+    description: 'What I can do and how to ask.',
+    requires: { who: 'anyone', where: 'everywhere' },
+    doing: 'see help',
+    menu: true,
+    handle: async (turn) => void (await turn.reply(renderHelpCard(COMMANDS, turn.place.kind === 'channel' ? 'channel' : 'personal'))),
+  },
+  {
+    name: 'list',
+    usage: 'list',
+    description: "Post today's missing list here: missing now, back since the last huddle, RHIs overdue.",
+    requires: { who: 'list-viewer' },
+    doing: 'see the daily list here',
+    menu: true,
+    handle: (turn, _args, deps) => postList(turn, 'daily_list', deps),
+  },
+  {
+    name: 'overdue',
+    usage: 'overdue',
+    description: 'Post the Return Home Interviews overdue or due within 24 hours.',
+    requires: { who: 'list-viewer' },
+    doing: 'see the overdue RHIs here',
+    menu: true,
+    handle: (turn, _args, deps) => postList(turn, 'overdue', deps),
+  },
+  {
+    name: 'status',
+    usage: 'status',
+    description: "Which agency this channel is linked to, how it shows children, and whether today's list got through.",
+    requires: { who: 'anyone', where: 'anywhere' },
+    doing: 'see the status',
+    menu: true,
+    handle: (turn, _args, deps) => status(turn, deps),
+  },
+  {
+    name: 'missing',
+    usage: 'missing',
+    description: 'Missing team: a form to report a child missing.',
+    requires: { who: MISSING_TEAM, where: 'anywhere' },
+    doing: 'report a child missing from Teams',
+    menu: true,
+    async handle(turn, _args, deps) {
+      const now = deps.now();
+      const tz = deps.settings.timeZone;
+      await turn.reply(renderCard('missing-form', { today: localDate(now, tz), timeNow: formatLocal(now, tz, 'HH:mm'), data: {} }));
+    },
+  },
+  {
+    name: 'history',
+    usage: 'history CASE-REF',
+    description: "Missing team, in personal chat: a child's episodes, risk grades, RHIs and notes (the latest 20 of each).",
+    requires: { who: MISSING_TEAM, where: 'personal' },
+    doing: "see a child's history",
+    menu: true,
+    handle: history,
+  },
+  {
+    name: 'audit',
+    usage: 'audit CASE-REF',
+    description: 'Missing team and managers, in personal chat: who saw, changed or was refused what about a child, and when.',
+    requires: { who: OVERSIGHT, where: 'personal' },
+    doing: 'read the audit',
+    menu: true,
+    handle: auditOf,
+  },
+  {
+    name: 'roles',
+    usage: 'roles',
+    description: 'The roles you hold and where they come from; for the missing team and managers, who holds what.',
+    requires: { who: 'anyone', where: 'anywhere' },
+    doing: 'see roles',
+    menu: true,
+    handle: (turn, _args, deps) => roles(turn, deps),
+  },
+  {
+    name: 'grant',
+    usage: 'grant @person ROLE',
+    description: `Missing team: give someone a role (${GRANTABLE.join(', ')}). In personal chat give their Entra object id instead of a mention.`,
+    requires: { who: MISSING_TEAM, where: 'anywhere' },
+    doing: 'grant roles',
+    menu: true,
+    handle: grant,
+  },
+  {
+    name: 'revoke',
+    usage: 'revoke @person ROLE',
+    description: 'Missing team: take back a role given with grant.',
+    requires: { who: MISSING_TEAM, where: 'anywhere' },
+    doing: 'revoke roles',
+    menu: false,
+    handle: revoke,
+  },
+  {
+    name: 'link',
+    usage: 'link police | health | education | social-care | youth-justice | missing-team | management',
+    description: 'Missing team: link this channel to an agency so the daily list is posted here.',
+    requires: { who: MISSING_TEAM, where: 'channel' },
+    doing: 'link a channel',
+    menu: false,
+    handle: (turn, args, deps) => link(turn, args[0] ?? '', deps),
+  },
+  {
+    name: 'unlink',
+    usage: 'unlink',
+    description: 'Missing team: stop posting the daily list in this channel.',
+    requires: { who: MISSING_TEAM, where: 'channel' },
+    doing: 'unlink a channel',
+    menu: false,
+    handle: (turn, _args, deps) => link(turn, null, deps),
+  },
+  {
+    name: 'display',
+    usage: 'display initials | full',
+    description: 'Missing team: show children here by initials and case reference (default) or by full name.',
+    requires: { who: MISSING_TEAM, where: 'channel' },
+    doing: 'change how children are shown',
+    menu: false,
+    async handle(turn, args, deps) {
+      const level = args[0];
+      if (level !== 'initials' && level !== 'full') throw new Refusal(400, 'Say display initials (initials, case reference and age) or display full (full names).', 'unknown display');
+      const channel = (await channels.findChannel(deps.db, turn.conversationId))!;
+      await channels.setDisplayLevel(deps.db, channel.id, level);
+      await auditTurn(deps, turn, 'channel.display_changed', { channel: channel.id, from: channel.displayLevel, to: level });
+      await turn.reply(level === 'full' ? 'Cards here will now show full names.' : 'Cards here will now show initials, case reference and age only.');
+    },
+  },
+];
