@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { startApp, type RunningApp } from '../../src/app/app';
+import { startApp, type RunningApp, type StartOptions } from '../../src/app/app';
 import { loadConfig } from '../../src/config';
 import { openPglite } from '../../src/store/db';
 
@@ -7,7 +7,7 @@ export const API_KEY = 'test-key-0123456789abcdef';
 export const OTHER_KEY = 'police-key-0123456789abcdef';
 
 /** The real service on a free loopback port, with an in-memory PGlite and a fixed clock. */
-export async function startTestApp(env: Record<string, string> = {}, now: () => Date = () => new Date()): Promise<RunningApp & { url: string }> {
+export async function startTestApp(env: Record<string, string> = {}, now: () => Date = () => new Date(), options: StartOptions = {}): Promise<RunningApp & { url: string }> {
   const config = loadConfig({
     PORT: '0',
     DEMO_DATA: 'false',
@@ -15,7 +15,7 @@ export async function startTestApp(env: Record<string, string> = {}, now: () => 
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await startApp(config, { db: await openPglite(), now, logger: pino({ level: 'silent' }) });
+  const app = await startApp(config, { db: await openPglite(), now, logger: pino({ level: 'silent' }), ...options });
   const stop = app.stop;
   return {
     ...app,
