@@ -52,4 +52,44 @@ describe('configuration', () => {
     }
     assert.ok(!lines.join(' ').includes('abc'), 'a key is never echoed back');
   });
+
+  it('reads API keys with scopes, and gives a key without scopes record and read', () => {
+    const config = loadConfig({ INGEST_API_KEYS: 'case-system:0123456789abcdef0123,auditor:fedcba9876543210fedc:audit+read' });
+    assert.deepEqual(config.INGEST_API_KEYS.map((key) => [key.name, key.scopes]), [
+      ['case-system', ['record', 'read']],
+      ['auditor', ['audit', 'read']],
+    ]);
+  });
+
+  it('refuses a malformed key entry by its position, printing no part of it', () => {
+    const secret = 'Sup3rSecretKeyValue0123456789';
+    for (const entries of [secret, `name:${secret}:everything`, `:${secret}`, `a:${secret}:read:extra`, `ok:${secret},ok:${secret}x`]) {
+      let error: ConfigError | undefined;
+      try {
+        loadConfig({ INGEST_API_KEYS: entries });
+      } catch (caught) {
+        error = caught as ConfigError;
+      }
+      assert.ok(error instanceof ConfigError, entries);
+      assert.match(error.problems.join(' '), /INGEST_API_KEYS: entry [12] /);
+      for (const part of [secret.slice(0, 4), secret.slice(-4), 'Sup3', 'everything']) assert.ok(!error.message.includes(part), `${entries} echoed ${part}: ${error.message}`);
+    }
+  });
+
+  it('reads roles from configuration and Entra groups, and needs Graph credentials for groups', () => {
+    const config = loadConfig({
+      CHAIR_USER_IDS: '00000000-0000-0000-0000-0000000000024',
+      AGENCY_GROUP_IDS: 'police=11111111-1111-4111-8111-111111111111, education=22222222-2222-4222-8222-222222222222',
+      MISSING_TEAM_GROUP_ID: '33333333-3333-4333-8333-333333333333',
+      GRAPH_CLIENT_ID: 'client',
+      GRAPH_CLIENT_SECRET: 'secret',
+      GRAPH_TENANT_ID: 'tenant',
+    });
+    assert.deepEqual(config.CHAIR_USER_IDS, ['00000000-0000-0000-0000-0000000000024']);
+    assert.deepEqual(config.AGENCY_GROUP_IDS, { police: '11111111-1111-4111-8111-111111111111', education: '22222222-2222-4222-8222-222222222222' });
+    assert.throws(() => loadConfig({ MISSING_TEAM_GROUP_ID: '33333333-3333-4333-8333-333333333333' }), /GRAPH_CLIENT_ID: Entra groups are checked through Microsoft Graph/);
+    assert.throws(() => loadConfig({ AGENCY_GROUP_IDS: 'pizza=11111111-1111-4111-8111-111111111111' }), /AGENCY_GROUP_IDS: "pizza=…" must be agency=<group id>/);
+    assert.throws(() => loadConfig({ GRAPH_BASE_URL: 'http://graph.example.org' }), /GRAPH_BASE_URL: must be an https URL \(plain http only on loopback\)/);
+    assert.equal(loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:9999' }).GRAPH_BASE_URL, 'http://127.0.0.1:9999');
+  });
 });

@@ -31,6 +31,9 @@ export interface Recorded<T> {
 const auditAs = (tx: Queryable, ctx: RecordingContext, entry: Omit<repo.AuditEntry, 'actor' | 'actorKind' | 'conversationId'>) =>
   repo.audit(tx, { ...entry, actor: ctx.actor.name, actorKind: ctx.actor.kind, conversationId: ctx.actor.conversationId });
 
+/** The case reference of a record's child: every audit entry names its child, so `audit <case ref>` finds it. */
+const childRefOf = async (tx: Queryable, childId: string) => (await repo.findChildById(tx, childId))?.ref ?? null;
+
 /** Finds or creates the child and locks its row, so notifications about one child take turns. */
 async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext): Promise<Child> {
   await tx.query(
@@ -126,7 +129,7 @@ export async function recordReturn(tx: Queryable, episodeId: string, input: Reco
       action: episode.returnedAt ? 'episode.return_corrected' : 'episode.returned',
       subjectType: 'episode',
       subjectId: episode.id,
-      details: { safeAndWellCheck: updated.safeAndWellCheck },
+      details: { childRef: await childRefOf(tx, episode.childId), safeAndWellCheck: updated.safeAndWellCheck },
     });
   }
   return updated;
@@ -147,7 +150,7 @@ export async function changeEpisode(tx: Queryable, episodeId: string, input: Cha
   const updated = await repo.updateEpisode(tx, episode, input, ctx.actor.name, ctx.now);
   if (updated !== episode) {
     const fields = Object.keys(input).filter((key) => JSON.stringify(input[key as keyof ChangeEpisodeInput]) !== JSON.stringify(episode[key as keyof Episode]));
-    await auditAs(tx, ctx, { action: 'episode.changed', subjectType: 'episode', subjectId: episode.id, details: { fields, riskGrade: updated.riskGrade } });
+    await auditAs(tx, ctx, { action: 'episode.changed', subjectType: 'episode', subjectId: episode.id, details: { childRef: await childRefOf(tx, episode.childId), fields, riskGrade: updated.riskGrade } });
   }
   return updated;
 }
@@ -210,7 +213,7 @@ export async function createRhi(tx: Queryable, input: CreateRhiInput, ctx: Recor
   } satisfies Omit<ReturnInterview, 'id'>;
   assertConsistentRhi(rhi, episodes);
   const created = await repo.insertRhi(tx, rhi);
-  await auditAs(tx, ctx, { action: 'rhi.created', subjectType: 'return_interview', subjectId: created.id, details: { episodes: created.episodeIds.length, outcome: created.outcome } });
+  await auditAs(tx, ctx, { action: 'rhi.created', subjectType: 'return_interview', subjectId: created.id, details: { childRef: await childRefOf(tx, created.childId), episodes: created.episodeIds.length, outcome: created.outcome } });
   return { value: created, created: true };
 }
 
@@ -236,6 +239,6 @@ export async function changeRhi(tx: Queryable, id: string, input: ChangeRhiInput
   assertConsistentRhi(after, episodes);
   await repo.updateRhi(tx, id, Object.fromEntries(changed.map((key) => [key, changes[key]])));
   await repo.addRhiEpisodes(tx, id, addIds);
-  await auditAs(tx, ctx, { action: 'rhi.changed', subjectType: 'return_interview', subjectId: id, details: { fields: changed, episodesAdded: addIds.length } });
+  await auditAs(tx, ctx, { action: 'rhi.changed', subjectType: 'return_interview', subjectId: id, details: { childRef: await childRefOf(tx, before.childId), fields: changed, episodesAdded: addIds.length } });
   return after;
 }

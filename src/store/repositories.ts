@@ -311,7 +311,7 @@ export async function audit(db: Queryable, entry: AuditEntry): Promise<void> {
 
 export interface AuditQuery {
   action?: string;
-  /** A case reference (or another subject id). */
+  /** A case reference (entries about that child, whatever their subject), or another subject id. */
   subject?: string;
   actor?: string;
   from?: Date;
@@ -328,7 +328,7 @@ export async function searchAudit(db: Queryable, query: AuditQuery): Promise<Aud
   const rows = await db.query(
     `select id, at, actor, actor_name, actor_kind, action, subject_type, subject_id, conversation_id, details from audit_log
       where ($1::text is null or action = $1)
-        and ($2::text is null or subject_id = $2)
+        and ($2::text is null or subject_id = $2 or details ->> 'childRef' = $2)
         and ($3::text is null or actor = $3)
         and ($4::timestamptz is null or at >= $4)
         and ($5::timestamptz is null or at < $5)

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { DEMO_CHILDREN, loadDemoDataIfEmpty } from '../../src/app/demoData';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO_CHILDREN, DEMO_ROLES, loadDemoDataIfEmpty } from '../../src/app/demoData';
 import { localDate } from '../../src/domain/calendar';
 import { loadDailyList } from '../../src/lists/dailyListService';
 import { openTestDatabase } from '../support/databases';
@@ -34,5 +36,20 @@ describe('demo data', () => {
     assert.ok(overdue.length >= 3, JSON.stringify(list.counts));
     assert.ok(overdue.some((entry) => entry.ola && entry.owner === 'Sample City Council'));
     assert.ok(list.rhis.some((entry) => entry.state === 'due_soon'));
+  });
+
+  it('gives the Playground’s invented people the roles the README names, by the ids in .m365agentsplayground.yml', async () => {
+    const yml = readFileSync(join(__dirname, '..', '..', '.m365agentsplayground.yml'), 'utf8');
+    const people = [...yml.matchAll(/name: (.+)\n\s+userPrincipleName: .+\n\s+aadObjectId: (\S+)/g)].map((match) => [match[1], match[2]]);
+    for (const person of DEMO_ROLES) assert.ok(people.some(([name, id]) => name === person.name && id === person.aadObjectId), `${person.name} is not in the Playground config`);
+    assert.deepEqual(DEMO_ROLES.map((person) => person.role).sort(), ['chair', 'manager', 'missing-team']);
+    const fresh = await openTestDatabase('pglite');
+    try {
+      await loadDemoDataIfEmpty(fresh, at('2026-11-24T09:10:00Z'), SETTINGS.localAuthority);
+      const grants = await fresh.query<{ role: string }>('select role from role_grants order by role');
+      assert.deepEqual(grants.map((grant) => grant.role), ['chair', 'manager', 'missing-team'], 'loaded with the demo children');
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -7,7 +7,6 @@ import { ARTIFACTS, launchChromium, postInChannel, startPlayground, type Playgro
 
 // A working day after the post time, so the scheduler's run is due; the demo data is dated from it.
 const TUESDAY_0910 = at('2026-11-24T09:10:00Z');
-const COORDINATOR_AAD = '00000000-0000-0000-0000-0000000000020';
 
 describe('the daily list in two Playground channels, acknowledged and added to (headless Chromium)', function () {
   this.timeout(180_000);
@@ -24,7 +23,8 @@ describe('the daily list in two Playground channels, acknowledged and added to (
   };
 
   before(async () => {
-    app = await startTestApp({ DEMO_DATA: 'true', MISSING_TEAM_USER_IDS: COORDINATOR_AAD }, () => TUESDAY_0910);
+    // No role in the environment: the demo grants Morgan Coordinator (the Playground's user) the missing team.
+    app = await startTestApp({ DEMO_DATA: 'true' }, () => TUESDAY_0910);
     playground = await startPlayground(app.port);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
@@ -34,6 +34,16 @@ describe('the daily list in two Playground channels, acknowledged and added to (
     await browser?.close();
     await playground?.stop();
     await app?.stop();
+  });
+
+  it('tells the Playground’s user the roles the demo gave them, in personal chat', async () => {
+    const composer = page.locator('[data-lexical-editor="true"]').first();
+    await composer.waitFor({ timeout: 30_000 });
+    await composer.click();
+    await page.keyboard.type('roles');
+    await page.keyboard.press('Enter');
+    await page.getByText(/hold missing-team \(granted in Teams\)/).first().waitFor({ timeout: 30_000 });
+    await page.getByText(/Casey Chair \(granted/).first().waitFor({ timeout: 30_000 });
   });
 
   it('links Police and General (education) from the channels themselves', async () => {

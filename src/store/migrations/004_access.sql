@@ -16,6 +16,7 @@ alter table audit_log add column actor_name text;
 update audit_log set subject_type = 'child', subject_id = details ->> 'childRef' where subject_id is null and details ? 'childRef';
 create index audit_log_at on audit_log (at);
 create index audit_log_actor on audit_log (actor, at);
+create index audit_log_child on audit_log ((details ->> 'childRef'));
 
 -- A card posted into a personal chat is that person's: refreshed only while they still hold the role.
 alter table posted_cards add column place text not null default 'channel' check (place in ('channel', 'personal'));
