@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../src/config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, configSchema, loadConfig } from '../src/config';
 
 describe('configuration', () => {
   it('starts with safe defaults from an empty environment', () => {
@@ -91,5 +93,10 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ AGENCY_GROUP_IDS: 'pizza=11111111-1111-4111-8111-111111111111' }), /AGENCY_GROUP_IDS: "pizza=…" must be agency=<group id>/);
     assert.throws(() => loadConfig({ GRAPH_BASE_URL: 'http://graph.example.org' }), /GRAPH_BASE_URL: must be an https URL \(plain http only on loopback\)/);
     assert.equal(loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:9999' }).GRAPH_BASE_URL, 'http://127.0.0.1:9999');
+  });
+
+  it('documents every setting in .env.example', () => {
+    const documented = [...readFileSync(join(__dirname, '..', '.env.example'), 'utf8').matchAll(/^([A-Za-z_]+)=/gm)].map((match) => match[1]).sort();
+    assert.deepEqual(documented, Object.keys(configSchema.shape).sort());
   });
 });
