@@ -112,6 +112,15 @@ async function recordOnEpisode(ctx: ActionContext, data: z.infer<typeof episodeT
   return answerWithDetails(ctx, data, child);
 }
 
+/** Acknowledges the day's list, or one child on it, for the agency acted for; tapping again changes nothing. */
+async function acknowledgeFor(ctx: ActionContext, listDate: string, child: Child | null): Promise<void> {
+  const { who } = ctx.turn;
+  const created = await acknowledge(ctx.deps.db, { listDate, agency: ctx.audience.agency, childId: child?.id ?? null, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: ctx.deps.now() });
+  if (!created) return;
+  await auditAction(ctx, child ? 'child.acknowledged' : 'list.acknowledged', { listDate, ...(child ? { childRef: child.ref } : {}) });
+  void ctx.deps.refresher.request(listDate);
+}
+
 const when = (date: string, time: string, ctx: ActionContext) => atLocalTime(date, time, ctx.deps.settings.timeZone);
 
 const reportForm = z.object({
@@ -242,12 +251,7 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     namesPostedCard: true,
     schema: cardTarget,
     async handle(ctx, data) {
-      const { who } = ctx.turn;
-      const created = await acknowledge(ctx.deps.db, { listDate: data.listDate, agency: ctx.audience.agency, childId: null, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: ctx.deps.now() });
-      if (created) {
-        await auditAction(ctx, 'list.acknowledged', { listDate: data.listDate });
-        void ctx.deps.refresher.request(data.listDate);
-      }
+      await acknowledgeFor(ctx, data.listDate, null);
       return answerWithCard(ctx, data);
     },
   }),
@@ -258,12 +262,7 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     schema: childTarget,
     async handle(ctx, data) {
       const { child, list } = await childOnList(ctx, data);
-      const { who } = ctx.turn;
-      const created = await acknowledge(ctx.deps.db, { listDate: data.listDate, agency: ctx.audience.agency, childId: child.id, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: ctx.deps.now() });
-      if (created) {
-        await auditAction(ctx, 'child.acknowledged', { listDate: data.listDate, childRef: child.ref });
-        void ctx.deps.refresher.request(data.listDate);
-      }
+      await acknowledgeFor(ctx, data.listDate, child);
       return answerWithCard(ctx, data, list);
     },
   }),

@@ -150,19 +150,25 @@ async function roles(turn: Turn, deps: ConversationDeps): Promise<void> {
   await turn.reply(lines.join('\n\n'));
 }
 
-async function history(turn: Turn, args: string[], deps: ConversationDeps): Promise<void> {
+/** The case reference a command names, checked before it reaches a query. */
+function caseRefIn(args: string[], command: string): string {
   const ref = args[0] ?? '';
-  if (!CASE_REF.test(ref)) throw new Refusal(400, 'Say which child: history followed by the case reference, e.g. history DEMO-1001.', 'no case ref');
-  const child = (await findChildByRef(deps.db, ref.toUpperCase())) ?? (await findChildByRef(deps.db, ref));
+  if (!CASE_REF.test(ref)) throw new Refusal(400, `Say which child: ${command} followed by the case reference, e.g. ${command} DEMO-1001.`, 'no case ref');
+  return ref;
+}
+
+const findChildNamed = async (deps: ConversationDeps, ref: string) => (await findChildByRef(deps.db, ref.toUpperCase())) ?? (await findChildByRef(deps.db, ref));
+
+async function history(turn: Turn, args: string[], deps: ConversationDeps): Promise<void> {
+  const child = await findChildNamed(deps, caseRefIn(args, 'history'));
   if (!child) throw new Refusal(404, 'No child has that case reference.', 'unknown child');
   await auditTurn(deps, turn, 'child.history_disclosed', { childRef: child.ref, private: true });
   await turn.reply(await childHistoryText(deps.db, child, deps.settings.timeZone, ANSWER_LIMIT));
 }
 
 async function auditOf(turn: Turn, args: string[], deps: ConversationDeps): Promise<void> {
-  const ref = args[0] ?? '';
-  if (!CASE_REF.test(ref)) throw new Refusal(400, 'Say which child: audit followed by the case reference, e.g. audit DEMO-1001.', 'no case ref');
-  const child = (await findChildByRef(deps.db, ref.toUpperCase())) ?? (await findChildByRef(deps.db, ref));
+  const ref = caseRefIn(args, 'audit');
+  const child = await findChildNamed(deps, ref);
   const subject = child?.ref ?? ref.toUpperCase();
   const entries = await searchAudit(deps.db, { subject, limit: ANSWER_LIMIT + 1 });
   await auditTurn(deps, turn, 'audit.read', { childRef: subject, entries: Math.min(entries.length, ANSWER_LIMIT) });
