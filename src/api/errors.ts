@@ -16,8 +16,18 @@ const STATUS: Record<DomainErrorCode, number> = {
   forbidden: 403,
 };
 
+/** Keys an "unrecognised keys" problem names before it counts the rest. */
+const KEYS_NAMED = 10;
+
+/** Each problem in a sentence of bounded length: a body with thousands of stray keys does not come back whole. */
 export function zodProblems(error: ZodError): FieldProblem[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  return error.issues.map((issue) => {
+    const message =
+      issue.code === 'unrecognized_keys' && issue.keys.length > KEYS_NAMED
+        ? `Unrecognized keys: ${issue.keys.slice(0, KEYS_NAMED).map((key) => JSON.stringify(key.slice(0, 40))).join(', ')} and ${issue.keys.length - KEYS_NAMED} more`
+        : issue.message.slice(0, 300);
+    return { path: issue.path.join('.').slice(0, 200), message };
+  });
 }
 
 /** Maps a thrown error onto an answer; anything unexpected is a 500 that says nothing of the data. */

@@ -1,9 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import restify from 'restify';
 import type { Logger } from 'pino';
-import type { CloudAdapter } from 'botbuilder';
+import type { HuddleAdapter } from '../bot/adapter';
 import { authenticate, type IngestKey } from '../api/auth';
+import type { Activity } from 'botbuilder';
 import { toHttpFailure, zodProblems } from '../api/errors';
+import { receiveActivity } from '../bot/receive';
+import { ACTIVITY_MAX_BYTES, BodyRefusal, capProblems, checkHeaders, CSV_MAX_BYTES, JSON_MAX_BYTES, parseCsvBody, parseJsonBody, readBody } from './bodies';
 import { activityEnvelope } from '../bot/envelope';
 import { openApiDocument } from '../api/openapi';
 import { API_ROUTES, type ApiDeps } from '../api/routes';
@@ -11,42 +14,51 @@ import { audit } from '../store/repositories';
 import type { MissingHuddleBot } from '../bot/bot';
 
 export interface ServerDeps extends ApiDeps {
-  adapter: CloudAdapter;
+  adapter: HuddleAdapter;
   bot: MissingHuddleBot;
   ingestKeys: IngestKey[];
   logger: Logger;
   version: string;
 }
 
-const MAX_BODY_BYTES = 20 * 1024 * 1024;
+/**
+ * Answers before the body is read: what was sent is drained unread (so the caller receives the
+ * answer) and the connection is closed after it.
+ */
+function answerUnread(req: restify.Request, res: restify.Response, status: number, body: unknown): void {
+  res.header('Connection', 'close');
+  req.resume();
+  res.send(status, body);
+}
 
-/** Parses JSON bodies ourselves, so that a malformed one answers in the API's own error shape. */
-function parseJsonBody(req: restify.Request, res: restify.Response, next: restify.Next): void {
-  const type = req.contentType();
-  if (typeof req.body === 'string' && (type === 'application/json' || type.endsWith('+json'))) {
-    try {
-      req.body = req.body.trim() === '' ? undefined : JSON.parse(req.body);
-    } catch (error) {
-      res.send(400, { error: 'The request body is not valid JSON.', errors: [{ path: '', message: (error as Error).message }] });
-      return next(false);
-    }
-  }
-  return next();
+/** Answers a refused body in the API's error shape. */
+function refuseBody(req: restify.Request, res: restify.Response, error: unknown): boolean {
+  if (!(error instanceof BodyRefusal)) return false;
+  answerUnread(req, res, error.status, { error: error.message, errors: capProblems(error.problems) });
+  return true;
 }
 
 export function createServer(deps: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'missing-huddle', handleUncaughtExceptions: false });
   server.use(restify.plugins.queryParser({ mapParams: false }));
-  server.use(restify.plugins.bodyReader({ maxBodySize: MAX_BODY_BYTES }));
-  server.use(parseJsonBody);
 
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
-    const envelope = activityEnvelope.safeParse(req.body);
+    let body: unknown;
+    try {
+      checkHeaders(req, ['application/json'], ACTIVITY_MAX_BYTES);
+      body = parseJsonBody(await readBody(req, ACTIVITY_MAX_BYTES));
+    } catch (error) {
+      if (refuseBody(req, res, error)) return;
+      throw error;
+    }
+    const envelope = activityEnvelope.safeParse(body);
     if (!envelope.success) {
-      res.send(400, { error: 'Not a Bot Framework activity.', errors: zodProblems(envelope.error) });
+      res.send(400, { error: 'Not a Bot Framework activity.', errors: capProblems(zodProblems(envelope.error)) });
       return;
     }
-    await deps.adapter.process(req, res, (context) => deps.bot.run(context));
+    const answer = await receiveActivity(deps.adapter, deps.bot, req.header('authorization') ?? '', body as Activity, deps.logger);
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.header(name, value);
+    res.send(answer.status, answer.body);
   });
 
   server.get('/healthz', async (_req: restify.Request, res: restify.Response) => {
@@ -65,32 +77,40 @@ export function createServer(deps: ServerDeps): restify.Server {
 
   for (const route of API_ROUTES) {
     server[route.method === 'patch' ? 'patch' : route.method](route.path, async (req: restify.Request, res: restify.Response) => {
+      // The key and its scope first: nothing of the body is read for a caller who may not send it.
       const caller = authenticate(req.header('authorization'), deps.ingestKeys);
       if (!caller) {
         res.header('WWW-Authenticate', 'Bearer');
-        res.send(401, { error: 'Send a valid API key as Authorization: Bearer <key>.', errors: [] });
+        answerUnread(req, res, 401, { error: 'Send a valid API key as Authorization: Bearer <key>.', errors: [] });
         return;
       }
       if (!caller.scopes.includes(route.requires)) {
         await audit(deps.db, { actor: caller.name, actorKind: 'api', action: 'api.refused', details: { route: `${route.method.toUpperCase()} ${route.path}`, reason: `missing scope ${route.requires}` } });
-        res.send(403, { error: `This key may not do that: it needs the ${route.requires} scope (it has ${caller.scopes.join(', ')}).`, errors: [{ path: 'scope', message: `missing ${route.requires}` }] });
+        answerUnread(req, res, 403, { error: `This key may not do that: it needs the ${route.requires} scope (it has ${caller.scopes.join(', ')}).`, errors: [{ path: 'scope', message: `missing ${route.requires}` }] });
         return;
       }
-      if (route.bodyType === 'text/csv' && req.contentType() !== 'text/csv') {
-        res.send(415, { error: 'Send the file with Content-Type: text/csv.', errors: [{ path: 'content-type', message: `was ${req.contentType()}` }] });
-        return;
+      let body: unknown;
+      try {
+        const csv = route.bodyType === 'text/csv';
+        const limit = csv ? CSV_MAX_BYTES : JSON_MAX_BYTES;
+        checkHeaders(req, [csv ? 'text/csv' : 'application/json'], limit);
+        const raw = await readBody(req, limit);
+        body = csv ? parseCsvBody(raw) : parseJsonBody(raw);
+      } catch (error) {
+        if (refuseBody(req, res, error)) return;
+        throw error;
       }
       try {
-        // Each route's own schemas validate what it reads; a ZodError becomes a 400 listing every problem.
+        // Each route's own schemas validate what it reads; a ZodError becomes a 400 listing the problems.
         const params = route.params ? route.params.parse(req.params ?? {}) : (req.params ?? {});
         const query = route.query ? route.query.parse(req.query ?? {}) : (req.query ?? {});
-        const body = route.body ? route.body.parse(req.body) : req.body;
-        const answer = await route.handle({ params, query, body, caller: caller.name }, deps);
+        const parsed = route.body ? route.body.parse(body) : body;
+        const answer = await route.handle({ params, query, body: parsed, caller: caller.name }, deps);
         res.send(answer.status, answer.body);
       } catch (error) {
         const failure = toHttpFailure(error);
         if (failure.status === 500) deps.logger.error({ err: { message: (error as Error).message, stack: (error as Error).stack }, route: route.path }, 'request failed');
-        res.send(failure.status, failure.body);
+        res.send(failure.status, { ...failure.body, errors: capProblems(failure.body.errors) });
       }
     });
   }

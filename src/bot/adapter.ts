@@ -1,12 +1,19 @@
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+
+/** CloudAdapter with its activity processing reachable, so that the server maps failures itself. */
+export class HuddleAdapter extends CloudAdapter {
+  receive(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authorization, activity, logic);
+  }
+}
 
 /**
  * The Bot Framework adapter. An empty MicrosoftAppId is local mode: no Bot Framework auth, as the
  * Agents Playground needs.
  */
-export function createAdapter(config: Pick<Config, 'MicrosoftAppId' | 'MicrosoftAppPassword' | 'MicrosoftAppType' | 'MicrosoftAppTenantId'>, logger: Logger): CloudAdapter {
+export function createAdapter(config: Pick<Config, 'MicrosoftAppId' | 'MicrosoftAppPassword' | 'MicrosoftAppType' | 'MicrosoftAppTenantId'>, logger: Logger): HuddleAdapter {
   const auth = new ConfigurationBotFrameworkAuthentication(
     {
       MicrosoftAppId: config.MicrosoftAppId,
@@ -15,10 +22,19 @@ export function createAdapter(config: Pick<Config, 'MicrosoftAppId' | 'Microsoft
       MicrosoftAppTenantId: config.MicrosoftAppTenantId,
     },
   );
-  const adapter = new CloudAdapter(auth);
+  const adapter = new HuddleAdapter(auth);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: { message: error.message, stack: error.stack }, activityType: context.activity.type }, 'turn failed');
-    await context.sendActivity('Sorry, something went wrong on my side and nothing was changed. Please try again in a minute.').catch(() => undefined);
+    const message = 'Sorry, something went wrong on my side and nothing was changed. Please try again in a minute.';
+    // A card action gets an error card for the person who tapped; only a message is answered with a
+    // message (in reply to it). Nothing else is posted: an apology in a channel reaches the whole team.
+    if (context.activity.type === ActivityTypes.Invoke) {
+      await context
+        .sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 500, body: { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'InternalError', message } } } })
+        .catch(() => undefined);
+    } else if (context.activity.type === ActivityTypes.Message) {
+      await context.sendActivity(message).catch(() => undefined);
+    }
   };
   return adapter;
 }

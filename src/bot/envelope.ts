@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 const account = z.object({ id: z.string().min(1) }).loose();
 
+const cardAction = z.object({ action: z.object({}).loose() }).loose();
+
 export const activityEnvelope = z
   .object({
     type: z.string().min(1),
@@ -19,4 +21,9 @@ export const activityEnvelope = z
     channelData: z.object({}).loose().optional(),
   })
   .loose()
-  .refine((activity) => activity.type !== 'invoke' || typeof activity.name === 'string', { message: 'an invoke needs a name', path: ['name'] });
+  .refine((activity) => activity.type !== 'invoke' || typeof activity.name === 'string', { message: 'an invoke needs a name', path: ['name'] })
+  // botbuilder reads value.action.type of a card action before any handler could refuse it.
+  .refine((activity) => activity.type !== 'invoke' || activity.name !== 'adaptiveCard/action' || cardAction.safeParse(activity.value).success, {
+    message: 'a card action needs value.action, an object',
+    path: ['value'],
+  });
