@@ -104,10 +104,12 @@ export async function reportMissing(tx: Queryable, input: ReportMissingInput, ct
   return { value: episode, created: true };
 }
 
+/** Locks the episode's child, then the episode: changes to one child take turns, as reports do. */
 async function lockEpisode(tx: Queryable, id: string): Promise<Episode> {
-  const episode = await repo.findEpisode(tx, id, { lock: true });
-  if (!episode) throw new DomainError('not_found', `No episode with id ${id}.`);
-  return episode;
+  const found = await repo.findEpisode(tx, id);
+  if (!found) throw new DomainError('not_found', `No episode with id ${id}.`);
+  await repo.lockChild(tx, found.childId);
+  return (await repo.findEpisode(tx, id, { lock: true }))!;
 }
 
 export async function recordReturn(tx: Queryable, episodeId: string, input: RecordReturnInput, ctx: RecordingContext): Promise<Episode> {
@@ -191,6 +193,9 @@ function assertConsistentRhi(rhi: Omit<ReturnInterview, 'id'>, episodes: Episode
 }
 
 export async function createRhi(tx: Queryable, input: CreateRhiInput, ctx: RecordingContext): Promise<Recorded<ReturnInterview>> {
+  // Requests about one child's episodes take turns: the second sees the first's RHI (by ref, or covering).
+  const first = await repo.findEpisode(tx, input.episodeIds[0]!);
+  if (first) await repo.lockChild(tx, first.childId);
   if (input.ref) {
     const existing = await repo.findRhiByExternalRef(tx, input.ref);
     if (existing) {
@@ -218,9 +223,11 @@ export async function createRhi(tx: Queryable, input: CreateRhiInput, ctx: Recor
 }
 
 export async function changeRhi(tx: Queryable, id: string, input: ChangeRhiInput, ctx: RecordingContext): Promise<ReturnInterview> {
-  const before = await repo.findRhi(tx, id, { lock: true });
-  if (!before) throw new DomainError('not_found', `No return interview with id ${id}.`);
-  const addIds = (input.addEpisodeIds ?? []).filter((episodeId) => !before.episodeIds.includes(episodeId));
+  const found = await repo.findRhi(tx, id);
+  if (!found) throw new DomainError('not_found', `No return interview with id ${id}.`);
+  await repo.lockChild(tx, found.childId);
+  const before = (await repo.findRhi(tx, id, { lock: true }))!;
+  const addIds = [...new Set(input.addEpisodeIds ?? [])].filter((episodeId) => !before.episodeIds.includes(episodeId));
   await coverableEpisodes(tx, addIds, before.id, before.childId);
   const changes: repo.RhiChanges = {
     offeredAt: input.offeredAt,

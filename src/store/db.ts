@@ -1,5 +1,28 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Pool, type PoolClient } from 'pg';
+import { DomainError } from '../domain/errors';
+
+/** Which field a unique constraint guards, for the conflict a clash becomes. */
+const UNIQUE_FIELDS: Record<string, string> = {
+  episodes_police_ref_key: 'policeRef',
+  episodes_child_id_reported_at_key: 'reportedAt',
+  return_interviews_external_ref_key: 'ref',
+  return_interview_episodes_episode_id_key: 'episodeIds',
+  children_ref_key: 'child.ref',
+};
+
+/**
+ * A unique constraint that fired because two writers raced (each checked, then both inserted) is a
+ * conflict the caller can act on (HTTP 409), not a failure of the service.
+ */
+export function asConflict(error: unknown): unknown {
+  const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
+  if (code !== '23505') return error;
+  const field = UNIQUE_FIELDS[constraint ?? ''] ?? '';
+  return new DomainError('conflict', 'That clashes with a record made at the same moment: a reference already used, or an episode already covered. Nothing was stored; check it and send it again.', [
+    { path: field, message: 'already used' },
+  ]);
+}
 
 /**
  * One SQL schema, two drivers: PGlite (PostgreSQL in WASM, in-process, the embedded default) and
@@ -31,7 +54,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   return {
     driver: 'pglite',
     ...wrap(db),
-    transaction: (work) => db.transaction((tx) => work(wrap(tx))),
+    transaction: (work) =>
+      db.transaction((tx) => work(wrap(tx))).catch((error) => {
+        throw asConflict(error);
+      }),
     close: () => db.close(),
   };
 }
@@ -61,7 +87,7 @@ export async function openPostgres(connectionString: string): Promise<Database> 
         return result;
       } catch (error) {
         await client.query('rollback').catch(() => undefined);
-        throw error;
+        throw asConflict(error);
       } finally {
         client.release();
       }

@@ -66,6 +66,11 @@ const first = <T>(rows: T[]): T | undefined => rows[0];
 
 // Children
 
+/** Locks a child's row: every change to one child's episodes and RHIs takes its turn behind it. */
+export async function lockChild(db: Queryable, childId: string): Promise<void> {
+  await db.query('select 1 from children where id = $1 for update', [childId]);
+}
+
 export async function findChildByRef(db: Queryable, ref: string, options: { lock?: boolean } = {}): Promise<Child | undefined> {
   const rows = await db.query(`select ${CHILD_COLUMNS} from children where ref = $1${options.lock ? ' for update' : ''}`, [ref]);
   const row = first(rows);
@@ -233,7 +238,8 @@ export async function insertRhi(db: Queryable, rhi: Omit<ReturnInterview, 'id'>)
 export async function addRhiEpisodes(db: Queryable, rhiId: string, episodeIds: string[]): Promise<void> {
   for (const episodeId of episodeIds) {
     await db.query(
-      `insert into return_interview_episodes (return_interview_id, episode_id) values ($1, $2) on conflict do nothing`,
+      // The same pair again is nothing new; an episode another RHI covers is a conflict, never dropped.
+      `insert into return_interview_episodes (return_interview_id, episode_id) values ($1, $2) on conflict (return_interview_id, episode_id) do nothing`,
       [rhiId, episodeId],
     );
   }
