@@ -1,6 +1,8 @@
 import { z, type ZodType } from 'zod';
 import { localDate } from '../domain/calendar';
 import type { ListSettings } from '../domain/dailyList';
+import { MAX_PROBLEMS } from '../app/bodies';
+import { CsvFormatError } from '../import/csvRows';
 import { importEpisodesCsv } from '../import/importer';
 import { loadDailyList } from '../lists/dailyListService';
 import * as schemas from '../recording/schemas';
@@ -238,17 +240,25 @@ export const API_ROUTES: ApiRoute[] = [
     query: z.object({ skipInvalid: z.enum(['true', 'false']).optional() }),
     responses: { 200: { description: 'Imported; the summary counts created, updated, unchanged and invalid rows.' }, 400: invalid },
     async handle(request, deps) {
-      const summary = await importEpisodesCsv(deps.db, request.body, { ...context(request, deps), actor: { name: request.caller, kind: 'import' } }, {
-        skipInvalid: request.query.skipInvalid === 'true',
-        timeZone: deps.settings.timeZone,
-      });
+      let summary: Awaited<ReturnType<typeof importEpisodesCsv>>;
+      try {
+        summary = await importEpisodesCsv(deps.db, request.body, { ...context(request, deps), actor: { name: request.caller, kind: 'import' } }, {
+          skipInvalid: request.query.skipInvalid === 'true',
+          timeZone: deps.settings.timeZone,
+        });
+      } catch (error) {
+        if (!(error instanceof CsvFormatError)) throw error;
+        await audit(deps.db, { actor: request.caller, actorKind: 'import', action: 'import.rejected', subjectType: 'import', details: { reason: error.message } });
+        return { status: 400, body: { error: `The file was not imported: ${error.message}`, errors: [{ path: error.line ? `line ${error.line}` : 'file', message: error.message }] } };
+      }
       if (!summary.rejected) return { status: 200, body: summary };
       return {
         status: 400,
         body: {
           error: `The file was not imported: ${summary.invalid} of ${summary.rows} rows are not valid. Correct them, or send skipInvalid=true to import the rest.`,
           errors: summary.problems.map((problem) => ({ path: `line ${problem.line}${problem.column ? `.${problem.column}` : ''}`, message: problem.message })),
-          summary,
+          // The summary's own list is bounded too; `invalid` counts every bad row.
+          summary: { ...summary, problems: summary.problems.slice(0, MAX_PROBLEMS) },
         },
       };
     },

@@ -61,7 +61,16 @@ export interface ParsedFile {
   problems: RowProblem[];
 }
 
-export class CsvFormatError extends Error {}
+/** The file as a whole cannot be read (its header, or its CSV): nothing is imported. */
+export class CsvFormatError extends Error {
+  constructor(
+    message: string,
+    readonly line: number | null = null,
+  ) {
+    super(message);
+    this.name = 'CsvFormatError';
+  }
+}
 
 const LOCAL_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -130,7 +139,8 @@ class RowReader {
     if (value === null) return null;
     const table: Record<string, T> = Array.isArray(allowed) ? Object.fromEntries(allowed.map((item) => [item, item])) : (allowed as Record<string, T>);
     const found = table[value] ?? table[value.toLowerCase()];
-    if (!found) this.problem(column, `"${value}" is not one of ${Object.keys(table).join(', ')}`);
+    // The cell is not repeated back: a misplaced column may hold a name.
+    if (!found) this.problem(column, `is not one of ${Object.keys(table).join(', ')}`);
     return found ?? null;
   }
 
@@ -197,7 +207,7 @@ function ssda903Row(reader: RowReader, timeZone: string): ImportRow | null {
     const value = reader.text(column, { required });
     if (value === null) return null;
     const iso = parseUkDate(value);
-    if (!iso) reader.problem(column, `"${value}" must be a date as dd/mm/yyyy`);
+    if (!iso) reader.problem(column, 'must be a date as dd/mm/yyyy');
     return iso;
   };
   const dateOfBirth = day('DOB', false);
@@ -222,6 +232,24 @@ function ssda903Row(reader: RowReader, timeZone: string): ImportRow | null {
   };
 }
 
+/** What csv-parse found wrong, in words and with its line: never the cell itself (it may be a child's name). */
+const CSV_PROBLEMS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted cell is never closed',
+  CSV_INVALID_OPENING_QUOTE: 'a quote opens in the middle of a cell',
+  CSV_INVALID_CLOSING_QUOTE: 'a quote closes in the middle of a cell',
+  CSV_RECORD_INCONSISTENT_FIELDS_LENGTH: 'the row has a different number of cells from the header',
+  CSV_RECORD_DONT_MATCH_COLUMNS_LENGTH: 'the row has a different number of cells from the header',
+  CSV_RECORD_INCONSISTENT_COLUMNS: 'the row has a different number of cells from the header',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'something follows a closing quote in the same cell',
+  CSV_MAX_RECORD_SIZE: 'a row is too long',
+};
+
+function csvFormatError(error: unknown): CsvFormatError {
+  const { code, lines } = error as { code?: string; lines?: number };
+  const what = CSV_PROBLEMS[code ?? ''] ?? 'it cannot be read as comma-separated values';
+  return new CsvFormatError(`The file is not valid CSV${lines ? ` at line ${lines}` : ''}: ${what}.`, lines ?? null);
+}
+
 export function parseEpisodesCsv(text: string, timeZone: string): ParsedFile {
   let records: Record<string, string>[];
   let header: string[] = [];
@@ -236,7 +264,7 @@ export function parseEpisodesCsv(text: string, timeZone: string): ParsedFile {
       },
     });
   } catch (error) {
-    throw new CsvFormatError(`The file is not valid CSV: ${(error as Error).message}`);
+    throw csvFormatError(error);
   }
   if (header.length === 0) throw new CsvFormatError('The file is empty: it needs a header line and one row per episode.');
   const format = detectFormat(header);

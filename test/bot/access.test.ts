@@ -85,7 +85,9 @@ describe('who may do what, in one team holding every agency channel', () => {
     await graph.close();
   });
   beforeEach(async () => {
-    // Every test starts from the same state: no grants, nothing acknowledged or noted, Graph answering.
+    // Every test starts from the same state: no refresh still running from the last one, no grants,
+    // nothing acknowledged or noted, Graph answering.
+    await app.refresher.idle();
     await app.db.exec(`delete from role_grants; delete from acknowledgements; delete from agency_notes`);
     app.roles.forget();
     connector.calls.length = 0;

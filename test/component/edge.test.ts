@@ -107,6 +107,25 @@ describe('the HTTP edge under bad input', () => {
     assert.equal(connector.calls.length, 0);
   });
 
+  it('answers an unreadable CSV file with 400 naming the line and what is wrong, never a cell, and audits it (items 5 and 14)', async () => {
+    const header = 'child_ref,given_name,family_name,date_of_birth,looked_after,placing_authority,episode_kind,reported_at,returned_at,risk_grade,police_ref,rhi_ref,rhi_offered_at,rhi_outcome,rhi_completed_at';
+    const files: [string, RegExp][] = [
+      ['name,age\nZelda Secretname,12\n', /Unrecognised CSV header/],
+      [`${header}\nCSV-1,"Zelda Secretname,Example,2011-05-01,N,,home,2026-06-08T20:00,,high,,,,,\n`, /line \d+: a quoted cell is never closed/],
+      [`${header}\nCSV-1,Zelda Secretname,Example\n`, /line 2: the row has a different number of cells from the header/],
+      [`${header}\nCSV-1,Zelda,Example,2011-05-01,N,,Zelda Secretname,2026-06-08T20:00,,high,,,,,\n`, /line 2\.episode_kind.*is not one of home, care, away/],
+    ];
+    for (const [file, expected] of files) {
+      const answer = await call(`${app.url}/api/v1/imports`, { raw: file, contentType: 'text/csv' });
+      assert.equal(answer.status, 400, file);
+      assert.match(JSON.stringify(answer.body), expected);
+      assert.ok(!JSON.stringify(answer.body).includes('Secretname'), `a cell was repeated back: ${JSON.stringify(answer.body)}`);
+    }
+    const audited = await app.db.query(`select 1 from audit_log where action = 'import.rejected'`);
+    assert.equal(audited.length, files.length);
+    assert.equal(await episodes(), 0);
+  });
+
   it('answers 400 for a body that is not JSON at all, on both routes', async () => {
     const api = await raw(`${app.url}/api/v1/episodes`, { headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: '{"child":' });
     assert.equal(api.status, 400);
