@@ -188,7 +188,7 @@ export const API_ROUTES: ApiRoute[] = [
     requires: 'read',
     summary: 'The daily list for a date: children missing now, returned since the last huddle, RHIs overdue or due soon',
     description: 'Full names included: this API is for the systems that recorded them. Times are UTC; the cards show them in local time.',
-    query: z.object({ date: z.iso.date('must be YYYY-MM-DD').optional().describe('Local date; today when absent.') }),
+    query: z.object({ date: schemas.eventDate().optional().describe('Local date; today when absent.') }),
     responses: { 200: { description: 'The list (the same data the daily card shows).' }, 400: invalid },
     async handle(request, deps) {
       const now = deps.now();

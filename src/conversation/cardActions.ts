@@ -12,7 +12,7 @@ import { atLocalTime, localDate } from '../domain/calendar';
 import { isDomainError } from '../domain/errors';
 import { RHI_PROVIDERS, RISK_GRADES, type Child, type Episode } from '../domain/types';
 import { childDetailsCard } from '../lists/childDetails';
-import { reportMissingSchema } from '../recording/schemas';
+import { eventDate, reportMissingSchema } from '../recording/schemas';
 import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
 import type { Queryable } from '../store/db';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
@@ -32,7 +32,7 @@ export interface ActionContext {
 
 const cardTarget = z.object({
   kind: z.enum(['daily_list', 'overdue']),
-  listDate: z.iso.date(),
+  listDate: eventDate(),
   page: z.number().int().min(0).max(1000),
 });
 const childTarget = cardTarget.extend({ childRef: z.string().min(1).max(64) });
@@ -131,7 +131,7 @@ const reportForm = z.object({
   kind: z.string(),
   lookedAfter: z.enum(['true', 'false']).default('false'),
   placingAuthority: z.string().optional(),
-  reportedDate: z.iso.date('Give the date reported.'),
+  reportedDate: eventDate('Give the date reported.'),
   reportedTime: localTime,
   riskGrade: z.string().optional(),
   policeRef: z.string().optional(),
@@ -194,7 +194,7 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     requires: { who: MISSING_TEAM, where: 'anywhere' },
     doing: 'record a return',
     namesPostedCard: true,
-    schema: episodeTarget.extend({ returnedDate: z.iso.date('Give the date.'), returnedTime: localTime, safeAndWellCheck: z.enum(['done', 'not_done', '']).default('') }),
+    schema: episodeTarget.extend({ returnedDate: eventDate('Give the date.'), returnedTime: localTime, safeAndWellCheck: z.enum(['done', 'not_done', '']).default('') }),
     handle: (ctx, data) =>
       recordOnEpisode(ctx, data, (tx, episode) =>
         recordReturn(tx, episode.id, { returnedAt: when(data.returnedDate, data.returnedTime, ctx), safeAndWellCheck: data.safeAndWellCheck || null }, recordingContext(ctx)),
@@ -213,7 +213,7 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     namesPostedCard: true,
     schema: episodeTarget.extend({
       rhiStep: z.enum(['offered', 'accepted', 'declined', 'no_contact', 'completed']),
-      rhiDate: z.iso.date('Give the date.'),
+      rhiDate: eventDate('Give the date.'),
       rhiTime: localTime,
       rhiBy: z.string().trim().max(120).optional(),
       rhiProvider: z.enum([...RHI_PROVIDERS, '']).default(''),

@@ -18,7 +18,11 @@ export function localDate(instant: Date, timeZone: string): string {
 export function atLocalTime(date: string, time: string, timeZone: string): Date {
   const [year, month, day] = date.split('-').map(Number) as [number, number, number];
   const [hours, minutes] = time.split(':').map(Number) as [number, number];
-  return new Date(new TZDate(year, month - 1, day, hours, minutes, timeZone).getTime());
+  // Like Date, TZDate reads a year below 100 as 19xx: set the year on its own so 0001 stays 0001.
+  const local = new TZDate(2000, 0, 1, 0, 0, timeZone);
+  local.setFullYear(year, month - 1, day);
+  local.setHours(hours, minutes, 0, 0);
+  return new Date(local.getTime());
 }
 
 export function isWorkingDay(date: string, bankHolidays: string[]): boolean {

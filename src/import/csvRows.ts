@@ -1,6 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import { EVENT_DATE_MESSAGE, isPlausibleEventDate } from '../domain/plausible';
 import { RHI_OUTCOMES, RISK_GRADES, type EpisodeKind } from '../domain/types';
 
 /**
@@ -80,6 +81,7 @@ const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d
  * does not exist (inside the spring-forward gap) is refused rather than silently moved.
  */
 export function parseTime(value: string, timeZone: string): Date | string {
+  if ((WITH_OFFSET.test(value) || LOCAL_TIME.test(value)) && !isPlausibleEventDate(value)) return EVENT_DATE_MESSAGE;
   if (WITH_OFFSET.test(value)) {
     const date = new Date(value.replace(' ', 'T'));
     return Number.isNaN(date.getTime()) ? 'is not a valid date-time' : date;

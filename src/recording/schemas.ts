@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BIRTH_EARLIEST_YEAR, EVENT_DATE_MESSAGE, isPlausibleEventDate } from '../domain/plausible';
 import { EPISODE_KINDS, EXPLOITATION_CONCERNS, RHI_OUTCOMES, RHI_PROVIDERS, RISK_GRADES, SAFE_AND_WELL } from '../domain/types';
 
 /**
@@ -8,7 +9,11 @@ import { EPISODE_KINDS, EXPLOITATION_CONCERNS, RHI_OUTCOMES, RHI_PROVIDERS, RISK
 
 const instant = z.iso
   .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone, e.g. 2026-03-01T14:05:00Z' })
+  .refine(isPlausibleEventDate, EVENT_DATE_MESSAGE)
   .transform((value) => new Date(value));
+
+/** A local calendar date an event of this service can have. */
+export const eventDate = (message = 'must be YYYY-MM-DD') => z.iso.date(message).refine(isPlausibleEventDate, EVENT_DATE_MESSAGE);
 const text = (max: number) => z.string().trim().min(1).max(max);
 const optionalText = (max: number) => text(max).nullish().transform((value) => value ?? null);
 
@@ -17,7 +22,12 @@ export const childSchema = z
     ref: text(64).regex(/^[A-Za-z0-9][A-Za-z0-9._\/-]*$/, 'letters, digits and . _ / - only').describe('The case reference in the case-management system.'),
     givenName: optionalText(100),
     familyName: optionalText(100),
-    dateOfBirth: z.iso.date('must be YYYY-MM-DD').nullish().transform((value) => value ?? null),
+    dateOfBirth: z.iso
+      .date('must be YYYY-MM-DD')
+      .refine((value) => Number(value.slice(0, 4)) >= BIRTH_EARLIEST_YEAR, `must be after ${BIRTH_EARLIEST_YEAR}`)
+      .nullish()
+      .transform((value) => value ?? null)
+      .describe('Checked against today as well: not in the future, and a child or care leaver.'),
     lookedAfter: z.boolean().nullish().transform((value) => value ?? null).describe('Absent: unchanged for a known child, false for a new one.'),
     placingAuthority: optionalText(120).describe('For a looked-after child: the placing (responsible) authority; absent for this authority.'),
     placementInArea: z.boolean().nullish().transform((value) => value ?? null),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assertNoOverlap, assertReturnAfterReport, authoritiesFor } from '../domain/episodes';
+import { dateOfBirthProblem, EVENT_DATE_MESSAGE, isPlausibleEventDate } from '../domain/plausible';
 import { DomainError } from '../domain/errors';
 import type { Child, Episode, ReturnInterview } from '../domain/types';
 import type { Queryable } from '../store/db';
@@ -31,11 +32,21 @@ export interface Recorded<T> {
 const auditAs = (tx: Queryable, ctx: RecordingContext, entry: Omit<repo.AuditEntry, 'actor' | 'actorKind' | 'conversationId'>) =>
   repo.audit(tx, { ...entry, actor: ctx.actor.name, actorKind: ctx.actor.kind, conversationId: ctx.actor.conversationId });
 
+/** Every time recorded, however it came (API, import, card), is in the years this service can have. */
+function assertPlausible(times: Record<string, Date | null | undefined>): void {
+  const problems = Object.entries(times)
+    .filter(([, time]) => time && !isPlausibleEventDate(time.toISOString()))
+    .map(([path]) => ({ path, message: EVENT_DATE_MESSAGE }));
+  if (problems.length > 0) throw new DomainError('validation', 'A time is outside the years this service records.', problems);
+}
+
 /** The case reference of a record's child: every audit entry names its child, so `audit <case ref>` finds it. */
 const childRefOf = async (tx: Queryable, childId: string) => (await repo.findChildById(tx, childId))?.ref ?? null;
 
 /** Finds or creates the child and locks its row, so notifications about one child take turns. */
 async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext): Promise<Child> {
+  const birthProblem = input.dateOfBirth ? dateOfBirthProblem(input.dateOfBirth, ctx.now.toISOString().slice(0, 10)) : null;
+  if (birthProblem) throw new DomainError('validation', `The date of birth ${birthProblem}.`, [{ path: 'child.dateOfBirth', message: birthProblem }]);
   await tx.query(
     `insert into children (id, ref, given_name, family_name, date_of_birth, looked_after, placing_authority, placement_in_area, school)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (ref) do nothing`,
@@ -54,6 +65,7 @@ async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext
 }
 
 export async function reportMissing(tx: Queryable, input: ReportMissingInput, ctx: RecordingContext): Promise<Recorded<Episode>> {
+  assertPlausible({ reportedAt: input.reportedAt });
   const child = await lockChild(tx, input.child, ctx);
   if (input.kind !== 'missing_from_home' && !child.lookedAfter) {
     throw new DomainError('validation', 'Missing from care and away from placement apply to a looked-after child.', [
@@ -113,6 +125,7 @@ async function lockEpisode(tx: Queryable, id: string): Promise<Episode> {
 }
 
 export async function recordReturn(tx: Queryable, episodeId: string, input: RecordReturnInput, ctx: RecordingContext): Promise<Episode> {
+  assertPlausible({ returnedAt: input.returnedAt });
   const episode = await lockEpisode(tx, episodeId);
   assertReturnAfterReport(episode.reportedAt, input.returnedAt);
   if (input.returnedAt.getTime() > ctx.now.getTime() + 5 * 60_000) {
@@ -181,6 +194,7 @@ async function coverableEpisodes(tx: Queryable, episodeIds: string[], rhiId: str
 
 /** The rules on a whole RHI, checked after every change. */
 function assertConsistentRhi(rhi: Omit<ReturnInterview, 'id'>, episodes: Episode[]): void {
+  assertPlausible({ offeredAt: rhi.offeredAt, completedAt: rhi.completedAt });
   const returns = episodes.map((episode) => episode.returnedAt!.getTime());
   const problems: { path: string; message: string }[] = [];
   if (rhi.completedAt && rhi.completedAt.getTime() < Math.max(...returns)) problems.push({ path: 'completedAt', message: 'is before the child returned' });

@@ -166,3 +166,37 @@ describe('forged Bot Framework tokens (item 11)', () => {
     assert.equal(connector.calls.length, 0, 'nothing was run');
   });
 });
+
+describe('implausible values (item 7)', () => {
+  let app: Awaited<ReturnType<typeof startTestApp>>;
+  before(async () => {
+    app = await startTestApp({}, () => NOW);
+  });
+  after(async () => app.stop());
+
+  const report = ({ child, ...overrides }: Record<string, unknown>) => ({ kind: 'missing_from_home', reportedAt: '2026-06-08T21:15:00Z', ...overrides, child: { ref: 'PL-1', lookedAfter: false, ...(child as object) } });
+
+  it('refuses a report in year 0001, a birth in 2099 or 76 years ago, and a list for 0000-01-01, naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ reportedAt: '0001-01-01T00:00:00Z' }, 'reportedAt'],
+      [{ child: { dateOfBirth: '2099-01-01' } }, 'child.dateOfBirth'],
+      [{ child: { dateOfBirth: '1950-06-01' } }, 'child.dateOfBirth'],
+    ];
+    for (const [overrides, path] of cases) {
+      const answer = await call(`${app.url}/api/v1/episodes`, { body: report(overrides) });
+      assert.equal(answer.status, 400, JSON.stringify(overrides));
+      assert.ok(answer.body.errors.some((error: { path: string }) => error.path === path), JSON.stringify(answer.body));
+    }
+    const list = await call(`${app.url}/api/v1/daily-list?date=0000-01-01`);
+    assert.equal(list.status, 400);
+    assert.match(list.body.errors[0].message, /must be between 2000 and 2100/);
+    assert.equal((await app.db.query('select 1 from episodes')).length, 0);
+  });
+
+  it('refuses an implausible time in an imported row, as the API does', async () => {
+    const header = 'child_ref,given_name,family_name,date_of_birth,looked_after,placing_authority,episode_kind,reported_at,returned_at,risk_grade,police_ref,rhi_ref,rhi_offered_at,rhi_outcome,rhi_completed_at';
+    const answer = await call(`${app.url}/api/v1/imports`, { raw: `${header}\nPL-2,Kit,Example,2012-01-01,N,,home,0001-01-01T00:00,,high,,,,,\n`, contentType: 'text/csv' });
+    assert.equal(answer.status, 400);
+    assert.match(JSON.stringify(answer.body.errors), /line 2.*must be between 2000 and 2100/);
+  });
+});
