@@ -1,11 +1,16 @@
 import { ZodError } from 'zod';
+import { DatabaseUnavailable } from '../store/db';
 import { isDomainError, type DomainErrorCode, type FieldProblem } from '../domain/errors';
 
 /** How a failure reads over HTTP: a status and `{ error, errors: [{path, message}] }`. */
 export interface HttpFailure {
   status: number;
   body: { error: string; errors: FieldProblem[] };
+  headers?: Record<string, string>;
 }
+
+/** How long a caller should wait before trying again when the database is not answering. */
+export const RETRY_AFTER_SECONDS = 5;
 
 const STATUS: Record<DomainErrorCode, number> = {
   validation: 400,
@@ -34,5 +39,8 @@ export function zodProblems(error: ZodError): FieldProblem[] {
 export function toHttpFailure(error: unknown): HttpFailure {
   if (error instanceof ZodError) return { status: 400, body: { error: 'The request is not valid.', errors: zodProblems(error) } };
   if (isDomainError(error)) return { status: STATUS[error.code], body: { error: error.message, errors: error.problems } };
+  if (error instanceof DatabaseUnavailable) {
+    return { status: 503, headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) }, body: { error: 'The database is not answering just now; nothing was stored. Try again shortly.', errors: [] } };
+  }
   return { status: 500, body: { error: 'Something went wrong on our side; nothing was stored. Try again, and tell the support team if it persists.', errors: [] } };
 }

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import type { HuddleAdapter } from '../bot/adapter';
 import { authenticate, type IngestKey } from '../api/auth';
 import type { Activity } from 'botbuilder';
-import { toHttpFailure, zodProblems } from '../api/errors';
+import { RETRY_AFTER_SECONDS, toHttpFailure, zodProblems } from '../api/errors';
+
+const HEALTH_TIMEOUT_MS = 1_000;
 import { receiveActivity } from '../bot/receive';
 import { ACTIVITY_MAX_BYTES, BodyRefusal, capProblems, checkHeaders, CSV_MAX_BYTES, JSON_MAX_BYTES, parseCsvBody, parseJsonBody, readBody } from './bodies';
 import { activityEnvelope } from '../bot/envelope';
@@ -61,12 +63,22 @@ export function createServer(deps: ServerDeps): restify.Server {
     res.send(answer.status, answer.body);
   });
 
+  // Healthy means the database answers within a second: a frozen one must not hold the probe.
   server.get('/healthz', async (_req: restify.Request, res: restify.Response) => {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await deps.db.query('select 1');
+      await Promise.race([
+        deps.db.query('select 1'),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no answer in a second')), HEALTH_TIMEOUT_MS);
+        }),
+      ]);
       res.send(200, { status: 'ok', database: deps.db.driver });
     } catch {
+      res.header('Retry-After', String(RETRY_AFTER_SECONDS));
       res.send(503, { status: 'unavailable', database: deps.db.driver });
+    } finally {
+      clearTimeout(timer);
     }
   });
 
@@ -109,6 +121,7 @@ export function createServer(deps: ServerDeps): restify.Server {
         res.send(answer.status, answer.body);
       } catch (error) {
         const failure = toHttpFailure(error);
+        for (const [name, value] of Object.entries(failure.headers ?? {})) res.header(name, value);
         if (failure.status === 500) deps.logger.error({ err: { message: (error as Error).message, stack: (error as Error).stack }, route: route.path }, 'request failed');
         res.send(failure.status, { ...failure.body, errors: capProblems(failure.body.errors) });
       }

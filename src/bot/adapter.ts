@@ -1,6 +1,7 @@
 import { ActivityTypes, CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { DatabaseUnavailable } from '../store/db';
 
 /** CloudAdapter with its activity processing reachable, so that the server maps failures itself. */
 export class HuddleAdapter extends CloudAdapter {
@@ -25,12 +26,16 @@ export function createAdapter(config: Pick<Config, 'MicrosoftAppId' | 'Microsoft
   const adapter = new HuddleAdapter(auth);
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: { message: error.message, stack: error.stack }, activityType: context.activity.type }, 'turn failed');
-    const message = 'Sorry, something went wrong on my side and nothing was changed. Please try again in a minute.';
+    const message =
+      error instanceof DatabaseUnavailable
+        ? 'The database is not answering just now, so nothing was changed. Please try again in a minute.'
+        : 'Sorry, something went wrong on my side and nothing was changed. Please try again in a minute.';
+    const status = error instanceof DatabaseUnavailable ? 503 : 500;
     // A card action gets an error card for the person who tapped; only a message is answered with a
     // message (in reply to it). Nothing else is posted: an apology in a channel reaches the whole team.
     if (context.activity.type === ActivityTypes.Invoke) {
       await context
-        .sendActivity({ type: ActivityTypes.InvokeResponse, value: { status: 500, body: { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'InternalError', message } } } })
+        .sendActivity({ type: ActivityTypes.InvokeResponse, value: { status, body: { statusCode: status, type: 'application/vnd.microsoft.error', value: { code: status === 503 ? 'ServiceUnavailable' : 'InternalError', message } } } })
         .catch(() => undefined);
     } else if (context.activity.type === ActivityTypes.Message) {
       await context.sendActivity(message).catch(() => undefined);

@@ -11,6 +11,24 @@ const UNIQUE_FIELDS: Record<string, string> = {
   children_ref_key: 'child.ref',
 };
 
+/** The database did not answer (stopped, unreachable, frozen past the timeout): try again later. */
+export class DatabaseUnavailable extends Error {
+  constructor(readonly reason: string) {
+    super(`The database is not answering (${reason}).`);
+    this.name = 'DatabaseUnavailable';
+  }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300']);
+const UNAVAILABLE_MESSAGES = /Query read timeout|timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|connection timeout|Client was closed/i;
+
+/** A driver error that says the database could not be reached becomes DatabaseUnavailable. */
+export function asUnavailable(error: unknown): unknown {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  if ((code && UNAVAILABLE_CODES.has(code)) || (message && UNAVAILABLE_MESSAGES.test(message))) return new DatabaseUnavailable(code ?? message!.slice(0, 60));
+  return error;
+}
+
 /**
  * A unique constraint that fired because two writers raced (each checked, then both inserted) is a
  * conflict the caller can act on (HTTP 409), not a failure of the service.
@@ -62,16 +80,39 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   };
 }
 
-export async function openPostgres(connectionString: string): Promise<Database> {
-  const pool = new Pool({ connectionString, max: 10 });
+export interface PostgresOptions {
+  /** A query with no answer in this time fails (the server is frozen or overloaded); the server also cancels it. */
+  queryTimeoutMs?: number;
+  /** A new connection not made in this time fails (the server is down or unreachable). */
+  connectTimeoutMs?: number;
+}
+
+export async function openPostgres(connectionString: string, options: PostgresOptions = {}): Promise<Database> {
+  const queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
+  const pool = new Pool({
+    connectionString,
+    max: 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 2_000,
+    query_timeout: queryTimeoutMs,
+    statement_timeout: queryTimeoutMs,
+    idle_in_transaction_session_timeout: queryTimeoutMs * 6,
+  });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const wrap = (target: Pool | PoolClient): Queryable => ({
     async query<T>(sql: string, params: unknown[] = []) {
-      return (await target.query(sql, params)).rows as T[];
+      try {
+        return (await target.query(sql, params)).rows as T[];
+      } catch (error) {
+        throw asUnavailable(error);
+      }
     },
     async exec(sql: string) {
-      await target.query(sql);
+      try {
+        await target.query(sql);
+      } catch (error) {
+        throw asUnavailable(error);
+      }
     },
   });
   await pool.query('select 1');
@@ -79,25 +120,30 @@ export async function openPostgres(connectionString: string): Promise<Database> 
     driver: 'postgres',
     ...wrap(pool),
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error) => {
+        throw asUnavailable(error);
+      });
+      let failed = false;
       try {
         await client.query('begin');
         const result = await work(wrap(client));
         await client.query('commit');
         return result;
       } catch (error) {
+        failed = true;
         await client.query('rollback').catch(() => undefined);
-        throw asConflict(error);
+        throw asConflict(asUnavailable(error));
       } finally {
-        client.release();
+        // After a failure the connection may be stuck mid-query (a timeout): drop it rather than reuse it.
+        client.release(failed);
       }
     },
     close: () => pool.end(),
   };
 }
 
-export function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openPglite(options.dataDir);
+export function openDatabase(options: { databaseUrl?: string; dataDir: string } & PostgresOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir);
 }
 
 let savepointCounter = 0;

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -19,14 +19,22 @@ function postgresBin(): string {
   return join(base, newest, 'bin');
 }
 
-interface Server {
-  process: ChildProcess;
+export interface PostgresServer {
   port: number;
-  dir: string;
+  /** A connection string to a database on this server. */
+  url(database: string): string;
+  createDatabase(): Promise<string>;
+  /** SIGSTOP / SIGCONT to every server process (postmaster and backends): a frozen database. */
+  freeze(): void;
+  thaw(): void;
+  /** A fast shutdown, and a start again on the same port and data. */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops it for good and removes its files. */
+  destroy(): Promise<void>;
 }
 
-let server: Promise<Server> | undefined;
-let databaseCounter = 0;
+let server: Promise<PostgresServer> | undefined;
 
 function runAs(): { uid?: number; gid?: number } {
   if (process.getuid?.() !== 0) return {};
@@ -35,7 +43,8 @@ function runAs(): { uid?: number; gid?: number } {
   return { uid, gid };
 }
 
-async function startServer(): Promise<Server> {
+/** A PostgreSQL server of its own (fault tests stop and freeze theirs). */
+export async function startPostgresServer(): Promise<PostgresServer> {
   const bin = postgresBin();
   const dir = mkdtempSync(join(tmpdir(), 'huddle-pg-'));
   const owner = runAs();
@@ -43,39 +52,77 @@ async function startServer(): Promise<Server> {
   const data = join(dir, 'data');
   execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], { ...owner, stdio: 'pipe' });
   const port = await freePort();
-  const child = spawn(
-    join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-    { ...owner, stdio: 'ignore' },
-  );
-  await waitFor('PostgreSQL to accept connections', async () => {
-    const client = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
-    await client.connect();
-    await client.end();
-    return true;
-  });
-  return { process: child, port, dir };
+  let child: ChildProcess | undefined;
+  let databases = 0;
+  const url = (database: string) => `postgresql://postgres@127.0.0.1:${port}/${database}`;
+  // Every backend puts itself in a session of its own, so they are found by their parent.
+  const signalGroup = (signal: NodeJS.Signals) => {
+    const postmaster = child?.pid;
+    if (!postmaster) return;
+    const backends = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .filter((pid) => {
+        try {
+          return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]) === postmaster;
+        } catch {
+          return false; // gone meanwhile
+        }
+      });
+    for (const pid of [postmaster, ...backends.map(Number)]) process.kill(pid, signal);
+  };
+  const handle: PostgresServer = {
+    port,
+    url,
+    async createDatabase() {
+      const name = `huddle_test_${process.pid}_${++databases}`;
+      const admin = new Client({ connectionString: url('postgres') });
+      await admin.connect();
+      await admin.query(`create database ${name}`);
+      await admin.end();
+      return url(name);
+    },
+    freeze: () => void signalGroup('SIGSTOP'),
+    thaw: () => void signalGroup('SIGCONT'),
+    async start() {
+      child = spawn(
+        join(bin, 'postgres'),
+        ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+        { ...owner, stdio: 'ignore' },
+      );
+      await waitFor('PostgreSQL to accept connections', async () => {
+        const client = new Client({ connectionString: url('postgres') });
+        await client.connect();
+        await client.end();
+        return true;
+      });
+    },
+    async stop() {
+      const running = child;
+      if (!running || running.exitCode !== null) return;
+      signalGroup('SIGCONT');
+      await new Promise<void>((resolve) => {
+        running.once('exit', () => resolve());
+        running.kill('SIGINT'); // fast shutdown
+      });
+    },
+    async destroy() {
+      await handle.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await handle.start();
+  return handle;
 }
 
 /** A new empty database on the shared test server; answers its connection string. */
 export async function createTestDatabase(): Promise<string> {
-  server ??= startServer();
-  const { port } = await server;
-  const name = `huddle_test_${process.pid}_${++databaseCounter}`;
-  const admin = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  return `postgresql://postgres@127.0.0.1:${port}/${name}`;
+  server ??= startPostgresServer();
+  return (await server).createDatabase();
 }
 
 export async function stopPostgres(): Promise<void> {
   if (!server) return;
-  const { process: child, dir } = await server;
+  const shared = await server;
   server = undefined;
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGINT'); // fast shutdown
-  });
-  rmSync(dir, { recursive: true, force: true });
+  await shared.destroy();
 }
