@@ -170,8 +170,15 @@ export const graphCredentials = (config: Config) => ({
   clientSecret: config.GRAPH_CLIENT_SECRET || config.MicrosoftAppPassword,
 });
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+/** Local mode (no MicrosoftAppId) has no Bot Framework authentication: it serves and answers loopback only. */
+export const isLoopbackHost = (host: string) => LOOPBACK_HOSTS.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 function checkWhole(config: Config): string[] {
   const problems: string[] = [];
+  if (!config.MicrosoftAppId && !isLoopbackHost(config.HOST)) {
+    problems.push('HOST: without MicrosoftAppId the bot runs in local mode, with no Bot Framework authentication, so it listens on loopback only (127.0.0.1): set MicrosoftAppId to listen elsewhere');
+  }
   const credentials = graphCredentials(config);
   if (usesGroups(config) && (!credentials.tenantId || !credentials.clientId || !credentials.clientSecret)) {
     problems.push('GRAPH_CLIENT_ID: Entra groups are checked through Microsoft Graph: set GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (or the bot\'s MicrosoftAppTenantId, MicrosoftAppId and MicrosoftAppPassword)');

@@ -99,4 +99,9 @@ describe('configuration', () => {
     const documented = [...readFileSync(join(__dirname, '..', '.env.example'), 'utf8').matchAll(/^([A-Za-z_]+)=/gm)].map((match) => match[1]).sort();
     assert.deepEqual(documented, Object.keys(configSchema.shape).sort());
   });
+
+  it('keeps local mode (no MicrosoftAppId) on loopback', () => {
+    assert.throws(() => loadConfig({ HOST: '0.0.0.0' }), /HOST: without MicrosoftAppId the bot runs in local mode/);
+    assert.equal(loadConfig({ HOST: '0.0.0.0', MicrosoftAppId: '99999999-1111-4222-8333-444444444444' }).HOST, '0.0.0.0');
+  });
 });

@@ -90,7 +90,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const refresher = new CardRefresher({ db, sender, settings, now, logger, roles });
   const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles });
   const poster = new DailyPoster({ db, sender, settings, logger, now, instance });
-  const server = createServer({ db, now, settings, adapter, bot, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION });
+  const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION });
   const port = await listen(server, config.PORT, config.HOST);
   logger.info({ port, database: db.driver }, 'listening');
   if (options.scheduler !== false) poster.start();

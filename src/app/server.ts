@@ -13,9 +13,20 @@ import { activityEnvelope } from '../bot/envelope';
 import { openApiDocument } from '../api/openapi';
 import { API_ROUTES, type ApiDeps } from '../api/routes';
 import { audit } from '../store/repositories';
+import { isLoopbackHost } from '../config';
 import type { MissingHuddleBot } from '../bot/bot';
 
+const isLoopbackUrl = (url: string) => {
+  try {
+    return isLoopbackHost(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+};
+
 export interface ServerDeps extends ApiDeps {
+  /** No MicrosoftAppId: no Bot Framework authentication, so loopback only. */
+  localMode: boolean;
   adapter: HuddleAdapter;
   bot: MissingHuddleBot;
   ingestKeys: IngestKey[];
@@ -56,6 +67,11 @@ export function createServer(deps: ServerDeps): restify.Server {
     const envelope = activityEnvelope.safeParse(body);
     if (!envelope.success) {
       res.send(400, { error: 'Not a Bot Framework activity.', errors: capProblems(zodProblems(envelope.error)) });
+      return;
+    }
+    if (deps.localMode && !isLoopbackUrl((body as { serviceUrl: string }).serviceUrl)) {
+      // Without authentication anyone could name a serviceUrl: local mode replies to this machine only.
+      res.send(403, { error: 'In local mode (no MicrosoftAppId) I answer only a serviceUrl on this machine.', errors: [{ path: 'serviceUrl', message: 'not loopback' }] });
       return;
     }
     const answer = await receiveActivity(deps.adapter, deps.bot, req.header('authorization') ?? '', body as Activity, deps.logger);

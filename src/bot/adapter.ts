@@ -11,6 +11,18 @@ export class HuddleAdapter extends CloudAdapter {
 }
 
 /**
+ * The connector client retries on its own (the Azure pipeline's default policy: 3 more tries on
+ * 5xx and 429), which multiplied the sender's retries and held a turn's reply to an unreachable
+ * serviceUrl for 10 to 16 seconds. Its `noRetryPolicy` option is not implemented by
+ * botbuilder-stdlib, so the policy is removed from every turn's client, replies and proactive posts
+ * alike: the sender's retries are the only ones.
+ */
+function withoutHiddenRetries(context: TurnContext, adapter: CloudAdapter): void {
+  const client = context.turnState.get(adapter.ConnectorClientKey) as { client?: { pipeline?: { removePolicy(options: { name: string }): unknown } } } | undefined;
+  client?.client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
+}
+
+/**
  * The Bot Framework adapter. An empty MicrosoftAppId is local mode: no Bot Framework auth, as the
  * Agents Playground needs.
  */
@@ -24,6 +36,12 @@ export function createAdapter(config: Pick<Config, 'MicrosoftAppId' | 'Microsoft
     },
   );
   const adapter = new HuddleAdapter(auth);
+  adapter.use({
+    onTurn: async (context, next) => {
+      withoutHiddenRetries(context, adapter);
+      await next();
+    },
+  });
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: { message: error.message, stack: error.stack }, activityType: context.activity.type }, 'turn failed');
     const message =

@@ -114,17 +114,6 @@ export interface SenderOptions {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/**
- * The connector client retries on its own (the Azure pipeline's default policy: 3 more tries on
- * 5xx and 429), which would multiply this sender's retries and hide them from its log and record.
- * Its `noRetryPolicy` option is not implemented by botbuilder-stdlib, so the policy is removed from
- * this turn's client.
- */
-function withoutHiddenRetries(context: TurnContext, adapter: CloudAdapter): void {
-  const client = context.turnState.get(adapter.ConnectorClientKey) as { client?: { pipeline?: { removePolicy(options: { name: string }): unknown } } } | undefined;
-  client?.client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
-}
-
 export class ChannelSender implements CardSender {
   private readonly limiter = new RateLimiter();
   private readonly retry: RetryPolicy;
@@ -191,7 +180,6 @@ export class ChannelSender implements CardSender {
       // Caught inside the turn: otherwise the adapter's onTurnError would swallow it (and post an apology).
       const turn = this.adapter.continueConversationAsync(this.options.appId, reference as Partial<ConversationReference>, async (context) => {
         try {
-          withoutHiddenRetries(context, this.adapter);
           result = await work(context);
         } catch (error) {
           failure = error;

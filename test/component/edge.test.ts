@@ -126,6 +126,25 @@ describe('the HTTP edge under bad input', () => {
     assert.equal(await episodes(), 0);
   });
 
+  it('tries a turn’s reply once, leaving retries to the sender, instead of holding the request (item 13)', async () => {
+    connector.calls.length = 0;
+    const respond = connector.respond;
+    connector.respond = () => ({ status: 503, body: {} });
+    try {
+      await postActivity(app.url, teamsMessage(connector.url, 'help'));
+    } finally {
+      connector.respond = respond;
+    }
+    const helpCards = connector.calls.filter((call) => call.method === 'POST' && call.body?.attachments?.length);
+    assert.equal(helpCards.length, 1, 'the connector client’s own retry policy (4 tries) is gone');
+  });
+
+  it('in local mode refuses an activity whose serviceUrl is not on this machine, sending nothing there (item 13)', async () => {
+    const answer = await postActivity(app.url, teamsMessage('http://192.0.2.10/connector', 'help'));
+    assert.equal(answer.status, 403);
+    assert.match(answer.body.error, /local mode/);
+  });
+
   it('answers 400 for a body that is not JSON at all, on both routes', async () => {
     const api = await raw(`${app.url}/api/v1/episodes`, { headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` }, body: '{"child":' });
     assert.equal(api.status, 400);
