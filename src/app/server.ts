@@ -51,8 +51,35 @@ function refuseBody(req: restify.Request, res: restify.Response, error: unknown)
   return true;
 }
 
+/**
+ * Refused API keys leave a trace: one warning per address a minute, with how many were refused
+ * since. The key itself is never logged.
+ */
+export class RefusalLog {
+  private readonly last = new Map<string, { at: number; since: number }>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => number = () => Date.now(),
+    private readonly everyMs = 60_000,
+  ) {}
+
+  note(address: string): void {
+    const now = this.now();
+    const seen = this.last.get(address);
+    if (seen && now - seen.at < this.everyMs) {
+      seen.since++;
+      return;
+    }
+    this.logger.warn({ address, refusedSinceLastWarning: seen?.since ?? 0 }, 'API request without a valid key refused');
+    this.last.set(address, { at: now, since: 0 });
+    if (this.last.size > 10_000) this.last.delete(this.last.keys().next().value!);
+  }
+}
+
 export function createServer(deps: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'missing-huddle', handleUncaughtExceptions: false });
+  const refusedKeys = new RefusalLog(deps.logger);
   server.use(restify.plugins.queryParser({ mapParams: false }));
 
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
@@ -108,6 +135,7 @@ export function createServer(deps: ServerDeps): restify.Server {
       // The key and its scope first: nothing of the body is read for a caller who may not send it.
       const caller = authenticate(req.header('authorization'), deps.ingestKeys);
       if (!caller) {
+        refusedKeys.note(req.socket.remoteAddress ?? 'unknown');
         res.header('WWW-Authenticate', 'Bearer');
         answerUnread(req, res, 401, { error: 'Send a valid API key as Authorization: Bearer <key>.', errors: [] });
         return;

@@ -22,6 +22,12 @@ export const THREAD_LIMITS: Window[] = [
 ];
 export const APP_LIMITS: Window[] = [{ limit: 50, windowMs: 1_000 }];
 
+/**
+ * The app's limit is per tenant, but each replica counts only its own sends: with several replicas
+ * on one database each keeps to its share (REPLICAS), so that together they stay inside it.
+ */
+export const appLimitsFor = (replicas: number): Window[] => APP_LIMITS.map((window) => ({ ...window, limit: Math.max(1, Math.floor(window.limit / Math.max(1, replicas))) }));
+
 /** Sliding-window limiter: reserves the earliest moment a request may go, so concurrent callers queue. */
 export class RateLimiter {
   private readonly sent = new Map<string, number[]>();
@@ -110,12 +116,17 @@ export interface SenderOptions {
   retry?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** The clock the rate limits are kept by (tests pass their own). */
+  now?: () => number;
+  /** How many replicas share the app's rate limit (REPLICAS). */
+  replicas?: number;
 }
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class ChannelSender implements CardSender {
-  private readonly limiter = new RateLimiter();
+  private readonly limiter: RateLimiter;
+  private readonly appLimits: Window[];
   private readonly retry: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
@@ -127,6 +138,8 @@ export class ChannelSender implements CardSender {
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
+    this.limiter = new RateLimiter(options.now ?? (() => Date.now()));
+    this.appLimits = appLimitsFor(options.replicas ?? 1);
   }
 
   /** Posts into the referenced conversation (a channel reference starts a new thread); answers the new activity's id. */
@@ -152,7 +165,7 @@ export class ChannelSender implements CardSender {
   private async withRetry<T>(reference: ConversationRef, work: (context: TurnContext) => Promise<T>): Promise<T> {
     const thread = reference.conversation?.id ?? 'unknown';
     for (let attempt = 1; ; attempt++) {
-      await this.sleep(Math.max(this.limiter.reserve(`thread:${thread}`, THREAD_LIMITS), this.limiter.reserve('app', APP_LIMITS)));
+      await this.sleep(Math.max(this.limiter.reserve(`thread:${thread}`, THREAD_LIMITS), this.limiter.reserve('app', this.appLimits)));
       try {
         return await this.once(reference, work);
       } catch (caught) {

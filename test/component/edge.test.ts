@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import pino from 'pino';
+import { RefusalLog } from '../../src/app/server';
 import { API_KEY, call, startTestApp } from '../support/app';
 import { postActivity, startConnector, teamsMessage, type ConnectorStub } from '../support/connector';
 import { at } from '../support/fixtures';
@@ -219,3 +221,31 @@ describe('implausible values (item 7)', () => {
     assert.match(JSON.stringify(answer.body.errors), /line 2.*must be between 2000 and 2100/);
   });
 });
+
+describe('refused API keys in the log (item 14)', () => {
+  it('warns once a minute per address, with the count since, and never the key', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const app = await startTestApp({}, () => NOW, { logger });
+    try {
+      for (let index = 0; index < 5; index++) assert.equal((await call(`${app.url}/api/v1/episodes`, { body: {}, key: `guess-${index}-0123456789abcdef` })).status, 401);
+      const warnings = lines.filter((line) => line.msg === 'API request without a valid key refused');
+      assert.equal(warnings.length, 1);
+      assert.match(String(warnings[0]!.address), /127\.0\.0\.1/);
+      assert.ok(!JSON.stringify(lines).includes('guess-'), 'no key in the log');
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('counts the refusals between warnings', () => {
+    const lines: Record<string, unknown>[] = [];
+    let now = 0;
+    const log = new RefusalLog(pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) }), () => now);
+    for (let index = 0; index < 4; index++) log.note('192.0.2.1');
+    now = 61_000;
+    log.note('192.0.2.1');
+    assert.deepEqual(lines.map((line) => line.refusedSinceLastWarning), [0, 3]);
+  });
+});
+

@@ -15,13 +15,16 @@ const NOW = at('2026-06-09T08:00:00Z');
 const DATE = '2026-06-09';
 const POLICE = '19:police@thread.tacv2';
 
-/** A sender that records each update, and can be held back to land after another's. */
-function recordingSender(log: { who: string; card: string }[], who: string, hold?: Promise<void>): CardSender {
+/** A sender that records each update, and can be held back (saying when it has rendered) to land after another's. */
+function recordingSender(log: { who: string; card: string }[], who: string, hold?: { rendered: () => void; release: Promise<void> }): CardSender {
   return {
     sendCard: async () => 'unused',
     async updateCard(_reference, _activityId, card) {
       const text = JSON.stringify(card);
-      if (hold) await hold;
+      if (hold) {
+        hold.rendered();
+        await hold.release;
+      }
       log.push({ who, card: text });
     },
   };
@@ -35,7 +38,9 @@ forEachDriver('refreshing posted copies across replicas', (db) => {
     await recordOnDemandPost(db(), { kind: 'daily_list', listDate: DATE, conversationId: channel.conversationId, reference: channel.reference, displayLevel: 'initials', activityId: 'copy-1', instance: 'a', now: NOW, place: 'channel', forUserId: null });
     const log: { who: string; card: string }[] = [];
     let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
+    let rendered!: () => void;
+    const hasRendered = new Promise<void>((resolve) => (rendered = resolve));
+    const held = { rendered: () => rendered(), release: new Promise<void>((resolve) => (release = resolve)) };
     const deps = { db: db(), settings: SETTINGS, now: () => NOW, logger: pino({ level: 'silent' }), roles: testRoles(db()) };
     // Replica A: its first update renders only the police acknowledgement and is held back.
     const replicaA = new CardRefresher({ ...deps, sender: recordingSender(log, 'A', held) });
@@ -43,7 +48,7 @@ forEachDriver('refreshing posted copies across replicas', (db) => {
     const ack = (agency: 'police' | 'education') => acknowledge(db(), { listDate: DATE, agency, childId: null, userId: agency, userName: `${agency} person`, conversationId: POLICE, at: NOW });
     await ack('police');
     const runA = replicaA.request(DATE);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // A has rendered, its update waits
+    await hasRendered; // A has rendered its card; its update waits
     await ack('education');
     await replicaB.request(DATE); // B renders both and lands first
     release();

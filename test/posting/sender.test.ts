@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import sinon from 'sinon';
 import { createAdapter } from '../../src/bot/adapter';
-import { ChannelSender, RateLimiter, retryAfterMs, SendError, THREAD_LIMITS } from '../../src/bot/sender';
+import { appLimitsFor, ChannelSender, RateLimiter, retryAfterMs, SendError, THREAD_LIMITS } from '../../src/bot/sender';
 import { startConnector, type ConnectorStub } from '../support/connector';
 
 describe('rate limits', () => {
@@ -45,16 +44,13 @@ describe('the channel sender against a local Bot Connector', () => {
   const reference = () => ({ serviceUrl: connector.url, channelId: 'msteams', conversation: { id: '19:police@thread.tacv2', name: 'Police', isGroup: true, conversationType: 'channel' }, bot: { id: 'bot', name: 'Missing Huddle' } });
   const posts = () => connector.calls.filter((call) => call.method === 'POST');
 
+  const adapter = createAdapter({ MicrosoftAppId: '', MicrosoftAppPassword: '', MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '' }, pino({ level: 'silent' }));
+  const FAST_RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, timeoutMs: 5_000 };
+
   beforeEach(async () => {
     connector = await startConnector();
     sleeps = [];
-    sender = new ChannelSender(createAdapter({ MicrosoftAppId: '', MicrosoftAppPassword: '', MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '' }, pino({ level: 'silent' })), {
-      appId: '',
-      logger: pino({ level: 'silent' }),
-      retry: { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, timeoutMs: 5_000 },
-      sleep: async (ms) => void sleeps.push(ms),
-      random: () => 0.5,
-    });
+    sender = new ChannelSender(adapter, { appId: '', logger: pino({ level: 'silent' }), retry: FAST_RETRY, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5 });
   });
   afterEach(async () => connector.close());
 
@@ -95,12 +91,15 @@ describe('the channel sender against a local Bot Connector', () => {
   });
 
   it('waits for the rate limit rather than sending an 8th post in a second', async () => {
-    const clock = sinon.useFakeTimers({ now: 1_000_000, toFake: ['Date'] });
-    try {
-      for (let index = 0; index < 8; index++) await sender.sendCard(reference(), {});
-    } finally {
-      clock.restore();
-    }
-    assert.ok(sleeps.some((ms) => ms >= 900), `slept ${sleeps.join(',')}`);
+    // The limiter keeps this clock, which stands still: eight posts fall inside one second.
+    const held = new ChannelSender(adapter, { appId: '', logger: pino({ level: 'silent' }), retry: FAST_RETRY, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, now: () => 1_000_000 });
+    for (let index = 0; index < 8; index++) await held.sendCard(reference(), {});
+    assert.deepEqual(sleeps, [0, 0, 0, 0, 0, 0, 0, 1_000], 'seven go at once, the eighth waits a second');
+  });
+
+  it('keeps each of several replicas to its share of the app’s limit', () => {
+    assert.equal(appLimitsFor(1)[0]!.limit, 50);
+    assert.equal(appLimitsFor(2)[0]!.limit, 25);
+    assert.equal(appLimitsFor(200)[0]!.limit, 1, 'never nothing');
   });
 });

@@ -68,7 +68,13 @@ export async function startPostgresServer(): Promise<PostgresServer> {
           return false; // gone meanwhile
         }
       });
-    for (const pid of [postmaster, ...backends.map(Number)]) process.kill(pid, signal);
+    for (const pid of [postmaster, ...backends.map(Number)]) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // exited since it was listed
+      }
+    }
   };
   const handle: PostgresServer = {
     port,
@@ -99,7 +105,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     async stop() {
       const running = child;
       if (!running || running.exitCode !== null) return;
-      signalGroup('SIGCONT');
+      signalGroup('SIGCONT'); // a frozen server cannot shut down
       await new Promise<void>((resolve) => {
         running.once('exit', () => resolve());
         running.kill('SIGINT'); // fast shutdown
