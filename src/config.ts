@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { BANK_HOLIDAY_REGIONS } from './app/bankHolidays';
 import { ACTING_AGENCIES, type ActingAgency } from './domain/access';
 import { DEFAULT_ESCALATION_RULES, ESCALATION_PRESETS, escalationRulesSchema, type EscalationRule } from './domain/escalation';
 
@@ -140,6 +141,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM in 24-hour time')
     .default('08:30'),
+  BANK_HOLIDAY_REGION: z.enum(BANK_HOLIDAY_REGIONS).default('ENG'),
   BANK_HOLIDAYS: csvList.pipe(z.array(z.iso.date({ message: 'each bank holiday must be YYYY-MM-DD' }))),
   INGEST_API_KEYS: ingestKeys,
   MISSING_TEAM_USER_IDS: objectIds,

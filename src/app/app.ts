@@ -16,6 +16,7 @@ import type { ListSettings } from '../domain/dailyList';
 import { openDatabase, type Database } from '../store/db';
 import { migrate } from '../store/migrate';
 import { loadDemoDataIfEmpty } from './demoData';
+import { bankHolidays } from './bankHolidays';
 import { createServer, listen } from './server';
 import { VERSION } from '../version';
 
@@ -47,11 +48,11 @@ export interface StartOptions {
   retry?: import('../bot/sender').RetryPolicy;
 }
 
-export function listSettings(config: Config): ListSettings {
+export function listSettings(config: Config, now = new Date()): ListSettings {
   return {
     timeZone: config.TIMEZONE,
     postTime: config.DAILY_POST_TIME,
-    bankHolidays: config.BANK_HOLIDAYS,
+    bankHolidays: bankHolidays(config.BANK_HOLIDAY_REGION, config.BANK_HOLIDAYS, now),
     localAuthority: config.LOCAL_AUTHORITY,
     rhiDueHours: config.RHI_DUE_HOURS,
     escalationRules: config.ESCALATION_RULES,
@@ -82,7 +83,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const demoLoaded = config.DEMO_DATA ? await loadDemoDataIfEmpty(db, now(), config.LOCAL_AUTHORITY) : false;
   if (demoLoaded) logger.info('demo data loaded (synthetic children); set DEMO_DATA=false for real use');
 
-  const settings = listSettings(config);
+  const settings = listSettings(config, now());
   const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const adapter = createAdapter(config, logger);
   const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry, replicas: config.REPLICAS });
