@@ -1,5 +1,29 @@
-import { startApp } from './app/app';
-import { ConfigError, loadConfig, loadDotEnv } from './config';
+import { startApp, type RunningApp, type StartOptions } from './app/app';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config';
+
+/**
+ * The service as a process: started, and on SIGINT or SIGTERM stopped gracefully (requests in
+ * flight finish) and gone within ten seconds whatever happens, as a service manager expects.
+ */
+export async function runService(config: Config, options: StartOptions = {}): Promise<RunningApp> {
+  const app = await startApp(config, options);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      app.logger.error('could not stop in time; exiting');
+      process.exit(1);
+    }, 10_000).unref();
+    await app.stop();
+    app.logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  return app;
+}
 
 async function main(): Promise<void> {
   let config;
@@ -13,33 +37,26 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await startApp(config);
+  const app = await runService(config);
   const endpoint = `http://${config.HOST}:${app.port}/api/messages`;
+  const playgroundPort = process.env.PLAYGROUND_PORT ?? '56150';
   console.log(
     [
       '',
       `Missing Huddle is running: ${endpoint} (${app.db.driver === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL'})`,
       app.demoLoaded ? 'Demo data loaded: synthetic children only.' : '',
       config.MicrosoftAppId ? '' : 'Local mode (no MicrosoftAppId): open the Agents Playground in another terminal with',
-      config.MicrosoftAppId ? '' : `  npm run playground      then browse to http://localhost:56150 and type "help"`,
+      config.MicrosoftAppId ? '' : `  npm run playground      then browse to http://localhost:${playgroundPort} and type "help"`,
       '',
     ]
       .filter((line, index, lines) => line !== '' || lines[index - 1] !== '')
       .join('\n'),
   );
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.logger.info({ signal }, 'stopping');
-    await app.stop();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-main().catch((error: Error) => {
-  console.error(`Missing Huddle could not start: ${error.message}`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error: Error) => {
+    console.error(`Missing Huddle could not start: ${error.message}`);
+    process.exit(1);
+  });
+}

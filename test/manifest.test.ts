@@ -37,6 +37,13 @@ describe('the Teams app manifest', () => {
     assert.ok(listed!.length <= 10);
   });
 
+  it('asks for resource-specific consent to read its channels’ messages (to confirm a post after a crash)', async () => {
+    const manifest = renderManifest(ENV, '1.0.0') as unknown as { authorization: { permissions: { resourceSpecific: { name: string; type: string }[] } }; webApplicationInfo: { id: string } };
+    assert.deepEqual(manifest.authorization.permissions.resourceSpecific, [{ name: 'ChannelMessage.Read.Group', type: 'Application' }]);
+    assert.equal(manifest.webApplicationInfo.id, ENV.MicrosoftAppId);
+    assert.deepEqual(await validateManifest(renderManifest(ENV, '1.0.0')), []);
+  });
+
   it('is caught by the validator when it breaks the schema', async () => {
     const broken = { ...renderManifest(ENV, '1.0.0'), accentColor: 'red' };
     assert.notDeepEqual(await validateManifest(broken), []);

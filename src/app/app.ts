@@ -12,6 +12,7 @@ import { RoleDirectory, type RoleSettings } from '../access/roles';
 import { graphCredentials, usesGroups, type Config } from '../config';
 import { createGraphClient } from '../graph/client';
 import { GraphGroupMembership } from '../graph/groups';
+import { GraphChannelMessages } from '../graph/channelMessages';
 import type { ListSettings } from '../domain/dailyList';
 import { openDatabase, type Database } from '../store/db';
 import { migrate } from '../store/migrate';
@@ -21,6 +22,9 @@ import { createServer, listen } from './server';
 import { VERSION } from '../version';
 
 /** The composition root: config in, a running service out. */
+
+/** How long requests in flight may take to finish when the service stops. */
+export const STOP_GRACE_MS = 8_000;
 
 export interface RunningApp {
   port: number;
@@ -44,6 +48,8 @@ export interface StartOptions {
   scheduler?: boolean;
   /** The credential Graph calls are made with (tests pass one; by default the app registration's secret). */
   graphCredential?: TokenCredential;
+  /** Passed to the poster: tests shorten the stale-claim lease. */
+  claim?: import('../posting/dailyPoster').PosterOptions['claim'];
   /** Passed to the sender: tests shorten the backoff. */
   retry?: import('../bot/sender').RetryPolicy;
 }
@@ -67,11 +73,11 @@ export function roleSettings(config: Config): RoleSettings {
   };
 }
 
-/** Group membership through Graph, when any group is configured. */
-function groupMembership(config: Config, credential: TokenCredential | undefined): GraphGroupMembership | null {
-  if (!usesGroups(config)) return null;
+/** The Graph client, when an app registration is configured for it (null in local mode without one). */
+function graphClient(config: Config, credential: TokenCredential | undefined) {
   const { tenantId, clientId, clientSecret } = graphCredentials(config);
-  return new GraphGroupMembership(createGraphClient({ baseUrl: config.GRAPH_BASE_URL, credential: credential ?? new ClientSecretCredential(tenantId, clientId, clientSecret) }));
+  if (!credential && !(tenantId && clientId && clientSecret)) return null;
+  return createGraphClient({ baseUrl: config.GRAPH_BASE_URL, credential: credential ?? new ClientSecretCredential(tenantId, clientId, clientSecret) });
 }
 
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
@@ -87,10 +93,11 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const adapter = createAdapter(config, logger);
   const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry, replicas: config.REPLICAS });
-  const roles = new RoleDirectory({ db, settings: roleSettings(config), groups: groupMembership(config, options.graphCredential), now, logger });
+  const graph = graphClient(config, options.graphCredential);
+  const roles = new RoleDirectory({ db, settings: roleSettings(config), groups: graph && usesGroups(config) ? new GraphGroupMembership(graph) : null, now, logger });
   const refresher = new CardRefresher({ db, sender, settings, now, logger, roles });
   const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles });
-  const poster = new DailyPoster({ db, sender, settings, logger, now, instance });
+  const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph) });
   const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION });
   const port = await listen(server, config.PORT, config.HOST);
   logger.info({ port, database: db.driver }, 'listening');
@@ -107,9 +114,18 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     refresher,
     roles,
     async stop() {
-      await poster.stop();
-      await refresher.idle();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop taking requests, let those in flight finish (and the post run and card refreshes they
+      // started), then close the database. A connection still open after the grace period is cut.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.server.closeIdleConnections();
+      const cut = setTimeout(() => server.server.closeAllConnections(), STOP_GRACE_MS);
+      try {
+        await poster.stop();
+        await closed;
+        await refresher.idle();
+      } finally {
+        clearTimeout(cut);
+      }
       if (!options.db) await db.close();
     },
   };

@@ -39,13 +39,14 @@ export function commandText(context: TurnContext): string {
 /** The channel an activity happened in, with a reference that posts a new thread there. */
 export function seenChannel(activity: Activity): channels.SeenChannel | null {
   if (activity.conversation?.conversationType !== 'channel') return null;
-  const data = (activity.channelData ?? {}) as { channel?: { id?: string; name?: string }; team?: { id?: string } };
+  const data = (activity.channelData ?? {}) as { channel?: { id?: string; name?: string }; team?: { id?: string; aadGroupId?: string } };
   const conversationId = data.channel?.id ?? activity.conversation.id.split(';')[0]!;
   const reference = TurnContext.getConversationReference(activity);
   delete reference.activityId;
   return {
     conversationId,
     teamId: data.team?.id ?? null,
+    teamAadGroupId: data.team?.aadGroupId ?? null,
     tenantId: tenantOf(activity) ?? null,
     name: data.channel?.name ?? activity.conversation.name ?? null,
     reference: { ...reference, conversation: { ...reference.conversation!, id: conversationId } } as ConversationRef,

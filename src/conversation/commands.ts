@@ -8,7 +8,7 @@ import { childHistoryText } from '../lists/childHistory';
 import { listCard } from '../lists/listCards';
 import * as channels from '../store/channels';
 import { allGrants, grantRole, revokeRole } from '../store/grants';
-import { postedCardsOn, recordOnDemandPost, undeliveredPosts } from '../store/postedCards';
+import { possibleDuplicates, postedCardsOn, recordOnDemandPost, undeliveredPosts } from '../store/postedCards';
 import { findChildByRef, searchAudit } from '../store/repositories';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
 
@@ -90,10 +90,11 @@ async function status(turn: Turn, deps: ConversationDeps): Promise<void> {
     }
   }
   if (holds(turn.who, 'missing-team')) {
-    const undelivered = await undeliveredPosts(db, today);
+    const [undelivered, twice] = await Promise.all([undeliveredPosts(db, today), possibleDuplicates(db, today)]);
     const linked = await channels.activeLinkedChannels(db);
     lines.push(`Linked channels: ${linked.length ? linked.map((item) => `${item.name ?? item.conversationId} (${AGENCY_NAMES[item.agency!]})`).join(', ') : 'none yet'}.`);
     lines.push(undelivered.length ? `**Not delivered:** ${undelivered.map((post) => `${post.conversationId}: ${post.status}, ${post.attempts} attempt(s), ${post.lastError ?? ''}`).join('; ')}` : 'Every daily post today got through.');
+    if (twice.length) lines.push(`**May show two cards today** (a send could not be confirmed, so the list went again): ${twice.map((post) => post.conversationId).join(', ')}.`);
   }
   if (lines.length === 0) lines.push('Mention me in your agency channel to see its status.');
   await turn.reply(lines.join('\n\n'));

@@ -5,7 +5,9 @@ import { listCard } from '../lists/listCards';
 import type { CardSender } from '../bot/sender';
 import { activeLinkedChannels, type Channel } from '../store/channels';
 import type { Database } from '../store/db';
-import { claimDailyPost, markFailed, markSent, type ClaimPolicy } from '../store/postedCards';
+import type { CardJson } from '../cards/render';
+import type { PostFinder } from '../graph/channelMessages';
+import { claimDailyPost, markFailed, markSending, markSent, type ClaimPolicy, type PostedCard } from '../store/postedCards';
 import { audit } from '../store/repositories';
 
 /**
@@ -24,6 +26,8 @@ export interface PosterOptions {
   claim?: Partial<Pick<ClaimPolicy, 'staleAfterMs' | 'retryAfterMs' | 'maxAttempts'>>;
   /** Channels posted to at once. */
   concurrency?: number;
+  /** Reads a channel's recent messages (Graph); without it an unconfirmed post is sent again and flagged. */
+  posts?: PostFinder | null;
 }
 
 export interface PostRun {
@@ -93,9 +97,17 @@ export class DailyPoster {
     });
     if (!claim) return 'skipped';
     try {
-      const card = await listCard(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, now }, settings);
+      // A send that began and was never confirmed may have landed: look before posting again.
+      const landed = claim.sendStartedAt ? await this.landedEarlier(channel, claim) : { activityId: null, unsure: false };
+      if (landed.activityId) {
+        await markSent(db, claim.id, landed.activityId, this.options.now());
+        await audit(db, { actor: 'scheduler', actorKind: 'system', action: 'list.post_confirmed', subjectType: 'channel', subjectId: channel.id, conversationId: channel.conversationId, details: { listDate: date } });
+        return 'sent';
+      }
+      const card = withPostMarker(await listCard(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, now }, settings), claim.id);
+      await markSending(db, claim.id, this.options.now());
       const activityId = await this.options.sender.sendCard(channel.reference, card);
-      await markSent(db, claim.id, activityId, this.options.now());
+      await markSent(db, claim.id, activityId, this.options.now(), { possibleDuplicate: landed.unsure });
       await audit(db, {
         actor: 'scheduler',
         actorKind: 'system',
@@ -107,10 +119,35 @@ export class DailyPoster {
       });
       return 'sent';
     } catch (error) {
-      const message = (error as Error).message;
+      const message = (error as Error).message.slice(0, 300);
       await markFailed(db, claim.id, message, this.options.now());
       this.options.logger.error({ channel: channel.id, agency: channel.agency, error: message }, 'daily list not delivered; will retry');
       return 'failed';
     }
   }
+
+  /**
+   * Whether an earlier, unconfirmed send of this post is in the channel (found by its marker).
+   * `unsure` when it cannot be told (no Graph, no team id, Graph failing): then the post goes again,
+   * flagged, because a list missing from a channel is worse than one shown twice.
+   */
+  private async landedEarlier(channel: Channel, claim: PostedCard): Promise<{ activityId: string | null; unsure: boolean }> {
+    const finder = this.options.posts;
+    if (!finder || !channel.teamAadGroupId) return { activityId: null, unsure: true };
+    try {
+      return { activityId: await finder.findPost(channel.teamAadGroupId, channel.conversationId, postMarker(claim.id)), unsure: false };
+    } catch (error) {
+      this.options.logger.warn({ channel: channel.id, error: (error as Error).message }, 'could not confirm an earlier send; posting again');
+      return { activityId: null, unsure: true };
+    }
+  }
+}
+
+/** What a post carries so that it can be found in its channel: its claim's id. */
+export const postMarker = (postId: string) => `huddle-post:${postId}`;
+
+/** Puts the marker into the data of the card's own actions (free-form, unseen, and kept by Teams). */
+export function withPostMarker(card: CardJson, postId: string): CardJson {
+  const actions = (card.actions as { data?: Record<string, unknown> }[] | undefined) ?? [];
+  return { ...card, actions: actions.map((action) => ({ ...action, data: { ...(action.data ?? {}), post: postMarker(postId) } })) };
 }

@@ -11,6 +11,8 @@ export interface Channel {
   id: string;
   conversationId: string;
   teamId: string | null;
+  /** The team's Entra group id: Graph names the team by it. */
+  teamAadGroupId: string | null;
   tenantId: string | null;
   name: string | null;
   agency: AgencyCode | null;
@@ -19,12 +21,13 @@ export interface Channel {
   active: boolean;
 }
 
-const COLUMNS = 'id, conversation_id, team_id, tenant_id, name, agency_code, display_level, conversation_reference, active';
+const COLUMNS = 'id, conversation_id, team_id, team_aad_group_id, tenant_id, name, agency_code, display_level, conversation_reference, active';
 
 const toChannel = (row: Record<string, unknown>): Channel => ({
   id: row.id as string,
   conversationId: row.conversation_id as string,
   teamId: (row.team_id as string | null) ?? null,
+  teamAadGroupId: (row.team_aad_group_id as string | null) ?? null,
   tenantId: (row.tenant_id as string | null) ?? null,
   name: (row.name as string | null) ?? null,
   agency: (row.agency_code as AgencyCode | null) ?? null,
@@ -36,6 +39,7 @@ const toChannel = (row: Record<string, unknown>): Channel => ({
 export interface SeenChannel {
   conversationId: string;
   teamId: string | null;
+  teamAadGroupId?: string | null;
   tenantId: string | null;
   name: string | null;
   reference: ConversationRef;
@@ -44,16 +48,17 @@ export interface SeenChannel {
 /** Records (or refreshes) a channel the bot was installed in or mentioned in; it becomes active again. */
 export async function upsertChannel(db: Queryable, seen: SeenChannel): Promise<Channel> {
   const rows = await db.query(
-    `insert into channels (id, conversation_id, team_id, tenant_id, name, conversation_reference, active, last_activity_at)
-     values ($1, $2, $3, $4, $5, $6, true, now())
+    `insert into channels (id, conversation_id, team_id, tenant_id, name, conversation_reference, active, last_activity_at, team_aad_group_id)
+     values ($1, $2, $3, $4, $5, $6, true, now(), $7)
      on conflict (conversation_id) do update set
        team_id = coalesce(excluded.team_id, channels.team_id),
+       team_aad_group_id = coalesce(excluded.team_aad_group_id, channels.team_aad_group_id),
        tenant_id = coalesce(excluded.tenant_id, channels.tenant_id),
        name = coalesce(excluded.name, channels.name),
        conversation_reference = excluded.conversation_reference,
        active = true, last_activity_at = now(), updated_at = now()
      returning ${COLUMNS}`,
-    [randomUUID(), seen.conversationId, seen.teamId, seen.tenantId, seen.name, JSON.stringify(seen.reference)],
+    [randomUUID(), seen.conversationId, seen.teamId, seen.tenantId, seen.name, JSON.stringify(seen.reference), seen.teamAadGroupId ?? null],
   );
   return toChannel(rows[0]!);
 }

@@ -23,10 +23,14 @@ export interface PostedCard {
   /** A channel's card, or one posted into a person's personal chat (for that person only). */
   place: 'channel' | 'personal';
   forUserId: string | null;
+  /** A send began at this time and was never confirmed (the sender died, or it timed out): it may have landed. */
+  sendStartedAt: Date | null;
+  /** Sent again without being able to confirm the first: the channel may show two cards. */
+  possibleDuplicate: boolean;
 }
 
 const COLUMNS = `id, kind, to_char(list_date, 'YYYY-MM-DD') as list_date, channel_id, scheduled, conversation_id, conversation_reference,
-  display_level, status, attempts, last_error, activity_id, place, for_user_id`;
+  display_level, status, attempts, last_error, activity_id, place, for_user_id, send_started_at, possible_duplicate`;
 
 const toPostedCard = (row: Record<string, unknown>): PostedCard => ({
   id: row.id as string,
@@ -43,6 +47,8 @@ const toPostedCard = (row: Record<string, unknown>): PostedCard => ({
   activityId: (row.activity_id as string | null) ?? null,
   place: row.place as PostedCard['place'],
   forUserId: (row.for_user_id as string | null) ?? null,
+  sendStartedAt: row.send_started_at ? new Date(row.send_started_at as Date) : null,
+  possibleDuplicate: (row.possible_duplicate as boolean | null) ?? false,
 });
 
 export interface ClaimPolicy {
@@ -86,8 +92,22 @@ export async function claimDailyPost(db: Queryable, channel: Channel, listDate: 
   return rows[0] && toPostedCard(rows[0]);
 }
 
-export async function markSent(db: Queryable, id: string, activityId: string | undefined, now: Date): Promise<void> {
-  await db.query(`update posted_cards set status = 'sent', activity_id = $2, sent_at = $3, attempts = attempts + 1, last_error = null where id = $1`, [id, activityId ?? null, now]);
+/** Recorded before each send: if the sender dies before markSent, the next claim knows the post may have landed. */
+export async function markSending(db: Queryable, id: string, now: Date): Promise<void> {
+  await db.query(`update posted_cards set send_started_at = $2 where id = $1`, [id, now]);
+}
+
+export async function markSent(db: Queryable, id: string, activityId: string | undefined, now: Date, options: { possibleDuplicate?: boolean } = {}): Promise<void> {
+  await db.query(
+    `update posted_cards set status = 'sent', activity_id = $2, sent_at = $3, attempts = attempts + 1, last_error = null, send_started_at = null,
+       possible_duplicate = possible_duplicate or $4 where id = $1`,
+    [id, activityId ?? null, now, options.possibleDuplicate ?? false],
+  );
+}
+
+/** Today's posts that were sent again without confirming the first: `status` says those channels may show two cards. */
+export async function possibleDuplicates(db: Queryable, listDate: string): Promise<PostedCard[]> {
+  return (await db.query(`select ${COLUMNS} from posted_cards where scheduled and possible_duplicate and list_date = $1`, [listDate])).map(toPostedCard);
 }
 
 export async function markFailed(db: Queryable, id: string, error: string, now: Date): Promise<void> {

@@ -15,7 +15,7 @@ export interface ConnectorStub {
   url: string;
   calls: ConnectorCall[];
   /** Decides the answer to a call; the default accepts it with a new activity id. */
-  respond: (call: ConnectorCall) => { status: number; body?: unknown; headers?: Record<string, string> };
+  respond: (call: ConnectorCall) => { status: number; body?: unknown; headers?: Record<string, string>; hold?: boolean; until?: Promise<void> };
   close(): Promise<void>;
 }
 
@@ -32,13 +32,19 @@ export async function startConnector(): Promise<ConnectorStub> {
     url: '',
     calls: [],
     respond: () => ({ status: 200, body: { id: `activity-${++counter}` } }),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // requests held on purpose are cut
+      }),
   };
   const server: Server = createServer(async (request, response) => {
     const text = await readBody(request);
     const call = { method: request.method ?? 'GET', path: decodeURIComponent(request.url ?? ''), body: text ? JSON.parse(text) : undefined };
     stub.calls.push(call);
     const answer = stub.respond(call);
+    if (answer.hold) return; // taken in, never answered: as a sender that dies mid-send sees it
+    if (answer.until) await answer.until;
     response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     response.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
   });

@@ -23,6 +23,8 @@ export interface GraphFake {
   members: Map<string, string[]>;
   /** When set, every call answers this status (e.g. 503). */
   failWith: number | null;
+  /** A channel's messages, newest first, as Graph's chatMessage: id and attachments with the card as a JSON string. */
+  channelMessages: (teamId: string, channelId: string) => { id: string; attachments: { contentType: string; content: string }[] }[];
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startGraphFake(): Promise<GraphFake> {
     problems: [],
     members: new Map(),
     failWith: null,
+    channelMessages: () => [],
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const server: Server = createServer((request, response) => {
@@ -70,6 +73,20 @@ export async function startGraphFake(): Promise<GraphFake> {
         response.end(JSON.stringify(payload));
       };
       if (fake.failWith) return answer(fake.failWith, { error: { code: 'serviceNotAvailable', message: 'The service is unavailable.' } });
+      const messages = /^\/v1\.0\/teams\/([^/]+)\/channels\/([^/?]+)\/messages(\?.*)?$/.exec(call.path);
+      if (messages) {
+        const top = Number(new URLSearchParams(messages[3]?.slice(1) ?? '').get('$top') ?? 20);
+        const problems = [
+          ...(call.method !== 'GET' ? [`channel messages are read with GET, was ${call.method}`] : []),
+          ...(!(top >= 1 && top <= 50) ? [`$top must be 1 to 50, was ${top}`] : []),
+          ...(!GUID.test(messages[1]!) ? ['the team is named by its Entra group id (a GUID)'] : []),
+        ];
+        if (problems.length) {
+          fake.problems.push(...problems);
+          return answer(400, { error: { code: 'BadRequest', message: problems.join('; ') } });
+        }
+        return answer(200, { value: fake.channelMessages(messages[1]!, messages[2]!).slice(0, top) });
+      }
       const match = /^\/v1\.0\/users\/([^/]+)\/checkMemberGroups$/.exec(call.path);
       if (!match) {
         fake.problems.push(`no such Graph route: ${call.method} ${call.path}`);
