@@ -69,7 +69,13 @@ async function main() {
     }
     const police = '19:bench-police@thread.tacv2';
     await linkTestChannel(app.db, connector.url, police, 'police');
+    await app.poster.runOnce(); // the card the invokes act on
     const target = { kind: 'daily_list', listDate: '2026-06-09', page: 0 };
+    // Measure answers, not refusals: both invokes must succeed before they are timed.
+    for (const [verb, data] of [['list.page', target], ['child.note', { ...target, childRef: 'BENCH-0', field: 'missing-BENCH-0', 'note-text-missing-BENCH-0': 'Bench note' }]] as const) {
+      const answer = await postActivity(app.url, executeAction(connector.url, verb, data, { channel: police, from: POLICE_OFFICER }));
+      if (answer.body?.statusCode !== 200) throw new Error(`${verb} was refused (${JSON.stringify(answer.body).slice(0, 200)}): the bench would time a refusal`);
+    }
 
     const healthz = await median(ROUNDS, () => fetch(`${app.url}/healthz`).then((response) => response.text()));
     const page = await median(ROUNDS, () => postActivity(app.url, executeAction(connector.url, 'list.page', target, { channel: police, from: POLICE_OFFICER })));

@@ -22,8 +22,6 @@ export interface ImportOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-class Rejected extends Error {}
-
 /** Applies one row with the same use cases as the API; answers what happened to it. */
 async function applyRow(tx: Queryable, row: ImportRow, ctx: RecordingContext): Promise<'created' | 'updated' | 'unchanged'> {
   const reported = await reportMissing(
@@ -63,11 +61,39 @@ async function applyRow(tx: Queryable, row: ImportRow, ctx: RecordingContext): P
   return reported.created ? 'created' : changed ? 'updated' : 'unchanged';
 }
 
-async function applyRows(db: Database, rows: ImportRow[], ctx: RecordingContext, options: ImportOptions, summary: ImportSummary): Promise<void> {
+/** Rows applied in one transaction: between chunks the database is free for everyone else. */
+export const CHUNK_ROWS = 100;
+
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The rows in chunks of about CHUNK_ROWS, a child's rows always in one chunk (its episodes must not
+ * overlap, and one RHI may cover several of them), in file order otherwise.
+ */
+export function chunksByChild(rows: ImportRow[], size = CHUNK_ROWS): ImportRow[][] {
+  const byChild = new Map<string, ImportRow[]>();
+  for (const row of rows) byChild.set(row.child.ref, [...(byChild.get(row.child.ref) ?? []), row]);
+  const chunks: ImportRow[][] = [];
+  let chunk: ImportRow[] = [];
+  for (const group of byChild.values()) {
+    if (chunk.length > 0 && chunk.length + group.length > size) {
+      chunks.push(chunk);
+      chunk = [];
+    }
+    chunk.push(...group);
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+class RolledBack extends Error {}
+
+/** Applies one chunk in its own transaction; `rehearse` rolls it back after (only its problems are kept). */
+async function applyChunk(db: Database, chunk: ImportRow[], ctx: RecordingContext, summary: ImportSummary, rehearse: boolean): Promise<Record<'created' | 'updated' | 'unchanged', number>> {
   const counts = { created: 0, updated: 0, unchanged: 0 };
   try {
     await db.transaction(async (tx) => {
-      for (const [index, row] of rows.entries()) {
+      for (const row of chunk) {
         try {
           counts[await withSavepoint(tx, () => applyRow(tx, row, ctx))]++;
         } catch (error) {
@@ -75,21 +101,51 @@ async function applyRows(db: Database, rows: ImportRow[], ctx: RecordingContext,
           const details = error.problems.map((problem) => `${problem.path} ${problem.message}`).join('; ');
           summary.problems.push({ line: row.line, column: error.problems[0]?.path ?? '', message: details ? `${error.message} (${details})` : error.message });
         }
-        options.onProgress?.(index + 1, rows.length);
       }
-      if (summary.problems.length > 0 && !options.skipInvalid) throw new Rejected();
+      if (rehearse) throw new RolledBack();
     });
-    Object.assign(summary, counts);
   } catch (error) {
-    if (!(error instanceof Rejected)) throw error;
-    summary.rejected = true;
+    if (!(error instanceof RolledBack)) throw error;
+  }
+  return counts;
+}
+
+/**
+ * Applies the rows chunk by chunk, each chunk in its own transaction, yielding between chunks so
+ * that an import never holds the database (on PGlite, the only connection) for long. When every row
+ * must be good, a rehearsal (each chunk rolled back) finds every bad row first and nothing is stored.
+ */
+async function applyRows(db: Database, rows: ImportRow[], ctx: RecordingContext, options: ImportOptions, summary: ImportSummary): Promise<void> {
+  const chunks = chunksByChild(rows);
+  const passes = options.skipInvalid ? 1 : 2;
+  let done = 0;
+  const progress = (chunk: ImportRow[]) => options.onProgress?.((done += chunk.length), rows.length * passes);
+  if (!options.skipInvalid) {
+    for (const chunk of chunks) {
+      await applyChunk(db, chunk, ctx, summary, true);
+      progress(chunk);
+      await yieldToOthers();
+    }
+    if (summary.problems.length > 0) {
+      summary.rejected = true;
+      return;
+    }
+  }
+  for (const chunk of chunks) {
+    const counts = await applyChunk(db, chunk, ctx, summary, false);
+    summary.created += counts.created;
+    summary.updated += counts.updated;
+    summary.unchanged += counts.unchanged;
+    progress(chunk);
+    await yieldToOthers();
   }
 }
 
 /**
- * Imports a CSV of episodes in one transaction. A file with bad rows is rejected whole, with every
- * bad row and why, unless `skipInvalid`: then the good rows land and the bad ones are reported.
- * Importing the same file again changes nothing.
+ * Imports a CSV of episodes. A file with bad rows is rejected whole, with every bad row and why,
+ * unless `skipInvalid`: then the good rows land and the bad ones are reported. Importing the same
+ * file again changes nothing. A row that a change made between the rehearsal and the import turns
+ * bad (a rare race) is reported, and the rows before it stay imported.
  */
 export async function importEpisodesCsv(db: Database, text: string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
   const parsed = parseEpisodesCsv(text, options.timeZone);
