@@ -62,7 +62,7 @@ async function applyRow(tx: Queryable, row: ImportRow, ctx: RecordingContext): P
 }
 
 /** Rows applied in one transaction: between chunks the database is free for everyone else. */
-export const CHUNK_ROWS = 100;
+export const CHUNK_ROWS = 20;
 
 const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -89,7 +89,7 @@ export function chunksByChild(rows: ImportRow[], size = CHUNK_ROWS): ImportRow[]
 class RolledBack extends Error {}
 
 /** Applies one chunk in its own transaction; `rehearse` rolls it back after (only its problems are kept). */
-async function applyChunk(db: Database, chunk: ImportRow[], ctx: RecordingContext, summary: ImportSummary, rehearse: boolean): Promise<Record<'created' | 'updated' | 'unchanged', number>> {
+async function applyChunk(db: Database, chunk: ImportRow[], ctx: RecordingContext, summary: ImportSummary, rehearse: boolean, onRow: () => void): Promise<Record<'created' | 'updated' | 'unchanged', number>> {
   const counts = { created: 0, updated: 0, unchanged: 0 };
   try {
     await db.transaction(async (tx) => {
@@ -101,6 +101,7 @@ async function applyChunk(db: Database, chunk: ImportRow[], ctx: RecordingContex
           const details = error.problems.map((problem) => `${problem.path} ${problem.message}`).join('; ');
           summary.problems.push({ line: row.line, column: error.problems[0]?.path ?? '', message: details ? `${error.message} (${details})` : error.message });
         }
+        onRow();
       }
       if (rehearse) throw new RolledBack();
     });
@@ -119,11 +120,10 @@ async function applyRows(db: Database, rows: ImportRow[], ctx: RecordingContext,
   const chunks = chunksByChild(rows);
   const passes = options.skipInvalid ? 1 : 2;
   let done = 0;
-  const progress = (chunk: ImportRow[]) => options.onProgress?.((done += chunk.length), rows.length * passes);
+  const progress = () => options.onProgress?.(++done, rows.length * passes);
   if (!options.skipInvalid) {
     for (const chunk of chunks) {
-      await applyChunk(db, chunk, ctx, summary, true);
-      progress(chunk);
+      await applyChunk(db, chunk, ctx, summary, true, progress);
       await yieldToOthers();
     }
     if (summary.problems.length > 0) {
@@ -132,11 +132,10 @@ async function applyRows(db: Database, rows: ImportRow[], ctx: RecordingContext,
     }
   }
   for (const chunk of chunks) {
-    const counts = await applyChunk(db, chunk, ctx, summary, false);
+    const counts = await applyChunk(db, chunk, ctx, summary, false, progress);
     summary.created += counts.created;
     summary.updated += counts.updated;
     summary.unchanged += counts.unchanged;
-    progress(chunk);
     await yieldToOthers();
   }
 }
