@@ -36,7 +36,10 @@ describe('acknowledging and adding information on the card', () => {
     await app.stop();
     await connector.close();
   });
-  beforeEach(() => {
+  // Each test starts with nothing acknowledged or noted, and no refresh still running.
+  beforeEach(async () => {
+    await app.refresher.idle();
+    await app.db.exec('delete from acknowledgements; delete from agency_notes');
     connector.calls.length = 0;
   });
 
@@ -53,6 +56,9 @@ describe('acknowledging and adding information on the card', () => {
   });
 
   it('is harmless to tap again: one acknowledgement, one audit record, no refresh', async () => {
+    await act('list.acknowledge', target, POLICE);
+    await app.refresher.idle();
+    connector.calls.length = 0;
     const before = await count('acknowledgements');
     const audits = await count('audit_log');
     await act('list.acknowledge', target, POLICE);
@@ -92,7 +98,6 @@ describe('acknowledging and adding information on the card', () => {
   });
 
   it('lands two acknowledgements made at the same moment, and every copy ends up showing both', async () => {
-    await app.db.exec(`delete from acknowledgements`);
     const [police, education] = await Promise.all([act('list.acknowledge', target, POLICE), act('list.acknowledge', target, EDUCATION, TEACHER)]);
     assert.deepEqual([police.body.statusCode, education.body.statusCode], [200, 200]);
     await app.refresher.idle();

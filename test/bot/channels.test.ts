@@ -7,6 +7,7 @@ import { startTestApp } from '../support/app';
 import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, TEAM_ID, teamsActivity, teamsMessage, type ConnectorStub, postActivity } from '../support/connector';
 import { at } from '../support/fixtures';
 import { context, report } from '../support/recording';
+import { linkTestChannel } from '../support/channels';
 
 const NOW = at('2026-06-09T08:00:00Z');
 const POLICE = '19:police@thread.tacv2';
@@ -29,7 +30,11 @@ describe('channels, agencies and the list commands through the adapter', () => {
     await app.stop();
     await connector.close();
   });
-  beforeEach(() => {
+  /** The Police channel, seen and linked by the missing team. */
+  const policeLinked = () => linkTestChannel(app.db, connector.url, POLICE, 'police');
+  beforeEach(async () => {
+    // Each test starts with no channel known, nothing posted and nobody refused.
+    await app.db.exec('truncate posted_cards, channels, audit_log restart identity cascade');
     connector.calls.length = 0;
     // Team rosters: nobody is found unless a test says so.
     connector.respond = (call) => (call.method === 'GET' ? { status: 404, body: { error: { code: 'NotFound' } } } : { status: 201, body: { id: `reply-${connector.calls.length}` } });
@@ -65,6 +70,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('posts the list on demand in a linked channel with initials, and records the posted card', async () => {
+    await policeLinked();
     await say('list', { channel: POLICE, from: POLICE_OFFICER });
     const card = JSON.stringify(lastReply().attachments[0].content);
     assert.match(card, /Daily missing list · Tue 9 Jun/);
@@ -76,6 +82,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('posts the overdue RHIs on demand', async () => {
+    await policeLinked();
     await say('overdue', { channel: POLICE, from: POLICE_OFFICER });
     assert.match(JSON.stringify(lastReply().attachments[0].content), /Return Home Interviews · Tue 9 Jun/);
   });
@@ -90,6 +97,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('changes the display level for the missing team only', async () => {
+    await policeLinked();
     await say('display full', { channel: POLICE, from: POLICE_OFFICER });
     assert.match(lastText(), /Only the missing team/);
     await say('display full', { channel: POLICE });
@@ -99,6 +107,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('answers status with the agency, the display and today’s post', async () => {
+    await policeLinked();
     await say('status', { channel: POLICE, from: POLICE_OFFICER });
     assert.match(lastText(), /linked to \*\*Police\*\* and shows children by initials, case reference and age/);
     assert.match(lastText(), /Today's list is posted at 08:30 on working days/);
@@ -109,14 +118,17 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('shows the missing team a post that has not got through, and the channel its retry state', async () => {
+    await policeLinked();
+    await app.poster.runOnce();
     await app.db.exec(`update posted_cards set status = 'failed', attempts = 3, last_error = 'post to 19:police failed after 6 attempt(s): 503' where scheduled`);
     await say('status', { channel: POLICE });
     assert.match(lastText(), /Today's list has \*\*not got through yet\*\* \(3 attempt\(s\): post to 19:police failed after 6 attempt\(s\): 503\); I keep retrying\./);
     assert.match(lastText(), /\*\*Not delivered:\*\* 19:police@thread\.tacv2: failed, 3 attempt\(s\)/);
-    await app.db.exec(`update posted_cards set status = 'sent', last_error = null where scheduled`);
   });
 
   it('pages the list for the person who tapped More, and refuses tampered or unlinked requests', async () => {
+    await policeLinked();
+    await app.poster.runOnce();
     const ok = await postActivity(app.url, executeAction(connector.url, 'list.page', { kind: 'daily_list', listDate: '2026-06-09', page: 0 }, { channel: POLICE, from: POLICE_OFFICER }));
     assert.equal(ok.status, 200);
     assert.equal(ok.body.statusCode, 200);
@@ -131,6 +143,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('never makes a member of a team with a missing-team channel the missing team', async () => {
+    await policeLinked();
     await say('link missing-team', { channel: GENERAL });
     connector.respond = (call) =>
       call.method === 'GET' && call.path === `/v3/conversations/${TEAM_ID}/members/${POLICE_OFFICER.id}`
@@ -145,6 +158,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('marks a deleted channel inactive', async () => {
+    await policeLinked();
     await say('status', { channel: '19:doomed@thread.tacv2' });
     await postActivity(app.url, teamsActivity(connector.url, 'conversationUpdate', { channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID }, eventType: 'channelDeleted', channel: { id: '19:doomed@thread.tacv2', name: 'Doomed' } } }, { channel: GENERAL }));
     assert.equal((await findChannel(app.db, '19:doomed@thread.tacv2'))?.active, false);
@@ -152,10 +166,13 @@ describe('channels, agencies and the list commands through the adapter', () => {
   });
 
   it('marks the team’s channels inactive when the bot is removed', async () => {
+    await policeLinked();
+    await say('status', { channel: GENERAL });
+    await say('status', { channel: '19:unlinked@thread.tacv2' });
     await postActivity(app.url, teamsActivity(connector.url, 'installationUpdate', { action: 'remove', channelData: { tenant: { id: '00000000-0000-0000-0000-0000000000001' }, team: { id: TEAM_ID } } }, { channel: POLICE }));
     assert.equal((await findChannel(app.db, POLICE))?.active, false);
     assert.equal((await findChannel(app.db, GENERAL))?.active, false);
     const removed = await auditEntries(app.db, { action: 'bot.removed' });
-    assert.equal(removed.at(-1)?.details?.channels, 3, 'Police, General and the unlinked channel it was mentioned in (the deleted one was already inactive)');
+    assert.equal(removed.at(-1)?.details?.channels, 3, 'Police, General and the unlinked channel it was mentioned in');
   });
 });

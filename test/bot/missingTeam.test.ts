@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { reportMissing } from '../../src/recording/service';
+import { changeEpisode, createRhi, recordReturn, reportMissing } from '../../src/recording/service';
 import { episodeHistory, findChildByRef, listEpisodesOfChild, rhisCoveringEpisodes } from '../../src/store/repositories';
 import { startTestApp } from '../support/app';
 import { cardProblems } from '../support/cards';
@@ -25,13 +25,19 @@ describe('details, recording and reporting from the card', () => {
     connector = await startConnector();
     connector.respond = (call) => (call.method === 'GET' ? { status: 404, body: {} } : { status: 201, body: { id: `posted-${connector.calls.length}` } });
     app = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId }, () => NOW);
-    const { value } = await app.db.transaction((tx) => reportMissing(tx, report({ riskGrade: 'medium', policeRef: 'POL-MT1', reportedAt: at('2026-06-09T02:00:00Z'), lastSeen: 'Park' }), context({ now: NOW })));
-    episodeId = value.id;
     await linkTestChannel(app.db, connector.url, POLICE, 'police');
     // The cards acted on below: today's list in the Police channel and in the coordinator's personal chat.
     await app.poster.runOnce();
     await say('list');
   });
+  // Each test starts from one child, missing since 03:00 at medium risk, and nothing else.
+  beforeEach(async () => {
+    await app.refresher.idle();
+    await app.db.exec('truncate audit_log, agency_notes, acknowledgements, return_interview_episodes, return_interviews, episode_history, episodes, children restart identity cascade');
+    const { value } = await app.db.transaction((tx) => reportMissing(tx, report({ riskGrade: 'medium', policeRef: 'POL-MT1', reportedAt: at('2026-06-09T02:00:00Z'), lastSeen: 'Park' }), context({ now: NOW })));
+    episodeId = value.id;
+  });
+  const returned = () => app.db.transaction((tx) => recordReturn(tx, episodeId, { returnedAt: at('2026-06-09T07:30:00Z'), safeAndWellCheck: 'done' }, context({ now: NOW })));
   after(async () => {
     await app.stop();
     await connector.close();
@@ -91,6 +97,7 @@ describe('details, recording and reporting from the card', () => {
   });
 
   it('records an RHI offered, then completed with its provider', async () => {
+    await returned();
     await act('child.rhi', { ...target, episodeId, rhiStep: 'offered', rhiDate: '2026-06-09', rhiTime: '08:45', rhiBy: 'Independent worker' });
     const done = await act('child.rhi', { ...target, episodeId, rhiStep: 'completed', rhiDate: '2026-06-09', rhiTime: '08:55', rhiBy: 'Independent worker', rhiProvider: 'in_house' });
     assert.equal(done.body.statusCode, 200);
@@ -145,6 +152,11 @@ describe('details, recording and reporting from the card', () => {
   });
 
   it('shows the missing team a child’s whole history, restricted notes included', async () => {
+    await app.db.transaction(async (tx) => {
+      await changeEpisode(tx, episodeId, { riskGrade: 'high' }, context({ now: NOW }));
+      await recordReturn(tx, episodeId, { returnedAt: at('2026-06-09T07:30:00Z'), safeAndWellCheck: 'done' }, context({ now: NOW }));
+      await createRhi(tx, { episodeIds: [episodeId], offeredAt: at('2026-06-09T07:45:00Z'), completedAt: at('2026-06-09T07:55:00Z'), provider: 'in_house' }, context({ now: NOW }));
+    });
     await say('history TEST-0001');
     const text = lastReply().text as string;
     assert.match(text, /\*\*Testy Example\*\* · TEST-0001 · history \(1 episode\)/);
