@@ -6,6 +6,7 @@
  *   child.note invoke, 300 children ÷ GET /healthz     — the same for a write (copies refresh after)
  *   buildDailyList + one card page, 300 ÷ 30 children  — how the pure work scales with the list
  *   heap growth rendering all 30 pages of 300 children
+ *   one daily-post send to the local connector: the window in which a crash leaves a post unconfirmed
  *
  * Everything runs on loopback against an in-process PGlite and a local connector; nothing is kept.
  */
@@ -18,6 +19,7 @@ import { aChild, anEpisode, SETTINGS } from '../test/support/fixtures';
 import { buildDailyList } from '../src/domain/dailyList';
 import { renderListCard } from '../src/cards/dailyListCard';
 import { reportMissing } from '../src/recording/service';
+import { findChannel } from '../src/store/channels';
 
 const NOW = new Date('2026-06-09T08:00:00Z');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
@@ -84,6 +86,12 @@ async function main() {
       postActivity(app.url, executeAction(connector.url, 'child.note', { ...target, childRef: 'BENCH-0', field: 'missing-BENCH-0', 'note-text-missing-BENCH-0': `Bench note ${++note}` }, { channel: police, from: POLICE_OFFICER })),
     );
     await app.refresher.idle();
+    // The window in which a crash can leave a daily post unconfirmed: from the recorded start of a
+    // send to Teams' answer, one sendCard (here to the local connector; real Teams adds its latency).
+    // A fan-out posts into a different channel each time: a thread of its own, as here.
+    const reference = (await findChannel(app.db, police))!.reference;
+    let thread = 0;
+    const sendWindow = await median(ROUNDS, () => app.sender.sendCard({ ...reference, conversation: { ...reference.conversation!, id: `19:bench-${++thread}@thread.tacv2` } }, { type: 'AdaptiveCard', version: '1.5', body: [] }));
 
     const small = pureList(30);
     const large = pureList(300);
@@ -103,6 +111,7 @@ async function main() {
     console.log(`child.note invoke (300 children) / GET /healthz:  ${ratio(write, healthz)}x`);
     console.log(`build + render one page, 300 / 30 children:       ${ratio(pure300, pure30)}x`);
     console.log(`heap growth rendering 30 pages of 300 children:   ${((heapAfter - heapBefore) / 1024 / 1024).toFixed(1)} MiB; largest page ${(largestPage / 1024).toFixed(1)} KiB`);
+    console.log(`unconfirmed-post window, one send on loopback:    ${sendWindow.toFixed(1)} ms (${ratio(sendWindow, healthz)}x GET /healthz; bounded by the sender's 30 s timeout per attempt)`);
     console.log(`(for orientation only, this run: healthz ${healthz.toFixed(1)} ms, list.page ${page.toFixed(1)} ms, child.note ${write.toFixed(1)} ms)`);
   } finally {
     await app.stop();
