@@ -113,7 +113,7 @@ async function targetOf(turn: Turn, args: string[], usage: string): Promise<{ ro
   }
   const id = args.length === 2 ? args[0]! : '';
   if (!ENTRA_ID.test(id)) throw new Refusal(400, `Say who: ${usage} (mention them in a channel, or give their Entra object id).`, 'no person named');
-  return { role, person: { id: id.toLowerCase(), name: null } };
+  return { role, person: { id, name: null } };
 }
 
 async function grant(turn: Turn, args: string[], deps: ConversationDeps): Promise<void> {

@@ -19,8 +19,9 @@ const rostersFor = (requirement: Requirement, deps: ConversationDeps) => (requir
 
 export async function runCommand(turn: Turn, text: string, deps: ConversationDeps): Promise<void> {
   if (text.length > MAX_COMMAND_LENGTH) return void (await turn.reply('That is too long for a command. Type help to see what I can do.'));
-  const [name = '', ...args] = text.split(/\s+/).filter(Boolean);
-  const command = COMMANDS.find((candidate) => candidate.name === name.toLowerCase());
+  // Commands, their words, case references and object ids are all read whatever their case.
+  const [name = '', ...args] = text.toLowerCase().split(/\s+/).filter(Boolean);
+  const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
     // The words are not repeated back: someone may have typed a child's name.
     const known = COMMANDS.map((candidate) => candidate.name).join(', ');

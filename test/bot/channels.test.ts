@@ -64,6 +64,12 @@ describe('channels, agencies and the list commands through the adapter', () => {
     assert.deepEqual(linked.at(-1)?.details, { channel: (await findChannel(app.db, POLICE))!.id, agency: 'police', previous: null });
   });
 
+  it('reads commands whatever their case, as it did before the command table', async () => {
+    await say('LINK Police', { channel: POLICE });
+    assert.match(lastText(), /linked to Police\./);
+    assert.equal((await findChannel(app.db, POLICE))?.agency, 'police');
+  });
+
   it('asks which agency when the word is not one', async () => {
     await say('link pizza', { channel: POLICE });
     assert.match(lastText(), /Say which agency: link police \| health \| education/);
