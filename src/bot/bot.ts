@@ -53,12 +53,14 @@ export function seenChannel(activity: Activity): channels.SeenChannel | null {
   };
 }
 
-/** Where an activity comes from, as the bot knows it: a channel it has not seen is unknown. */
-async function placeOf(deps: BotDeps, activity: Activity): Promise<{ place: Place; conversationId: string }> {
+/**
+ * Where an activity comes from, as the bot knows it: a channel it has not seen is unknown. `known`
+ * is the channel's row when the caller has just recorded it (a message), so it is not read again.
+ */
+async function placeOf(deps: BotDeps, activity: Activity, seen: channels.SeenChannel | null, known?: channels.Channel): Promise<{ place: Place; conversationId: string }> {
   const type = activity.conversation?.conversationType;
-  const seen = seenChannel(activity);
   if (seen) {
-    const channel = await channels.findChannel(deps.db, seen.conversationId);
+    const channel = known ?? (await channels.findChannel(deps.db, seen.conversationId));
     const place: Place = !channel ? { kind: 'unknown', why: 'never-seen' } : !channel.active ? { kind: 'unknown', why: 'inactive' } : { kind: 'channel', agency: channel.agency, displayLevel: channel.displayLevel };
     return { place, conversationId: seen.conversationId };
   }
@@ -71,8 +73,8 @@ export class MissingHuddleBot extends TeamsActivityHandler {
   constructor(private readonly deps: BotDeps) {
     super();
     this.onMessage(async (context, next) => {
-      await this.remember(context);
-      await runCommand(await this.turnOf(context), commandText(context), this.deps);
+      const channel = await this.remember(context);
+      await runCommand(await this.turnOf(context, channel ?? undefined), commandText(context), this.deps);
       await next();
     });
     this.onInstallationUpdateAdd(async (context, next) => {
@@ -116,9 +118,9 @@ export class MissingHuddleBot extends TeamsActivityHandler {
   }
 
   /** A channel the bot is installed in or mentioned in is known from then on (unlinked until the missing team links it). */
-  private async remember(context: TurnContext): Promise<void> {
+  private async remember(context: TurnContext): Promise<channels.Channel | null> {
     const seen = seenChannel(context.activity);
-    if (seen) await channels.upsertChannel(this.deps.db, seen);
+    return seen ? channels.upsertChannel(this.deps.db, seen) : null;
   }
 
   private async forgetTeam(context: TurnContext): Promise<void> {
@@ -139,10 +141,10 @@ export class MissingHuddleBot extends TeamsActivityHandler {
   }
 
   /** The project's own view of this turn: who (with their roles), where, and how to answer. */
-  private async turnOf(context: TurnContext): Promise<Turn> {
+  private async turnOf(context: TurnContext, known?: channels.Channel): Promise<Turn> {
     const { activity } = context;
-    const [who, { place, conversationId }] = await Promise.all([this.deps.roles.person({ id: activity.from?.aadObjectId, name: activity.from?.name }), placeOf(this.deps, activity)]);
     const seen = seenChannel(activity);
+    const [who, { place, conversationId }] = await Promise.all([this.deps.roles.person({ id: activity.from?.aadObjectId, name: activity.from?.name }), placeOf(this.deps, activity, seen, known)]);
     const reference = (seen?.reference ?? TurnContext.getConversationReference(activity)) as ConversationRef;
     return {
       who,
