@@ -40,9 +40,6 @@ function assertPlausible(times: Record<string, Date | null | undefined>): void {
   if (problems.length > 0) throw new DomainError('validation', 'A time is outside the years this service records.', problems);
 }
 
-/** The case reference of a record's child: every audit entry names its child, so `audit <case ref>` finds it. */
-const childRefOf = async (tx: Queryable, childId: string) => (await repo.findChildById(tx, childId))?.ref ?? null;
-
 /** Finds or creates the child and locks its row, so notifications about one child take turns. */
 async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext): Promise<Child> {
   const birthProblem = input.dateOfBirth ? dateOfBirthProblem(input.dateOfBirth, ctx.now.toISOString().slice(0, 10)) : null;
@@ -116,17 +113,20 @@ export async function reportMissing(tx: Queryable, input: ReportMissingInput, ct
   return { value: episode, created: true };
 }
 
-/** Locks the episode's child, then the episode: changes to one child take turns, as reports do. */
-async function lockEpisode(tx: Queryable, id: string): Promise<Episode> {
+/**
+ * Locks the episode's child, then the episode: changes to one child take turns, as reports do.
+ * Answers the child's case reference too: every audit entry names its child, so `audit <case ref>` finds it.
+ */
+async function lockEpisode(tx: Queryable, id: string): Promise<{ episode: Episode; childRef: string | null }> {
   const found = await repo.findEpisode(tx, id);
   if (!found) throw new DomainError('not_found', `No episode with id ${id}.`);
-  await repo.lockChild(tx, found.childId);
-  return (await repo.findEpisode(tx, id, { lock: true }))!;
+  const childRef = await repo.lockChild(tx, found.childId);
+  return { episode: (await repo.findEpisode(tx, id, { lock: true }))!, childRef };
 }
 
 export async function recordReturn(tx: Queryable, episodeId: string, input: RecordReturnInput, ctx: RecordingContext): Promise<Episode> {
   assertPlausible({ returnedAt: input.returnedAt });
-  const episode = await lockEpisode(tx, episodeId);
+  const { episode, childRef } = await lockEpisode(tx, episodeId);
   assertReturnAfterReport(episode.reportedAt, input.returnedAt);
   if (input.returnedAt.getTime() > ctx.now.getTime() + 5 * 60_000) {
     throw new DomainError('validation', 'The return time is in the future.', [{ path: 'returnedAt', message: 'must not be in the future' }]);
@@ -144,14 +144,14 @@ export async function recordReturn(tx: Queryable, episodeId: string, input: Reco
       action: episode.returnedAt ? 'episode.return_corrected' : 'episode.returned',
       subjectType: 'episode',
       subjectId: episode.id,
-      details: { childRef: await childRefOf(tx, episode.childId), safeAndWellCheck: updated.safeAndWellCheck },
+      details: { childRef, safeAndWellCheck: updated.safeAndWellCheck },
     });
   }
   return updated;
 }
 
 export async function changeEpisode(tx: Queryable, episodeId: string, input: ChangeEpisodeInput, ctx: RecordingContext): Promise<Episode> {
-  const episode = await lockEpisode(tx, episodeId);
+  const { episode, childRef } = await lockEpisode(tx, episodeId);
   if (input.kind && input.kind !== 'missing_from_home') {
     const child = await repo.findChildById(tx, episode.childId);
     if (!child?.lookedAfter) {
@@ -165,7 +165,7 @@ export async function changeEpisode(tx: Queryable, episodeId: string, input: Cha
   const updated = await repo.updateEpisode(tx, episode, input, ctx.actor.name, ctx.now);
   if (updated !== episode) {
     const fields = Object.keys(input).filter((key) => JSON.stringify(input[key as keyof ChangeEpisodeInput]) !== JSON.stringify(episode[key as keyof Episode]));
-    await auditAs(tx, ctx, { action: 'episode.changed', subjectType: 'episode', subjectId: episode.id, details: { childRef: await childRefOf(tx, episode.childId), fields, riskGrade: updated.riskGrade } });
+    await auditAs(tx, ctx, { action: 'episode.changed', subjectType: 'episode', subjectId: episode.id, details: { childRef, fields, riskGrade: updated.riskGrade } });
   }
   return updated;
 }
@@ -209,7 +209,7 @@ function assertConsistentRhi(rhi: Omit<ReturnInterview, 'id'>, episodes: Episode
 export async function createRhi(tx: Queryable, input: CreateRhiInput, ctx: RecordingContext): Promise<Recorded<ReturnInterview>> {
   // Requests about one child's episodes take turns: the second sees the first's RHI (by ref, or covering).
   const first = await repo.findEpisode(tx, input.episodeIds[0]!);
-  if (first) await repo.lockChild(tx, first.childId);
+  const childRef = first ? await repo.lockChild(tx, first.childId) : null;
   if (input.ref) {
     const existing = await repo.findRhiByExternalRef(tx, input.ref);
     if (existing) {
@@ -232,14 +232,14 @@ export async function createRhi(tx: Queryable, input: CreateRhiInput, ctx: Recor
   } satisfies Omit<ReturnInterview, 'id'>;
   assertConsistentRhi(rhi, episodes);
   const created = await repo.insertRhi(tx, rhi);
-  await auditAs(tx, ctx, { action: 'rhi.created', subjectType: 'return_interview', subjectId: created.id, details: { childRef: await childRefOf(tx, created.childId), episodes: created.episodeIds.length, outcome: created.outcome } });
+  await auditAs(tx, ctx, { action: 'rhi.created', subjectType: 'return_interview', subjectId: created.id, details: { childRef, episodes: created.episodeIds.length, outcome: created.outcome } });
   return { value: created, created: true };
 }
 
 export async function changeRhi(tx: Queryable, id: string, input: ChangeRhiInput, ctx: RecordingContext): Promise<ReturnInterview> {
   const found = await repo.findRhi(tx, id);
   if (!found) throw new DomainError('not_found', `No return interview with id ${id}.`);
-  await repo.lockChild(tx, found.childId);
+  const childRef = await repo.lockChild(tx, found.childId);
   const before = (await repo.findRhi(tx, id, { lock: true }))!;
   const addIds = [...new Set(input.addEpisodeIds ?? [])].filter((episodeId) => !before.episodeIds.includes(episodeId));
   await coverableEpisodes(tx, addIds, before.id, before.childId);
@@ -260,6 +260,6 @@ export async function changeRhi(tx: Queryable, id: string, input: ChangeRhiInput
   assertConsistentRhi(after, episodes);
   await repo.updateRhi(tx, id, Object.fromEntries(changed.map((key) => [key, changes[key]])));
   await repo.addRhiEpisodes(tx, id, addIds);
-  await auditAs(tx, ctx, { action: 'rhi.changed', subjectType: 'return_interview', subjectId: id, details: { childRef: await childRefOf(tx, before.childId), fields: changed, episodesAdded: addIds.length } });
+  await auditAs(tx, ctx, { action: 'rhi.changed', subjectType: 'return_interview', subjectId: id, details: { childRef, fields: changed, episodesAdded: addIds.length } });
   return after;
 }

@@ -66,9 +66,10 @@ const first = <T>(rows: T[]): T | undefined => rows[0];
 
 // Children
 
-/** Locks a child's row: every change to one child's episodes and RHIs takes its turn behind it. */
-export async function lockChild(db: Queryable, childId: string): Promise<void> {
-  await db.query('select 1 from children where id = $1 for update', [childId]);
+/** Locks a child's row (every change to one child's episodes and RHIs takes its turn behind it); answers its case reference. */
+export async function lockChild(db: Queryable, childId: string): Promise<string | null> {
+  const rows = await db.query<{ ref: string }>('select ref from children where id = $1 for update', [childId]);
+  return rows[0]?.ref ?? null;
 }
 
 export async function findChildByRef(db: Queryable, ref: string, options: { lock?: boolean } = {}): Promise<Child | undefined> {
