@@ -9,12 +9,24 @@ export type BankHolidayRegion = (typeof BANK_HOLIDAY_REGIONS)[number];
  * date-holidays computes them (substitute days included), with the council's own closures added.
  */
 export function bankHolidays(region: BankHolidayRegion, localClosures: readonly string[], now: Date): string[] {
-  const days = new Set(localClosures);
-  if (region !== 'none') {
+  return [...new Set([...regionHolidays(region, now.getUTCFullYear() + 10), ...localClosures])].sort();
+}
+
+/** Computing 37 years takes about 100 ms: once per region and range in a process, however many apps start. */
+const computed = new Map<string, readonly string[]>();
+
+function regionHolidays(region: BankHolidayRegion, lastYear: number): readonly string[] {
+  if (region === 'none') return [];
+  const key = `${region}:${lastYear}`;
+  let days = computed.get(key);
+  if (!days) {
     const calendar = new Holidays('GB', region);
-    for (let year = 2000; year <= now.getUTCFullYear() + 10; year++) {
-      for (const holiday of calendar.getHolidays(year)) if (holiday.type === 'public' || holiday.type === 'bank') days.add(holiday.date.slice(0, 10));
+    const found: string[] = [];
+    for (let year = 2000; year <= lastYear; year++) {
+      for (const holiday of calendar.getHolidays(year)) if (holiday.type === 'public' || holiday.type === 'bank') found.push(holiday.date.slice(0, 10));
     }
+    days = found;
+    computed.set(key, days);
   }
-  return [...days].sort();
+  return days;
 }
