@@ -8,10 +8,9 @@ import { loadDailyList } from '../lists/dailyListService';
 import * as schemas from '../recording/schemas';
 import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
 import type { Database } from '../store/db';
-import { findChildById } from '../store/repositories';
+import { audit, findChildById, searchAudit } from '../store/repositories';
 import type { Episode } from '../domain/types';
 import type { ApiScope } from '../config';
-import { audit, searchAudit } from '../store/repositories';
 
 /**
  * The recording API as one table: each route names its input schemas (the OpenAPI document is

@@ -5,8 +5,6 @@ import type { HuddleAdapter } from '../bot/adapter';
 import { authenticate, type IngestKey } from '../api/auth';
 import type { Activity } from 'botbuilder';
 import { RETRY_AFTER_SECONDS, toHttpFailure, zodProblems } from '../api/errors';
-
-const HEALTH_TIMEOUT_MS = 1_000;
 import { receiveActivity } from '../bot/receive';
 import { ACTIVITY_MAX_BYTES, BodyRefusal, capProblems, checkHeaders, CSV_MAX_BYTES, JSON_MAX_BYTES, parseCsvBody, parseJsonBody, readBody } from './bodies';
 import { activityEnvelope } from '../bot/envelope';
@@ -15,6 +13,9 @@ import { API_ROUTES, type ApiDeps } from '../api/routes';
 import { audit } from '../store/repositories';
 import { isLoopbackHost } from '../config';
 import type { MissingHuddleBot } from '../bot/bot';
+
+/** Healthy means the database answers within this time. */
+const HEALTH_TIMEOUT_MS = 1_000;
 
 const isLoopbackUrl = (url: string) => {
   try {

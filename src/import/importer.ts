@@ -72,7 +72,11 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
  */
 export function chunksByChild(rows: ImportRow[], size = CHUNK_ROWS): ImportRow[][] {
   const byChild = new Map<string, ImportRow[]>();
-  for (const row of rows) byChild.set(row.child.ref, [...(byChild.get(row.child.ref) ?? []), row]);
+  for (const row of rows) {
+    const group = byChild.get(row.child.ref);
+    if (group) group.push(row);
+    else byChild.set(row.child.ref, [row]);
+  }
   const chunks: ImportRow[][] = [];
   let chunk: ImportRow[] = [];
   for (const group of byChild.values()) {
