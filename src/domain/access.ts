@@ -39,13 +39,6 @@ export interface Person {
   unverified: ReadonlySet<Grantable>;
 }
 
-export const personHolding = (id: string, name: string, held: Grantable[] = [], unverified: Grantable[] = []): Person => ({
-  id,
-  name,
-  holds: new Map(held.map((role) => [role, ['grant'] as RoleSource[]])),
-  unverified: new Set(unverified),
-});
-
 export const holds = (person: Person, what: Grantable) => person.holds.has(what);
 
 /**
@@ -193,9 +186,8 @@ export function decide(person: Person, place: Place, requirement: Requirement, r
     if (powers.actingNeeds) return checkRoles(person, [powers.actingNeeds], doing);
     const acting = agency as ActingAgency;
     if (!rosters.hasRoster(acting)) return ALLOW; // no roster: the channel decides, and the card names the person
-    if (holds(person, acting)) return ALLOW;
-    if (!person.id) return refuse('no-identity', `Teams did not tell me who you are, so I cannot let you ${doing}.`);
-    if (person.unverified.has(acting)) return checkRoles(person, [acting], doing);
+    const onRoster = checkRoles(person, [acting], doing);
+    if (onRoster.allowed || onRoster.reason !== 'role-not-held') return onRoster;
     return refuse('not-on-roster', `Only people on the ${AGENCY_NAMES[agency]} roster can act for ${AGENCY_NAMES[agency]}. Ask the missing team to grant you ${acting} if you should.`);
   }
   const where = checkPlace(place, requirement.where);

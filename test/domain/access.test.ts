@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
-import { AGENCY_POWERS, audienceAt, decide, personHolding, seesRestricted, type Place, type Requirement, type Rosters } from '../../src/domain/access';
+import { AGENCY_POWERS, audienceAt, decide, seesRestricted, type Grantable, type Person, type Place, type Requirement, type RoleSource, type Rosters } from '../../src/domain/access';
 import { AGENCIES } from '../../src/domain/types';
+
+/** A person holding these roles by grant, and these only unverified (their group could not be checked). */
+const personHolding = (id: string, name: string, held: Grantable[] = [], unverified: Grantable[] = []): Person => ({
+  id,
+  name,
+  holds: new Map(held.map((role) => [role, ['grant'] as RoleSource[]])),
+  unverified: new Set(unverified),
+});
 
 const NONE: Rosters = { hasRoster: () => false };
 const POLICE_ROSTER: Rosters = { hasRoster: (agency) => agency === 'police' };
