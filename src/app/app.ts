@@ -36,6 +36,8 @@ export interface RunningApp {
   sender: ChannelSender;
   refresher: CardRefresher;
   roles: RoleDirectory;
+  /** The list settings the app runs with (time zone, post time, RHI hours, escalation rules). */
+  settings: ListSettings;
   stop(): Promise<void>;
 }
 
@@ -113,6 +115,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     sender,
     refresher,
     roles,
+    settings,
     async stop() {
       // Stop taking requests, let those in flight finish (and the post run and card refreshes they
       // started), then close the database. A connection still open after the grace period is cut.

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestApp } from '../support/app';
@@ -65,6 +66,10 @@ describe('the daily list in two Playground channels, acknowledged and added to (
       assert.match(text, /RHIs OVERDUE/);
       assert.ok(!/Testcase|Alfie/.test(text), 'initials only in an agency channel');
       await page.screenshot({ path: join(ARTIFACTS, `playground-daily-list-${channel.toLowerCase()}.png`), fullPage: true });
+      // The first page's height as the Playground draws it, recorded beside the screenshot.
+      const box = await card.boundingBox();
+      assert.ok(box && box.height > 100, 'the card has a height');
+      writeFileSync(join(ARTIFACTS, `playground-daily-list-${channel.toLowerCase()}.json`), JSON.stringify({ heightPx: Math.round(box.height), widthPx: Math.round(box.width), buttons: await card.getByRole('button').count() }));
     }
   });
 
