@@ -65,7 +65,7 @@ async function main() {
             lastSeen: 'Synthetic bench location',
             exploitationConcerns: [],
           },
-          { actor: { name: 'bench', kind: 'system' }, now: NOW, localAuthority: SETTINGS.localAuthority },
+          { actor: { name: 'bench', kind: 'system' }, now: NOW, localAuthority: SETTINGS.localAuthority, timeZone: SETTINGS.timeZone },
         ),
       );
     }

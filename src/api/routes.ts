@@ -105,6 +105,7 @@ const context = (request: Pick<ApiRequest, 'caller'>, deps: ApiDeps): RecordingC
   actor: { name: request.caller, kind: 'api' },
   now: deps.now(),
   localAuthority: deps.settings.localAuthority,
+  timeZone: deps.settings.timeZone,
 });
 
 async function presentEpisode(deps: ApiDeps, episode: Episode) {

@@ -88,7 +88,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const db = options.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS }));
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ applied }, 'database migrated');
-  const demoLoaded = config.DEMO_DATA ? await loadDemoDataIfEmpty(db, now(), config.LOCAL_AUTHORITY) : false;
+  const demoLoaded = config.DEMO_DATA ? await loadDemoDataIfEmpty(db, now(), config.LOCAL_AUTHORITY, config.TIMEZONE) : false;
   if (demoLoaded) logger.info('demo data loaded (synthetic children); set DEMO_DATA=false for real use');
 
   const settings = listSettings(config, now());

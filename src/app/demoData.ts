@@ -147,13 +147,13 @@ export const DEMO_ROLES: { aadObjectId: string; name: string; role: Grantable }[
   { aadObjectId: '00000000-0000-0000-0000-0000000000025', name: 'Mel Manager', role: 'manager' },
 ];
 
-export async function loadDemoDataIfEmpty(db: Database, now: Date, localAuthority: string): Promise<boolean> {
+export async function loadDemoDataIfEmpty(db: Database, now: Date, localAuthority: string, timeZone = 'Europe/London'): Promise<boolean> {
   return db.transaction(async (tx) => {
     // Replicas starting together: one loads, the others see the children.
     await tx.query('select pg_advisory_xact_lock(7240612)');
     const [row] = await tx.query<{ count: number }>('select count(*)::int as count from children');
     if ((row?.count ?? 0) > 0) return false;
-    const ctx: RecordingContext = { actor: { name: 'demo-data', kind: 'system' }, now, localAuthority };
+    const ctx: RecordingContext = { actor: { name: 'demo-data', kind: 'system' }, now, localAuthority, timeZone };
     for (const child of DEMO_CHILDREN) await loadChild(tx, child, ctx);
     for (const person of DEMO_ROLES) {
       await grantRole(tx, { userId: person.aadObjectId, userName: person.name, role: person.role, grantedBy: 'demo-data', grantedAt: now });

@@ -92,7 +92,7 @@ function answerWithDetails(ctx: ActionContext, target: z.infer<typeof childTarge
 
 /** The recording use cases, run as the person who tapped, from this conversation. */
 function recordingContext(ctx: ActionContext): RecordingContext {
-  return { actor: { name: ctx.turn.who.id, kind: 'teams', conversationId: ctx.turn.conversationId }, now: ctx.deps.now(), localAuthority: ctx.deps.settings.localAuthority };
+  return { actor: { name: ctx.turn.who.id, kind: 'teams', conversationId: ctx.turn.conversationId }, now: ctx.deps.now(), localAuthority: ctx.deps.settings.localAuthority, timeZone: ctx.deps.settings.timeZone };
 }
 
 /** Checks the episode belongs to the child on the card, then records a change to it as the API would. */

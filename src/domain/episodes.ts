@@ -1,3 +1,4 @@
+import { formatLocal } from './calendar';
 import { DomainError } from './errors';
 import type { Child, Episode } from './types';
 
@@ -14,24 +15,30 @@ export function overlaps(a: Interval, b: Interval): boolean {
   return a.reportedAt.getTime() < end(b) && b.reportedAt.getTime() < end(a);
 }
 
-export function assertNoOverlap(candidate: Interval, existing: Interval[]): void {
+/** Refuses an episode that overlaps another of the same child, saying which (in local time) and what to do. */
+export function assertNoOverlap(candidate: Interval, existing: Interval[], timeZone: string, path: 'reportedAt' | 'returnedAt' = 'reportedAt'): void {
   const clash = existing.find((other) => other.id !== candidate.id && overlaps(candidate, other));
   if (clash) {
-    throw new DomainError(
-      'overlapping_episode',
-      `This child already has an episode from ${clash.reportedAt.toISOString()} ${clash.returnedAt ? `to ${clash.returnedAt.toISOString()}` : '(still open)'}; record the return of that episode first or correct the times.`,
-      [{ path: 'reportedAt', message: 'overlaps another episode of the same child' }],
-    );
+    const from = formatLocal(clash.reportedAt, timeZone);
+    const message = clash.returnedAt
+      ? `This child has another episode from ${from} to ${formatLocal(clash.returnedAt, timeZone)}: check the times.`
+      : `This child is already recorded as missing since ${from}: record that return first, or check the times.`;
+    throw new DomainError('overlapping_episode', message, [{ path, message }]);
   }
 }
 
-export function assertReturnAfterReport(reportedAt: Date, returnedAt: Date | null): void {
+export function assertReturnAfterReport(reportedAt: Date, returnedAt: Date | null, timeZone: string): void {
   if (returnedAt && returnedAt.getTime() < reportedAt.getTime()) {
-    throw new DomainError('validation', 'The return time is before the child was reported missing.', [
-      { path: 'returnedAt', message: 'must not be before reportedAt' },
-    ]);
+    const message = `The return time is before the child was reported missing (${formatLocal(reportedAt, timeZone)}).`;
+    throw new DomainError('validation', message, [{ path: 'returnedAt', message }]);
   }
 }
+
+/** How long after a return is recorded it can be corrected from the card (the 72-hour clock runs from it). */
+export const RETURN_CORRECTION_HOURS = 24;
+
+/** Whether a return recorded at `recordedAt` may still be corrected from Teams at `now`. */
+export const returnCorrectable = (recordedAt: Date | null, now: Date) => recordedAt !== null && now.getTime() - recordedAt.getTime() <= RETURN_CORRECTION_HOURS * 3_600_000;
 
 /** Another authority placed this looked-after child here: that authority owes the RHI. */
 export function isOla(child: Pick<Child, 'lookedAfter' | 'placingAuthority'>, localAuthority: string): boolean {

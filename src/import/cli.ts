@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     const summary = await importEpisodesCsv(
       db,
       text,
-      { actor: { name: `csv:${positionals[0]}`, kind: 'import' }, now: new Date(), localAuthority: config.LOCAL_AUTHORITY },
+      { actor: { name: `csv:${positionals[0]}`, kind: 'import' }, now: new Date(), localAuthority: config.LOCAL_AUTHORITY, timeZone: config.TIMEZONE },
       {
         skipInvalid: values['skip-invalid'] ?? false,
         timeZone: config.TIMEZONE,

@@ -2,7 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { EVENT_DATE_MESSAGE, isPlausibleEventDate } from '../domain/plausible';
-import { RHI_OUTCOMES, RISK_GRADES, type EpisodeKind } from '../domain/types';
+import { RHI_OUTCOMES, RHI_PROVIDERS, RISK_GRADES, type EpisodeKind, type RhiProvider } from '../domain/types';
 
 /**
  * Reads a CSV file of episodes into import rows. Two formats, told apart by their header: the native
@@ -27,6 +27,9 @@ export const NATIVE_COLUMNS = [
   'rhi_completed_at',
 ] as const;
 
+/** Columns the native format reads when they are present: files written before them still import. */
+export const NATIVE_OPTIONAL_COLUMNS = ['rhi_provider'] as const;
+
 export const SSDA903_COLUMNS = ['CHILD', 'DOB', 'MISSING', 'MIS_START', 'MIS_END'] as const;
 
 export type CsvFormat = 'native' | 'ssda903';
@@ -47,7 +50,7 @@ export interface ImportRow {
   returnedAt: Date | null;
   riskGrade: (typeof RISK_GRADES)[number] | null;
   policeRef: string | null;
-  rhi: { ref: string; offeredAt: Date | null; outcome: (typeof RHI_OUTCOMES)[number] | null; completedAt: Date | null } | null;
+  rhi: { ref: string; offeredAt: Date | null; outcome: (typeof RHI_OUTCOMES)[number] | null; completedAt: Date | null; provider: RhiProvider | null } | null;
 }
 
 export interface RowProblem {
@@ -175,8 +178,9 @@ function nativeRow(reader: RowReader): ImportRow | null {
     offeredAt: reader.time('rhi_offered_at'),
     outcome: reader.oneOf('rhi_outcome', RHI_OUTCOMES),
     completedAt: reader.time('rhi_completed_at'),
+    provider: reader.oneOf('rhi_provider', RHI_PROVIDERS),
   };
-  if (!rhiRef && (rhi.offeredAt || rhi.outcome || rhi.completedAt)) reader.problem('rhi_ref', 'is required when the row has RHI details');
+  if (!rhiRef && (rhi.offeredAt || rhi.outcome || rhi.completedAt || rhi.provider)) reader.problem('rhi_ref', 'is required when the row has RHI details');
   if (rhiRef && !returnedAt) reader.problem('returned_at', 'is required for a row with an RHI (an RHI follows a return)');
   if (kind && kind !== 'missing_from_home' && lookedAfter === 'N') reader.problem('episode_kind', 'care and away apply to a looked-after child (looked_after Y)');
   if (reportedAt && returnedAt && returnedAt < reportedAt) reader.problem('returned_at', 'is before reported_at');

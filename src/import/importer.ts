@@ -53,6 +53,7 @@ async function applyRow(tx: Queryable, row: ImportRow, ctx: RecordingContext): P
         offeredAt: row.rhi.offeredAt ?? undefined,
         outcome: row.rhi.outcome ?? undefined,
         completedAt: row.rhi.completedAt ?? undefined,
+        provider: row.rhi.provider ?? undefined,
       },
       ctx,
     );
@@ -102,8 +103,9 @@ async function applyChunk(db: Database, chunk: ImportRow[], ctx: RecordingContex
           counts[await withSavepoint(tx, () => applyRow(tx, row, ctx))]++;
         } catch (error) {
           if (!isDomainError(error)) throw error;
-          const details = error.problems.map((problem) => `${problem.path} ${problem.message}`).join('; ');
-          summary.problems.push({ line: row.line, column: error.problems[0]?.path ?? '', message: details ? `${error.message} (${details})` : error.message });
+          // Each problem is a sentence of its own, named by the file's column rather than the API's field.
+          const problems = error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }];
+          for (const problem of problems) summary.problems.push({ line: row.line, column: COLUMN_OF_FIELD[problem.path] ?? problem.path, message: problem.message });
         }
         onRow();
       }
@@ -150,6 +152,20 @@ async function applyRows(db: Database, rows: ImportRow[], ctx: RecordingContext,
  * file again changes nothing. A row that a change made between the rehearsal and the import turns
  * bad (a rare race) is reported, and the rows before it stay imported.
  */
+/** The file's column for a field a domain refusal names. */
+const COLUMN_OF_FIELD: Record<string, string> = {
+  'child.dateOfBirth': 'date_of_birth',
+  kind: 'episode_kind',
+  reportedAt: 'reported_at',
+  returnedAt: 'returned_at',
+  policeRef: 'police_ref',
+  offeredAt: 'rhi_offered_at',
+  outcome: 'rhi_outcome',
+  completedAt: 'rhi_completed_at',
+  provider: 'rhi_provider',
+  episodeIds: 'rhi_ref',
+};
+
 export async function importEpisodesCsv(db: Database, text: string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
   const parsed = parseEpisodesCsv(text, options.timeZone);
   const total = parsed.rows.length + new Set(parsed.problems.map((problem) => problem.line)).size;

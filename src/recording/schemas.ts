@@ -58,6 +58,7 @@ export const changeEpisodeSchema = z
   .object({
     kind: z.enum(EPISODE_KINDS).optional(),
     riskGrade: z.enum(RISK_GRADES).optional(),
+    riskReason: text(500).optional().describe('Why the grade changed: required when an existing grade changes, kept with the grade history.'),
     policeRef: text(64).optional(),
     lastSeen: text(500).optional(),
     exploitationConcerns: z.array(z.enum(EXPLOITATION_CONCERNS)).max(EXPLOITATION_CONCERNS.length).transform((list) => [...new Set(list)]).optional(),

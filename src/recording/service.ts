@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { assertNoOverlap, assertReturnAfterReport, authoritiesFor } from '../domain/episodes';
-import { dateOfBirthProblem, EVENT_DATE_MESSAGE, isPlausibleEventDate } from '../domain/plausible';
-import { DomainError } from '../domain/errors';
+import { dateOfBirthProblem, EVENT_EARLIEST_YEAR, EVENT_LATEST_YEAR, isPlausibleEventDate } from '../domain/plausible';
+import { DomainError, type FieldProblem } from '../domain/errors';
+import { isInFuture, outcomeOnCompletion, rhiProblems } from '../domain/rhi';
+import { isOla } from '../domain/episodes';
 import type { Child, Episode, ReturnInterview } from '../domain/types';
 import type { Queryable } from '../store/db';
 import * as repo from '../store/repositories';
@@ -22,6 +24,8 @@ export interface RecordingContext {
   actor: Actor;
   now: Date;
   localAuthority: string;
+  /** The council's time zone: refusals name times as people there read them. */
+  timeZone: string;
 }
 
 export interface Recorded<T> {
@@ -32,18 +36,29 @@ export interface Recorded<T> {
 const auditAs = (tx: Queryable, ctx: RecordingContext, entry: Omit<repo.AuditEntry, 'actor' | 'actorKind' | 'conversationId'>) =>
   repo.audit(tx, { ...entry, actor: ctx.actor.name, actorKind: ctx.actor.kind, conversationId: ctx.actor.conversationId });
 
+/** Refuses with every problem found, each a sentence beside its field; the message is those sentences. */
+function refuse(code: 'validation' | 'conflict', problems: FieldProblem[]): never {
+  throw new DomainError(code, problems.map((problem) => problem.message).join(' '), problems);
+}
+
+const TIME_NAMES: Record<string, string> = { reportedAt: 'report time', returnedAt: 'return time', offeredAt: 'offer time', completedAt: 'interview time', placingAuthorityNotifiedAt: 'time the placing authority was told' };
+
 /** Every time recorded, however it came (API, import, card), is in the years this service can have. */
 function assertPlausible(times: Record<string, Date | null | undefined>): void {
   const problems = Object.entries(times)
     .filter(([, time]) => time && !isPlausibleEventDate(time.toISOString()))
-    .map(([path]) => ({ path, message: EVENT_DATE_MESSAGE }));
-  if (problems.length > 0) throw new DomainError('validation', 'A time is outside the years this service records.', problems);
+    .map(([path]) => ({ path, message: `The ${TIME_NAMES[path] ?? 'time'} is outside the years this service records (${EVENT_EARLIEST_YEAR} to ${EVENT_LATEST_YEAR}).` }));
+  if (problems.length > 0) refuse('validation', problems);
+}
+
+function assertNotFuture(path: keyof typeof TIME_NAMES, time: Date | null | undefined, now: Date): void {
+  if (time && isInFuture(time, now)) refuse('validation', [{ path, message: `The ${TIME_NAMES[path]} is in the future.` }]);
 }
 
 /** Finds or creates the child and locks its row, so notifications about one child take turns. */
 async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext): Promise<Child> {
   const birthProblem = input.dateOfBirth ? dateOfBirthProblem(input.dateOfBirth, ctx.now.toISOString().slice(0, 10)) : null;
-  if (birthProblem) throw new DomainError('validation', `The date of birth ${birthProblem}.`, [{ path: 'child.dateOfBirth', message: birthProblem }]);
+  if (birthProblem) refuse('validation', [{ path: 'child.dateOfBirth', message: `The date of birth ${birthProblem}.` }]);
   await tx.query(
     `insert into children (id, ref, given_name, family_name, date_of_birth, looked_after, placing_authority, placement_in_area, school)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (ref) do nothing`,
@@ -64,27 +79,17 @@ async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext
 export async function reportMissing(tx: Queryable, input: ReportMissingInput, ctx: RecordingContext): Promise<Recorded<Episode>> {
   assertPlausible({ reportedAt: input.reportedAt });
   const child = await lockChild(tx, input.child, ctx);
-  if (input.kind !== 'missing_from_home' && !child.lookedAfter) {
-    throw new DomainError('validation', 'Missing from care and away from placement apply to a looked-after child.', [
-      { path: 'kind', message: 'the child is not looked after (set child.lookedAfter to true)' },
-    ]);
-  }
+  if (input.kind !== 'missing_from_home' && !child.lookedAfter) refuse('validation', [{ path: 'kind', message: NOT_LOOKED_AFTER }]);
   const existing =
     (input.policeRef ? await repo.findEpisodeByPoliceRef(tx, input.policeRef) : undefined) ??
     (await repo.findEpisodeByChildAndReport(tx, child.id, input.reportedAt));
   if (existing) {
-    if (existing.childId !== child.id) {
-      throw new DomainError('conflict', `Police reference ${input.policeRef} is already recorded for another child; check the reference.`, [
-        { path: 'policeRef', message: 'already used by an episode of another child' },
-      ]);
-    }
+    if (existing.childId !== child.id) refuse('conflict', [{ path: 'policeRef', message: `Police reference ${input.policeRef} is already recorded for another child: check the reference.` }]);
     return { value: existing, created: false };
   }
-  if (input.reportedAt.getTime() > ctx.now.getTime() + 5 * 60_000) {
-    throw new DomainError('validation', 'The report time is in the future.', [{ path: 'reportedAt', message: 'must not be in the future' }]);
-  }
+  assertNotFuture('reportedAt', input.reportedAt, ctx.now);
   const candidate = { id: '', reportedAt: input.reportedAt, returnedAt: null };
-  assertNoOverlap(candidate, await repo.listEpisodesOfChild(tx, child.id));
+  assertNoOverlap(candidate, await repo.listEpisodesOfChild(tx, child.id), ctx.timeZone);
   const episode = await repo.insertEpisode(
     tx,
     {
@@ -127,11 +132,9 @@ async function lockEpisode(tx: Queryable, id: string): Promise<{ episode: Episod
 export async function recordReturn(tx: Queryable, episodeId: string, input: RecordReturnInput, ctx: RecordingContext): Promise<Episode> {
   assertPlausible({ returnedAt: input.returnedAt });
   const { episode, childRef } = await lockEpisode(tx, episodeId);
-  assertReturnAfterReport(episode.reportedAt, input.returnedAt);
-  if (input.returnedAt.getTime() > ctx.now.getTime() + 5 * 60_000) {
-    throw new DomainError('validation', 'The return time is in the future.', [{ path: 'returnedAt', message: 'must not be in the future' }]);
-  }
-  assertNoOverlap({ id: episode.id, reportedAt: episode.reportedAt, returnedAt: input.returnedAt }, await repo.listEpisodesOfChild(tx, episode.childId));
+  assertReturnAfterReport(episode.reportedAt, input.returnedAt, ctx.timeZone);
+  assertNotFuture('returnedAt', input.returnedAt, ctx.now);
+  assertNoOverlap({ id: episode.id, reportedAt: episode.reportedAt, returnedAt: input.returnedAt }, await repo.listEpisodesOfChild(tx, episode.childId), ctx.timeZone, 'returnedAt');
   const updated = await repo.updateEpisode(
     tx,
     episode,
@@ -152,23 +155,31 @@ export async function recordReturn(tx: Queryable, episodeId: string, input: Reco
 
 export async function changeEpisode(tx: Queryable, episodeId: string, input: ChangeEpisodeInput, ctx: RecordingContext): Promise<Episode> {
   const { episode, childRef } = await lockEpisode(tx, episodeId);
-  if (input.kind && input.kind !== 'missing_from_home') {
-    const child = await repo.findChildById(tx, episode.childId);
-    if (!child?.lookedAfter) {
-      throw new DomainError('validation', 'Missing from care and away from placement apply to a looked-after child.', [{ path: 'kind', message: 'child is not looked after' }]);
-    }
+  const { riskReason, ...changes } = input;
+  const child = await repo.findChildById(tx, episode.childId);
+  if (changes.kind && changes.kind !== 'missing_from_home' && !child?.lookedAfter) refuse('validation', [{ path: 'kind', message: NOT_LOOKED_AFTER }]);
+  if (changes.policeRef && changes.policeRef !== episode.policeRef && (await repo.findEpisodeByPoliceRef(tx, changes.policeRef))) {
+    refuse('conflict', [{ path: 'policeRef', message: `Police reference ${changes.policeRef} is already used by another episode: check the reference.` }]);
   }
-  if (input.policeRef && input.policeRef !== episode.policeRef) {
-    const other = await repo.findEpisodeByPoliceRef(tx, input.policeRef);
-    if (other) throw new DomainError('conflict', `Police reference ${input.policeRef} is already used by another episode.`, [{ path: 'policeRef', message: 'already used' }]);
+  // A grade that changes carries its reason: the risk continuum is read from the history.
+  if (changes.riskGrade && episode.riskGrade && changes.riskGrade !== episode.riskGrade && !riskReason) {
+    refuse('validation', [{ path: 'riskReason', message: 'Say why the risk grade changed: the reason is kept with the grade history.' }]);
   }
-  const updated = await repo.updateEpisode(tx, episode, input, ctx.actor.name, ctx.now);
+  const told = changes.placingAuthorityNotifiedAt;
+  if (told) {
+    if (!child || !isOla(child, ctx.localAuthority)) refuse('validation', [{ path: 'placingAuthorityNotifiedAt', message: 'This child was not placed here by another authority: there is no placing authority to tell.' }]);
+    assertPlausible({ placingAuthorityNotifiedAt: told });
+    assertNotFuture('placingAuthorityNotifiedAt', told, ctx.now);
+  }
+  const updated = await repo.updateEpisode(tx, episode, changes, ctx.actor.name, ctx.now, riskReason ? { riskGrade: riskReason } : {});
   if (updated !== episode) {
-    const fields = Object.keys(input).filter((key) => JSON.stringify(input[key as keyof ChangeEpisodeInput]) !== JSON.stringify(episode[key as keyof Episode]));
+    const fields = Object.keys(changes).filter((key) => JSON.stringify(changes[key as keyof typeof changes]) !== JSON.stringify(episode[key as keyof Episode]));
     await auditAs(tx, ctx, { action: 'episode.changed', subjectType: 'episode', subjectId: episode.id, details: { childRef, fields, riskGrade: updated.riskGrade } });
   }
   return updated;
 }
+
+const NOT_LOOKED_AFTER = 'Missing from care and away from placement are for a looked-after child: say the child is looked after, or choose missing from home.';
 
 /** Checks the episodes exist, belong to one child, have returned, and are not covered by another RHI. */
 async function coverableEpisodes(tx: Queryable, episodeIds: string[], rhiId: string | null, childId: string | null): Promise<Episode[]> {
@@ -176,34 +187,23 @@ async function coverableEpisodes(tx: Queryable, episodeIds: string[], rhiId: str
   for (const [index, id] of episodeIds.entries()) {
     const episode = await repo.findEpisode(tx, id);
     const path = `episodeIds.${index}`;
-    if (!episode) throw new DomainError('validation', `No episode with id ${id}.`, [{ path, message: 'unknown episode' }]);
-    if (!episode.returnedAt) throw new DomainError('validation', 'An RHI is offered after the child returns; this episode is still open.', [{ path, message: 'episode has not ended' }]);
-    if ((childId ?? episodes[0]?.childId ?? episode.childId) !== episode.childId) {
-      throw new DomainError('validation', 'An RHI covers episodes of one child only.', [{ path, message: 'belongs to another child' }]);
-    }
+    if (!episode) refuse('validation', [{ path, message: `No episode with id ${id}.` }]);
+    if (!episode.returnedAt) refuse('validation', [{ path, message: 'An interview is offered after the child comes back: this episode is still open.' }]);
+    if ((childId ?? episodes[0]?.childId ?? episode.childId) !== episode.childId) refuse('validation', [{ path, message: 'An interview covers episodes of one child only.' }]);
     episodes.push(episode);
   }
   const covering = (await repo.rhisCoveringEpisodes(tx, episodeIds)).filter((rhi) => rhi.id !== rhiId);
   if (covering.length > 0) {
-    throw new DomainError('conflict', 'One of these episodes is already covered by another RHI; change that RHI instead.', [
-      { path: 'episodeIds', message: `covered by RHI ${covering[0]!.id}` },
-    ]);
+    refuse('conflict', [{ path: 'episodeIds', message: `One of these episodes is already covered by another interview (${covering[0]!.id}): change that one instead.` }]);
   }
   return episodes;
 }
 
-/** The rules on a whole RHI, checked after every change. */
-function assertConsistentRhi(rhi: Omit<ReturnInterview, 'id'>, episodes: Episode[]): void {
+/** The rules on a whole RHI (src/domain/rhi.ts), checked after every change, however it came. */
+function assertConsistentRhi(rhi: Omit<ReturnInterview, 'id'>, episodes: Episode[], now: Date): void {
   assertPlausible({ offeredAt: rhi.offeredAt, completedAt: rhi.completedAt });
-  const returns = episodes.map((episode) => episode.returnedAt!.getTime());
-  const problems: { path: string; message: string }[] = [];
-  if (rhi.completedAt && rhi.completedAt.getTime() < Math.max(...returns)) problems.push({ path: 'completedAt', message: 'is before the child returned' });
-  if (rhi.offeredAt && rhi.offeredAt.getTime() < Math.min(...returns)) problems.push({ path: 'offeredAt', message: 'is before the child returned' });
-  if (rhi.completedAt && (rhi.outcome === 'declined' || rhi.outcome === 'no_contact')) {
-    problems.push({ path: 'outcome', message: `an RHI with outcome ${rhi.outcome} cannot be completed` });
-  }
-  if (rhi.outcome === 'declined' && !rhi.offeredAt) problems.push({ path: 'offeredAt', message: 'a declined RHI must have been offered: give offeredAt' });
-  if (problems.length > 0) throw new DomainError('validation', 'The return interview does not add up.', problems);
+  const problems = rhiProblems(rhi, episodes.map((episode) => episode.returnedAt!), now);
+  if (problems.length > 0) refuse('validation', problems);
 }
 
 export async function createRhi(tx: Queryable, input: CreateRhiInput, ctx: RecordingContext): Promise<Recorded<ReturnInterview>> {
@@ -230,7 +230,7 @@ export async function createRhi(tx: Queryable, input: CreateRhiInput, ctx: Recor
     completedBy: input.completedBy ?? null,
     provider: input.provider ?? null,
   } satisfies Omit<ReturnInterview, 'id'>;
-  assertConsistentRhi(rhi, episodes);
+  assertConsistentRhi(rhi, episodes, ctx.now);
   const created = await repo.insertRhi(tx, rhi);
   await auditAs(tx, ctx, { action: 'rhi.created', subjectType: 'return_interview', subjectId: created.id, details: { childRef, episodes: created.episodeIds.length, outcome: created.outcome } });
   return { value: created, created: true };
@@ -246,7 +246,7 @@ export async function changeRhi(tx: Queryable, id: string, input: ChangeRhiInput
   const changes: repo.RhiChanges = {
     offeredAt: input.offeredAt,
     offeredBy: input.offeredBy,
-    outcome: input.outcome ?? (input.completedAt && !before.outcome ? 'accepted' : undefined),
+    outcome: input.outcome ?? (input.completedAt && !before.completedAt ? outcomeOnCompletion(before.outcome) : undefined),
     completedAt: input.completedAt,
     completedBy: input.completedBy,
     provider: input.provider,
@@ -257,7 +257,7 @@ export async function changeRhi(tx: Queryable, id: string, input: ChangeRhiInput
   const after: ReturnInterview = { ...before, ...Object.fromEntries(changed.map((key) => [key, changes[key]])), episodeIds: [...before.episodeIds, ...addIds].sort() };
   if (changed.length === 0 && addIds.length === 0) return before;
   const episodes = await Promise.all(after.episodeIds.map(async (episodeId) => (await repo.findEpisode(tx, episodeId))!));
-  assertConsistentRhi(after, episodes);
+  assertConsistentRhi(after, episodes, ctx.now);
   await repo.updateRhi(tx, id, Object.fromEntries(changed.map((key) => [key, changes[key]])));
   await repo.addRhiEpisodes(tx, id, addIds);
   await auditAs(tx, ctx, { action: 'rhi.changed', subjectType: 'return_interview', subjectId: id, details: { childRef, fields: changed, episodesAdded: addIds.length } });

@@ -164,7 +164,8 @@ const EPISODE_FIELD_COLUMNS: Record<keyof EpisodeChanges, string> = {
 };
 
 /** Writes the changed fields and one history row per field, in the caller's transaction. */
-export async function updateEpisode(db: Queryable, before: Episode, changes: EpisodeChanges, changedBy: string, at: Date): Promise<Episode> {
+/** Changes an episode and keeps each changed field's history, with the reason given for it (a grade's). */
+export async function updateEpisode(db: Queryable, before: Episode, changes: EpisodeChanges, changedBy: string, at: Date, reasons: Partial<Record<keyof EpisodeChanges, string>> = {}): Promise<Episode> {
   const changed = (Object.keys(changes) as (keyof EpisodeChanges)[]).filter(
     (key) => changes[key] !== undefined && JSON.stringify(changes[key]) !== JSON.stringify(before[key]),
   );
@@ -173,8 +174,8 @@ export async function updateEpisode(db: Queryable, before: Episode, changes: Epi
   await db.query(`update episodes set ${sets.join(', ')}, updated_at = now() where id = $1`, [before.id, ...changed.map((key) => changes[key])]);
   for (const key of changed) {
     await db.query(
-      `insert into episode_history (id, episode_id, field, old_value, new_value, changed_at, changed_by) values ($1, $2, $3, $4, $5, $6, $7)`,
-      [randomUUID(), before.id, key, JSON.stringify(before[key] ?? null), JSON.stringify(changes[key] ?? null), at, changedBy],
+      `insert into episode_history (id, episode_id, field, old_value, new_value, changed_at, changed_by, reason) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [randomUUID(), before.id, key, JSON.stringify(before[key] ?? null), JSON.stringify(changes[key] ?? null), at, changedBy, reasons[key] ?? null],
     );
   }
   return { ...before, ...Object.fromEntries(changed.map((key) => [key, changes[key]])) };
@@ -186,11 +187,12 @@ export interface HistoryEntry {
   newValue: unknown;
   changedAt: Date;
   changedBy: string;
+  reason: string | null;
 }
 
 export async function episodeHistory(db: Queryable, episodeId: string): Promise<HistoryEntry[]> {
   const rows = await db.query(
-    `select field, old_value, new_value, changed_at, changed_by from episode_history where episode_id = $1 order by changed_at, field`,
+    `select field, old_value, new_value, changed_at, changed_by, reason from episode_history where episode_id = $1 order by changed_at, field`,
     [episodeId],
   );
   return rows.map((row) => ({
@@ -199,6 +201,7 @@ export async function episodeHistory(db: Queryable, episodeId: string): Promise<
     newValue: row.new_value,
     changedAt: new Date(row.changed_at as Date),
     changedBy: row.changed_by as string,
+    reason: (row.reason as string | null) ?? null,
   }));
 }
 

@@ -86,7 +86,9 @@ describe('the recording API over HTTP', () => {
     const back = await call(`${app.url}/api/v1/episodes/${first.id}/return`, { body: { returnedAt: '2026-06-01T18:00:00Z', safeAndWellCheck: 'done' } });
     assert.deepEqual([back.status, back.body.returnedAt, back.body.safeAndWellCheck], [200, '2026-06-01T18:00:00.000Z', 'done']);
     const second = (await call(`${app.url}/api/v1/episodes`, { body: missing({ reportedAt: '2026-06-02T10:00:00Z', policeRef: 'POL-B' }) })).body;
-    const graded = await call(`${app.url}/api/v1/episodes/${second.id}`, { method: 'PATCH', body: { riskGrade: 'medium' }, key: OTHER_KEY });
+    const unexplained = await call(`${app.url}/api/v1/episodes/${second.id}`, { method: 'PATCH', body: { riskGrade: 'medium' }, key: OTHER_KEY });
+    assert.deepEqual([unexplained.status, unexplained.body.errors], [400, [{ path: 'riskReason', message: 'Say why the risk grade changed: the reason is kept with the grade history.' }]]);
+    const graded = await call(`${app.url}/api/v1/episodes/${second.id}`, { method: 'PATCH', body: { riskGrade: 'medium', riskReason: 'Seen at home by a neighbour' }, key: OTHER_KEY });
     assert.deepEqual([graded.status, graded.body.riskGrade], [200, 'medium']);
     await call(`${app.url}/api/v1/episodes/${second.id}/return`, { body: { returnedAt: '2026-06-02T15:00:00Z' } });
 

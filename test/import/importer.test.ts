@@ -10,11 +10,12 @@ import { forEachDriver } from '../support/databases';
 import { context } from '../support/recording';
 
 const HEADER = NATIVE_COLUMNS.join(',');
+// The optional provider column, as a case system that records it writes it.
 const GOOD = [
-  HEADER,
-  'IMP-1,Ada,Sample,2011-05-01,N,,home,2026-06-01T10:00,2026-06-01T20:00,medium,POL-I1,RHI-I1,2026-06-02T09:00,accepted,2026-06-03T09:00',
-  'IMP-1,Ada,Sample,2011-05-01,N,,home,2026-06-01T22:00,2026-06-02T01:00,low,POL-I2,RHI-I1,,,',
-  'IMP-2,Ben,Example,2012-02-02,Y,Example County Council,care,2026-06-05T22:00,,high,POL-I3,,,,',
+  [...NATIVE_COLUMNS, 'rhi_provider'].join(','),
+  'IMP-1,Ada,Sample,2011-05-01,N,,home,2026-06-01T10:00,2026-06-01T20:00,medium,POL-I1,RHI-I1,2026-06-02T09:00,accepted,2026-06-03T09:00,in_house',
+  'IMP-1,Ada,Sample,2011-05-01,N,,home,2026-06-01T22:00,2026-06-02T01:00,low,POL-I2,RHI-I1,,,,',
+  'IMP-2,Ben,Example,2012-02-02,Y,Example County Council,care,2026-06-05T22:00,,high,POL-I3,,,,,',
 ].join('\n');
 const options = { skipInvalid: false, timeZone: 'Europe/London' };
 
@@ -45,14 +46,20 @@ forEachDriver('CSV import', (db) => {
   });
 
   it('explains a row whose RHI does not add up', async () => {
-    const late = [HEADER, 'IMP-7,Ed,Sample,,N,,home,2026-06-01T10:00,2026-06-05T10:00,low,POL-I7,RHI-I7,,accepted,2026-06-03T09:00'].join('\n');
+    const late = [HEADER, 'IMP-7,Ed,Sample,,N,,home,2026-06-01T10:00,2026-06-05T10:00,low,POL-I7,RHI-I7,2026-06-05T11:00,accepted,2026-06-03T09:00'].join('\n');
     const summary = await importEpisodesCsv(db(), late, context(), options);
     assert.equal(summary.rejected, true);
-    assert.match(summary.problems[0]!.message, /completedAt is before the child returned/);
+    assert.deepEqual(
+      summary.problems.map((problem) => [problem.column, problem.message]),
+      [
+        ['rhi_completed_at', 'The interview time is before the child came back.'],
+        ['rhi_provider', 'Say who carried out the interview (the provider).'],
+      ],
+    );
   });
 
   it('rejects the whole file when a row is bad, storing nothing', async () => {
-    const bad = `${GOOD}\nIMP-3,Cy,Demo,,N,,home,not-a-time,,,,,,,`;
+    const bad = `${GOOD}\nIMP-3,Cy,Demo,,N,,home,not-a-time,,,,,,,,`;
     const summary = await importEpisodesCsv(db(), bad, context(), options);
     assert.equal(summary.rejected, true);
     assert.deepEqual(summary.problems.map((problem) => [problem.line, problem.column]), [[5, 'reported_at']]);
@@ -65,12 +72,12 @@ forEachDriver('CSV import', (db) => {
     const summary = await importEpisodesCsv(db(), clash, context(), options);
     assert.equal(summary.rejected, true);
     assert.deepEqual(summary.problems.map((problem) => problem.line), [2]);
-    assert.match(summary.problems[0]!.message, /already has an episode/);
+    assert.match(summary.problems[0]!.message, /^This child is already recorded as missing since 22:00 Fri 5 Jun: record that return first, or check the times\.$/);
     assert.equal(await count('episodes'), 3, 'the good row of the rejected file was rolled back');
   });
 
   it('imports the good rows and reports the rest with --skip-invalid', async () => {
-    const mixed = `${GOOD}\nIMP-3,Cy,Demo,,N,,home,not-a-time,,,,,,,\nIMP-2,Ben,Example,,Y,,care,2026-06-06T10:00,,high,POL-I6,,,,`;
+    const mixed = `${GOOD}\nIMP-3,Cy,Demo,,N,,home,not-a-time,,,,,,,,\nIMP-2,Ben,Example,,Y,,care,2026-06-06T10:00,,high,POL-I6,,,,,`;
     const summary = await importEpisodesCsv(db(), mixed, context(), { ...options, skipInvalid: true });
     assert.equal(summary.rejected, false);
     assert.equal(summary.created, 3);

@@ -78,14 +78,18 @@ forEachDriver('recording on the store', (db, driver) => {
     await assert.rejects(inTx((tx) => recordReturn(tx, '00000000-0000-4000-8000-000000000000', { returnedAt: at('2026-06-09T01:00:00Z'), safeAndWellCheck: null }, context())), rejects('not_found'));
   });
 
-  it('keeps the risk grade as entered with its whole history', async () => {
+  it('keeps the risk grade as entered with its whole history and the reason for each change', async () => {
     const { value } = await inTx((tx) => reportMissing(tx, report({ riskGrade: 'low' }), context()));
-    await inTx((tx) => changeEpisode(tx, value.id, { riskGrade: 'high' }, context({ actor: { name: 'police-system', kind: 'api' } })));
-    await inTx((tx) => changeEpisode(tx, value.id, { riskGrade: 'high' }, context())); // no change, no history
+    await assert.rejects(
+      inTx((tx) => changeEpisode(tx, value.id, { riskGrade: 'high' }, context())),
+      (error: DomainError) => error.problems[0]?.path === 'riskReason' && error.message === 'Say why the risk grade changed: the reason is kept with the grade history.',
+    );
+    await inTx((tx) => changeEpisode(tx, value.id, { riskGrade: 'high', riskReason: 'Seen with an adult of concern' }, context({ actor: { name: 'police-system', kind: 'api' } })));
+    await inTx((tx) => changeEpisode(tx, value.id, { riskGrade: 'high' }, context())); // no change, no history, no reason needed
     const history = await repo.episodeHistory(db(), value.id);
-    assert.deepEqual(history.map((entry) => [entry.field, entry.oldValue, entry.newValue, entry.changedBy]), [
-      ['riskGrade', null, 'low', 'test-system'],
-      ['riskGrade', 'low', 'high', 'police-system'],
+    assert.deepEqual(history.map((entry) => [entry.field, entry.oldValue, entry.newValue, entry.changedBy, entry.reason]), [
+      ['riskGrade', null, 'low', 'test-system', null],
+      ['riskGrade', 'low', 'high', 'police-system', 'Seen with an adult of concern'],
     ]);
   });
 

@@ -5,7 +5,7 @@ import { LOCAL_AUTHORITY, at } from './fixtures';
 export const NOW = at('2026-06-09T06:00:00Z');
 
 export function context(overrides: Partial<RecordingContext> = {}): RecordingContext {
-  return { actor: { name: 'test-system', kind: 'api' }, now: NOW, localAuthority: LOCAL_AUTHORITY, ...overrides };
+  return { actor: { name: 'test-system', kind: 'api' }, now: NOW, localAuthority: LOCAL_AUTHORITY, timeZone: 'Europe/London', ...overrides };
 }
 
 export function report(overrides: Partial<ReportMissingInput> & { childRef?: string } = {}): ReportMissingInput {

@@ -1,0 +1,5 @@
+-- Why a risk grade changed, kept with the grade history the continuum is read from.
+alter table episode_history add column reason text check (length(reason) <= 500);
+-- An acknowledgement is of the list as its card showed it: the keys of the children (episode and
+-- grade) that card listed. A child added or escalated since is new to that agency until acknowledged.
+alter table acknowledgements add column seen text[] not null default '{}';
