@@ -1,15 +1,18 @@
-import { acknowledges, AGENCY_POWERS, type DisplayLevel } from '../domain/access';
+import { acknowledges, type DisplayLevel } from '../domain/access';
 import { formatLocal } from '../domain/calendar';
-import type { ChildSummary, DailyList, MissingEntry, ReturnedEntry, RhiEntry } from '../domain/dailyList';
+import { childKey, type ChildContext, type ChildSummary, type DailyList, type MissingEntry, type ReturnedEntry, type RhiEntry } from '../domain/dailyList';
+import { RHI_OUTCOME_LABELS } from '../domain/rhi';
 import { AGENCY_NAMES, EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type AgencyCode } from '../domain/types';
 import type { Acknowledgement } from '../store/acknowledgements';
-import { NOTE_CATEGORIES, type AgencyNote } from '../store/notes';
+import type { AgencyNote } from '../store/notes';
 import { renderCard, type CardJson } from './render';
 
 /**
- * The daily list and overdue-RHI cards, as a phone reads them: the header says how bad today is and
- * who has acknowledged; each child's first line says who, how long and how risky. Long lists page
- * inside the card.
+ * The daily list and overdue-RHI cards, for a phone at 08:45: the header says how bad today is and
+ * who has acknowledged; then one tappable entry per child (tap → the child's card, where
+ * acknowledging, adding information and recording live). Each entry's first line says who and how
+ * long, the second how risky and why, the third what is due. Colour is used once: red for high risk.
+ * Every child appears once per card, with the same wording wherever they would have appeared.
  */
 
 export type ListCardKind = 'daily_list' | 'overdue';
@@ -20,51 +23,40 @@ export const LIST_ACK_VERB = 'list.acknowledge';
 export const CHILD_ACK_VERB = 'child.acknowledge';
 export const CHILD_NOTE_VERB = 'child.note';
 export const CHILD_DETAILS_VERB = 'child.details';
-/** Notes shown on a child's row; the rest are counted. */
-export const NOTES_SHOWN = 2;
 export const PAGE_SIZE = 10;
-
+/** The latest note shows on an entry, cut to this many characters; the child's card has them all. */
+export const NOTE_PREVIEW_CHARS = 90;
+/** The key to the card's one colour and its bold, in its footer. */
+export const COLOUR_KEY = 'Red: high risk. Bold: what is due, overdue or new to you. Tap a child for their card.';
 
 export interface ListCardOptions {
   kind: ListCardKind;
   page: number;
   displayLevel: DisplayLevel;
   timeZone: string;
-  /** Agencies with a linked channel, in order, with whether and when each acknowledged. */
+  /** Agencies with a linked channel, in order. */
   agencies: { code: AgencyCode; name: string }[];
-  /** Every acknowledgement of the day: the whole list (childId null) or one child. */
+  /** Every acknowledgement of the day: the whole list (childId null) or one child, with what each saw. */
   acknowledgements: Acknowledgement[];
   /** Notes visible to this conversation, newest first. */
   notes: AgencyNote[];
-  /** Who is looking: the channel's agency (null in the missing team's personal chat). */
+  /** Who is looking: the channel's agency. */
   audience: { agency: AgencyCode | null };
   pageSize?: number;
+  /** A confirmation for the person who acted, shown at the top of the card they get back. */
+  notice?: string;
 }
 
-interface EntryView {
-  style: 'attention' | 'warning' | 'emphasis' | 'default';
-  line1: string;
-  line2: string;
-  line3: string;
-}
+type Section = 'missing' | 'returned' | 'rhis';
 
-/** What a row shows besides its three lines: acknowledgements, notes, and the actions on the child. */
-interface EntryExtras {
-  acks: string;
-  notes: { text: string }[];
-  moreNotes: string;
-  canAct: boolean;
-  canNote: boolean;
-  ackData: object | '';
-  noteIds: { category: string; text: string; restricted: string };
-  noteData: object;
-  detailsData: object;
-}
-
-interface SectionKey {
-  key: 'missing' | 'returned' | 'rhis';
-  heading: string;
-  color: 'Attention' | 'Warning' | 'Default';
+/** One child on the card: the section it sits in, and every fact about the child the card may show. */
+interface Row {
+  section: Section;
+  child: ChildSummary & ChildContext;
+  missing?: MissingEntry;
+  returned?: ReturnedEntry;
+  rhi?: RhiEntry;
+  key: string;
 }
 
 const hours = (value: number) => (value < 48 ? `${value} h` : `${Math.floor(value / 24)} d ${value % 24} h`);
@@ -82,121 +74,146 @@ function careText(child: ChildSummary): string | null {
   return child.placementInArea === false ? 'looked after, placed out of area' : 'looked after, in area';
 }
 
-function riskText(grade: MissingEntry['riskGrade']): string {
-  if (!grade) return 'Risk not graded yet';
+export function riskText(grade: ChildContext['riskGrade']): string {
+  if (!grade) return '**Risk not graded yet**';
   return grade === 'high' ? '**HIGH risk**' : `${RISK_GRADE_LABELS[grade]} risk`;
 }
 
-function missingView(entry: MissingEntry, level: DisplayLevel, timeZone: string): EntryView {
-  const kind = EPISODE_KIND_LABELS[entry.kind].toLowerCase();
-  const concerns = entry.exploitationConcerns.map((concern) => `${EXPLOITATION_LABELS[concern]} concern`);
-  const escalation = entry.escalationLabel
-    ? `${entry.episodesInWindow} episodes in ${entry.windowDays} days → **${entry.escalationLabel.toLowerCase()} due**`
-    : entry.episodesInWindow > 1
-      ? `${entry.episodesInWindow} episodes in ${entry.windowDays} days`
-      : `first episode in ${entry.windowDays} days`;
-  return {
-    style: entry.riskGrade === 'high' ? 'attention' : entry.meetingReasons.length > 0 ? 'warning' : 'emphasis',
-    line1: `${whoIs(entry, level)} · missing **${hours(entry.missingForHours)}**`,
-    line2: [riskText(entry.riskGrade), kind, careText(entry), ...concerns].filter(Boolean).join(' · '),
-    line3: [escalation, `reported ${formatLocal(new Date(entry.reportedAt), timeZone)}`, entry.lastSeen ? `last seen ${entry.lastSeen}` : null].filter(Boolean).join(' · '),
-  };
+/** How risky and why: grade, how the child went, care, concerns. The same on every row of a child. */
+function riskLine(child: ChildSummary & ChildContext): string {
+  const concerns = child.exploitationConcerns.map((concern) => `${EXPLOITATION_LABELS[concern]} concern`);
+  return [riskText(child.riskGrade), EPISODE_KIND_LABELS[child.kind].toLowerCase(), careText(child), ...concerns].filter(Boolean).join(' · ');
+}
+
+/** The flags that travel with a child wherever it appears: a meeting due, a placing authority not told. */
+function standingFlags(child: ChildSummary & ChildContext): string[] {
+  return [
+    child.escalationLabel ? `**${child.escalationLabel.toLowerCase()} due** (${child.episodesInWindow} episodes in ${child.windowDays} days)` : null,
+    child.ola && !child.placingAuthorityNotifiedAt ? `**${child.placingAuthority} not yet told**` : null,
+  ].filter((flag): flag is string => flag !== null);
+}
+
+function rhiText(entry: RhiEntry, timeZone: string, asOf: string): string {
+  const timing = entry.state === 'overdue' ? `**RHI ${hours(entry.hoursOverdue)} overdue**` : `**RHI due in ${hours(Math.max(0, hoursBetween(asOf, entry.dueAt)))}**`;
+  const offer = entry.offeredAt ? `offered ${formatLocal(new Date(entry.offeredAt), timeZone, 'EEE HH:mm')}${entry.outcome ? `, ${RHI_OUTCOME_LABELS[entry.outcome]}` : ''}` : 'not offered yet';
+  const owner = entry.ola ? `${entry.owner} to do` : `owner ${entry.owner}`;
+  return [timing, offer, owner].join(' · ');
+}
+
+function returnedRhiText(entry: ReturnedEntry, timeZone: string, asOf: string): string {
+  if (entry.rhiState === 'completed') return 'RHI done';
+  if (entry.rhiState === 'declined') return 'RHI declined';
+  const left = hoursBetween(asOf, entry.rhiDueAt);
+  const due = `RHI due ${formatLocal(new Date(entry.rhiDueAt), timeZone, 'EEE HH:mm')}`;
+  return left >= 0 ? (entry.rhiState === 'due_soon' ? `**${due} (in ${hours(left)})**` : `${due} (in ${hours(left)})`) : `**RHI ${hours(-left)} overdue**`;
 }
 
 const SAFE_AND_WELL: Record<string, string> = { done: 'safe and well check done', not_done: '**safe and well check not done**' };
 
-function returnedView(entry: ReturnedEntry, level: DisplayLevel, timeZone: string, asOf: string): EntryView {
-  const left = hoursBetween(asOf, entry.rhiDueAt);
-  const rhi =
-    entry.rhiState === 'completed'
-      ? 'RHI done'
-      : entry.rhiState === 'declined'
-        ? 'RHI declined'
-        : `RHI due ${formatLocal(new Date(entry.rhiDueAt), timeZone)} (${left >= 0 ? `in ${hours(left)}` : `**${hours(-left)} overdue**`})`;
-  return {
-    style: 'default',
-    line1: `${whoIs(entry, level)} · back ${formatLocal(new Date(entry.returnedAt), timeZone)}`,
-    line2: [rhi, entry.safeAndWellCheck ? SAFE_AND_WELL[entry.safeAndWellCheck] : 'safe and well check not recorded'].join(' · '),
-    line3: [careText(entry), `${RISK_GRADE_LABELS[entry.riskGrade ?? 'no_apparent_risk']} risk when missing`].filter(Boolean).join(' · '),
-  };
+/** The entry's three lines, the same wording whichever section the child is in. */
+function linesOf(row: Row, level: DisplayLevel, timeZone: string, asOf: string): [string, string, string] {
+  const { child } = row;
+  const who = whoIs(child, level);
+  const flags = standingFlags(child);
+  if (row.missing) {
+    const earlierRhi = row.rhi ? [`last return: ${rhiText(row.rhi, timeZone, asOf)}`] : [];
+    return [
+      `${who} · missing **${hours(row.missing.missingForHours)}**`,
+      riskLine(child),
+      [...flags, ...earlierRhi, row.missing.lastSeen ? `last seen ${row.missing.lastSeen}` : `reported ${formatLocal(new Date(row.missing.reportedAt), timeZone, 'EEE HH:mm')}`].join(' · '),
+    ];
+  }
+  if (row.returned) {
+    const safe = row.returned.safeAndWellCheck ? SAFE_AND_WELL[row.returned.safeAndWellCheck] : 'safe and well check not recorded';
+    return [`${who} · back ${formatLocal(new Date(row.returned.returnedAt), timeZone, 'EEE HH:mm')}`, riskLine(child), [returnedRhiText(row.returned, timeZone, asOf), safe, ...flags].join(' · ')];
+  }
+  const rhi = row.rhi!;
+  return [`${who} · back ${formatLocal(new Date(rhi.returnedAt), timeZone, 'EEE HH:mm')}`, riskLine(child), [rhiText(rhi, timeZone, asOf), ...flags].join(' · ')];
 }
 
-const OUTCOME_TEXT: Record<string, string> = { accepted: 'accepted, not yet done', declined: 'declined', no_contact: 'no contact yet' };
-
-function rhiView(entry: RhiEntry, level: DisplayLevel, timeZone: string, asOf: string): EntryView {
-  const timing = entry.state === 'overdue' ? `**${hours(entry.hoursOverdue)} overdue**` : `due in ${hours(Math.max(0, hoursBetween(asOf, entry.dueAt)))}`;
-  const offer = entry.offeredAt ? `offered ${formatLocal(new Date(entry.offeredAt), timeZone)}${entry.outcome ? `, ${OUTCOME_TEXT[entry.outcome]}` : ''}` : 'not offered yet';
-  const owner = entry.ola
-    ? `${entry.owner}'s to do (placing authority) · ${entry.placingAuthorityNotifiedAt ? `told ${formatLocal(new Date(entry.placingAuthorityNotifiedAt), timeZone)}` : '**not yet told**'}`
-    : `Owner: ${entry.owner}`;
-  return {
-    style: entry.state === 'overdue' ? 'warning' : 'default',
-    line1: `${whoIs(entry, level)} · ${timing}`,
-    line2: [offer, `back ${formatLocal(new Date(entry.returnedAt), timeZone)}`].join(' · '),
-    line3: owner,
+/** The rows of a card, one per child: missing first, then back since the huddle, then RHIs due. */
+function rowsOf(list: DailyList, kind: ListCardKind): Row[] {
+  const rows = new Map<string, Row>();
+  const add = (section: Section, child: ChildSummary & ChildContext, part: Partial<Row>) => {
+    const row = rows.get(child.childId);
+    if (row) return void Object.assign(row, { ...part, ...row });
+    rows.set(child.childId, { section, child, key: childKey(child), ...part });
   };
+  if (kind === 'daily_list') {
+    for (const entry of list.missingNow) add('missing', entry, { missing: entry });
+    for (const entry of list.returned) add('returned', entry, { returned: entry });
+  }
+  for (const entry of list.rhis) add('rhis', entry, { rhi: entry });
+  const order: Section[] = ['missing', 'returned', 'rhis'];
+  return [...rows.values()].sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
 }
 
-const CATEGORY_CHOICES = NOTE_CATEGORIES.map((value) => ({ value, title: value.charAt(0).toUpperCase() + value.slice(1) }));
+/** Whether this agency has acknowledged the child as it is now (the whole list, or the child alone). */
+function acknowledgedBy(agency: AgencyCode, key: string, acknowledgements: Acknowledgement[]): boolean {
+  return acknowledgements.some((ack) => ack.agency === agency && ack.seen.includes(key));
+}
 
-function extrasFor(entry: ChildSummary, section: string, options: ListCardOptions, listDate: string, page: number): EntryExtras {
-  const { agency } = options.audience;
+function activityLine(row: Row, options: ListCardOptions): string {
   const clock = (at: Date) => formatLocal(at, options.timeZone, 'HH:mm');
-  const acks = options.acknowledgements.filter((ack) => ack.childId === entry.childId);
-  const notes = options.notes.filter((note) => note.childId === entry.childId);
-  const field = `${section}-${entry.caseRef}`;
-  const target = { kind: options.kind, listDate, page, childRef: entry.caseRef };
-  return {
-    acks: acks.length ? `✓ ${acks.map((ack) => `${ack.agencyName} ${clock(ack.at)}`).join(' · ')}` : '',
-    notes: notes.slice(0, NOTES_SHOWN).map((note) => ({
-      text: `**${note.agencyName}** ${formatLocal(note.createdAt, options.timeZone)} · ${note.authorName} · ${note.category}${note.restricted ? ' · **restricted**' : ''}: ${note.body}`,
-    })),
-    moreNotes: notes.length > NOTES_SHOWN ? `+ ${notes.length - NOTES_SHOWN} earlier note${notes.length - NOTES_SHOWN === 1 ? '' : 's'}` : '',
-    canAct: agency !== null,
-    canNote: agency !== null && AGENCY_POWERS[agency].addsNotes,
-    ackData: acknowledges(agency) && !acks.some((ack) => ack.agency === agency) ? target : '',
-    noteIds: { category: `note-category-${field}`, text: `note-text-${field}`, restricted: `note-restricted-${field}` },
-    noteData: { ...target, field },
-    detailsData: target,
-  };
+  const acks = options.acknowledgements.filter((ack) => ack.childId === row.child.childId && ack.seen.includes(row.key));
+  const notes = options.notes.filter((note) => note.childId === row.child.childId);
+  const latest = notes[0];
+  const preview = latest && `${latest.agencyName} ${formatLocal(latest.createdAt, options.timeZone, 'EEE HH:mm')}${latest.restricted ? ' (restricted)' : ''}: ${latest.body.length > NOTE_PREVIEW_CHARS ? `${latest.body.slice(0, NOTE_PREVIEW_CHARS - 1)}…` : latest.body}`;
+  return [
+    acks.length ? `✓ ${acks.map((ack) => `${ack.agencyName} ${clock(ack.at)}`).join(', ')}` : null,
+    latest ? `${notes.length} note${notes.length === 1 ? '' : 's'}, latest ${preview}` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
-function acknowledgedLine(options: ListCardOptions): string {
+/** Who has acknowledged the list, and how many children are new to each since. */
+function acknowledgedLine(options: ListCardOptions, rows: Row[]): string {
   const agencies = options.agencies.filter((agency) => acknowledges(agency.code));
   if (agencies.length === 0) return 'No agency channels linked yet.';
   return agencies
     .map((agency) => {
       const ack = options.acknowledgements.find((candidate) => candidate.agency === agency.code && candidate.childId === null);
-      return ack ? `${agency.name} ✓ ${formatLocal(ack.at, options.timeZone, 'HH:mm')} ${ack.userName}` : `${agency.name} —`;
+      if (!ack) return `${agency.name} —`;
+      const fresh = rows.filter((row) => !acknowledgedBy(agency.code, row.key, options.acknowledgements)).length;
+      return `${agency.name} ✓ ${formatLocal(ack.at, options.timeZone, 'HH:mm')} ${ack.userName}${fresh ? ` (${fresh} new since)` : ''}`;
     })
     .join(' · ');
 }
 
+const SECTION_HEADINGS: Record<Section, (list: DailyList, since: string) => string> = {
+  missing: (list) => `MISSING NOW (${list.counts.missingNow})`,
+  returned: (_list, since) => `BACK SINCE ${since.toUpperCase()}`,
+  rhis: () => 'RHIs OVERDUE OR DUE WITHIN 24 H',
+};
+
 export function renderListCard(list: DailyList, options: ListCardOptions): CardJson {
   const { timeZone, displayLevel: level } = options;
+  const { agency } = options.audience;
   const since = formatLocal(new Date(list.since), timeZone, 'EEE HH:mm');
-  const sections: (SectionKey & { entries: { child: ChildSummary; view: () => EntryView }[] })[] = [];
-  if (options.kind === 'daily_list') {
-    sections.push({ key: 'missing', heading: `MISSING NOW (${list.missingNow.length})`, color: 'Attention', entries: list.missingNow.map((entry) => ({ child: entry, view: () => missingView(entry, level, timeZone) })) });
-    sections.push({ key: 'returned', heading: `BACK SINCE ${since.toUpperCase()} (${list.returned.length})`, color: 'Default', entries: list.returned.map((entry) => ({ child: entry, view: () => returnedView(entry, level, timeZone, list.asOf) })) });
-  }
-  sections.push({
-    key: 'rhis',
-    heading: `RHIs OVERDUE (${list.counts.rhisOverdue}) AND DUE WITHIN 24 H (${list.counts.rhisDueSoon})`,
-    color: 'Warning',
-    entries: list.rhis.map((entry) => ({ child: entry, view: () => rhiView(entry, level, timeZone, list.asOf) })),
-  });
-
-  const all = sections.flatMap((section) => section.entries.map((entry) => ({ section, entry })));
+  const rows = rowsOf(list, options.kind);
   const pageSize = options.pageSize ?? PAGE_SIZE;
-  const pages = Math.max(1, Math.ceil(all.length / pageSize));
+  const pages = Math.max(1, Math.ceil(rows.length / pageSize));
   const page = Math.min(Math.max(0, options.page), pages - 1);
-  const onPage = all.slice(page * pageSize, (page + 1) * pageSize);
-  const pageSections = sections
+  const onPage = rows.slice(page * pageSize, (page + 1) * pageSize);
+  const target = (childRef: string) => ({ kind: options.kind, listDate: list.date, page, childRef });
+  const sections = (['missing', 'returned', 'rhis'] as Section[])
     .map((section) => ({
-      heading: section.heading,
-      color: section.color,
-      entries: onPage.filter((item) => item.section === section).map((item) => ({ ...item.entry.view(), ...extrasFor(item.entry.child, section.key, options, list.date, page) })),
+      heading: SECTION_HEADINGS[section](list, since),
+      entries: onPage
+        .filter((row) => row.section === section)
+        .map((row) => {
+          const [line1, line2, line3] = linesOf(row, level, timeZone, list.asOf);
+          const fresh = acknowledges(agency) && options.acknowledgements.some((ack) => ack.agency === agency && ack.childId === null) && !acknowledgedBy(agency, row.key, options.acknowledgements);
+          return {
+            style: row.child.riskGrade === 'high' ? 'attention' : 'default',
+            line1: fresh ? `${line1} · **new since ${AGENCY_NAMES[agency]} acknowledged**` : line1,
+            line2,
+            line3,
+            activity: activityLine(row, options),
+            select: { title: `Open the card for ${row.child.caseRef}`, data: target(row.child.caseRef) },
+          };
+        }),
     }))
     .filter((section) => section.entries.length > 0);
 
@@ -207,22 +224,29 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
       ? `**${counts.missingNow}** missing now · **${counts.returnedSinceLastHuddle}** back since ${since.split(' ')[0]} · **${counts.rhisOverdue}** RHIs overdue`
       : `**${counts.rhisOverdue}** RHIs overdue · **${counts.rhisDueSoon}** due within 24 hours`;
   const data = (target: number) => ({ kind: options.kind, listDate: list.date, page: target });
-  const { agency } = options.audience;
-  const listAcknowledged = options.acknowledgements.some((ack) => ack.agency === agency && ack.childId === null);
+  const listAck = options.acknowledgements.find((ack) => ack.agency === agency && ack.childId === null);
+  const unacknowledged = acknowledges(agency) ? rows.filter((row) => !acknowledgedBy(agency, row.key, options.acknowledgements)).length : 0;
+  const acknowledgeTitle = acknowledges(agency) && (!listAck ? `Acknowledge for ${AGENCY_NAMES[agency]}` : unacknowledged > 0 ? `Acknowledge ${unacknowledged} new for ${AGENCY_NAMES[agency]}` : null);
   const actions = [
-    ...(acknowledges(agency) && !listAcknowledged ? [{ title: `Acknowledge for ${AGENCY_NAMES[agency]}`, verb: LIST_ACK_VERB, data: data(page) }] : []),
+    // The acknowledgement is of the list as this card shows it: every child's key, on every page.
+    ...(acknowledgeTitle ? [{ title: acknowledgeTitle, verb: LIST_ACK_VERB, data: { ...data(page), seen: rows.map((row) => row.key) } }] : []),
     ...(page > 0 ? [{ title: 'Previous', verb: LIST_PAGE_VERB, data: data(page - 1) }] : []),
     ...(page < pages - 1 ? [{ title: `More (${page + 2} of ${pages})`, verb: LIST_PAGE_VERB, data: data(page + 1) }] : []),
     { title: 'Refresh', verb: LIST_PAGE_VERB, data: data(page) },
   ];
   return renderCard('daily-list', {
-    categories: CATEGORY_CHOICES,
     title: options.kind === 'daily_list' ? `Daily missing list · ${day}` : `Return Home Interviews · ${day}`,
     summary,
-    acknowledged: acknowledgedLine(options),
-    sections: pageSections,
-    empty: all.length === 0 ? (options.kind === 'daily_list' ? 'No child is missing, back or waiting for an RHI today.' : 'No RHI is overdue or due within 24 hours.') : '',
-    footer: `${pages > 1 ? `Page ${page + 1} of ${pages} · ` : ''}as of ${formatLocal(new Date(list.asOf), timeZone, 'HH:mm EEE d MMM')} (UK time) · ${level === 'full' ? 'names shown' : 'initials shown'}`,
+    acknowledged: acknowledgedLine(options, rows),
+    notice: options.notice ?? '',
+    sections,
+    empty: rows.length === 0 ? (options.kind === 'daily_list' ? 'No child is missing, back or waiting for an RHI today.' : 'No RHI is overdue or due within 24 hours.') : '',
+    footer: [
+      rows.length > 0 ? COLOUR_KEY : null,
+      `${pages > 1 ? `Page ${page + 1} of ${pages} · ` : ''}as of ${formatLocal(new Date(list.asOf), timeZone, 'HH:mm EEE d MMM')} (UK time) · ${level === 'full' ? 'names shown' : 'initials shown'}`,
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
     actions,
   });
 }

@@ -1,26 +1,31 @@
 import { z, type ZodType } from 'zod';
 import { CHILD_ACK_VERB, CHILD_DETAILS_VERB, CHILD_NOTE_VERB, LIST_ACK_VERB, LIST_PAGE_VERB } from '../cards/dailyListCard';
+import { fieldErrors, valuesOf } from '../cards/forms';
 import type { CardJson } from '../cards/render';
 import { holds, MISSING_TEAM_VIEW, type Audience, type Requirement } from '../domain/access';
-import type { DailyList } from '../domain/dailyList';
+import { atLocalTime, formatLocal, localDate } from '../domain/calendar';
+import { childKey, type DailyList } from '../domain/dailyList';
+import { DomainError, isDomainError } from '../domain/errors';
+import { escalationFor } from '../domain/escalation';
+import { nextRhiSteps, RHI_STEP_LABELS, rhiDueAt, rhiStepChanges } from '../domain/rhi';
+import { AGENCY_NAMES, RISK_GRADE_LABELS, type Child, type Episode } from '../domain/types';
+import { childDetailsCard } from '../lists/childDetails';
+import { CHILD_FORMS, FORM_NAMES, REPORT_FORM, reportFormCard, type FormName, type FormValues } from '../lists/childForms';
 import { loadDailyList } from '../lists/dailyListService';
 import { listCard } from '../lists/listCards';
-import { acknowledge } from '../store/acknowledgements';
-import { addNote, NOTE_CATEGORIES } from '../store/notes';
-import { findChildByRef, findEpisode, rhisCoveringEpisodes } from '../store/repositories';
-import { atLocalTime, localDate } from '../domain/calendar';
-import { isDomainError } from '../domain/errors';
-import { RHI_PROVIDERS, RISK_GRADES, type Child, type Episode } from '../domain/types';
-import { childDetailsCard } from '../lists/childDetails';
 import { eventDate, reportMissingSchema } from '../recording/schemas';
 import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
+import { acknowledge } from '../store/acknowledgements';
 import type { Queryable } from '../store/db';
+import { addNote } from '../store/notes';
+import { findChildByRef, findEpisode, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
 
 /**
  * Card actions (Action.Execute → adaptiveCard/action) as one table: verb → who may (requires) →
  * data schema → handler. The router checks `requires`, that the card named was posted here, and the
- * schema, before a handler runs; every handler changes what it says, audits, and answers a card.
+ * schema, before a handler runs. A form the domain refuses comes back as itself, the entries kept and
+ * each problem beside its field; every write answers with a sentence saying what was recorded.
  */
 
 export interface ActionContext {
@@ -36,7 +41,9 @@ const cardTarget = z.object({
   page: z.number().int().min(0).max(1000),
 });
 const childTarget = cardTarget.extend({ childRef: z.string().min(1).max(64) });
-const noteTarget = childTarget.extend({ field: z.string().regex(/^[a-z]+-[A-Za-z0-9._\/-]{1,64}$/) });
+const episodeTarget = childTarget.extend({ episodeId: z.uuid() });
+type CardTarget = z.infer<typeof cardTarget>;
+type ChildTarget = z.infer<typeof childTarget>;
 
 export interface CardAction<T> {
   requires: Requirement;
@@ -52,20 +59,21 @@ export interface CardAction<T> {
 const action = <T>(definition: CardAction<T>): CardAction<T> => definition;
 
 const MISSING_TEAM = ['missing-team'] as const;
+/** The police record found / returned and the safe and well check from their channel; the missing team from anywhere. */
+const RECORDS_RETURNS: Requirement = { who: 'agency', power: 'recordsReturns', orRoles: MISSING_TEAM };
 
-/** The updated card for the person who tapped, on the page they were on. */
-function answerWithCard(ctx: ActionContext, target: z.infer<typeof cardTarget>, list?: DailyList): Promise<CardJson> {
-  return listCard(ctx.deps.db, { kind: target.kind, date: target.listDate, page: target.page, audience: ctx.audience, now: ctx.deps.now(), list }, ctx.deps.settings);
+/** The updated list card for the person who tapped, on the page they were on. */
+function answerWithCard(ctx: ActionContext, target: CardTarget, options: { list?: DailyList; notice?: string } = {}): Promise<CardJson> {
+  return listCard(ctx.deps.db, { kind: target.kind, date: target.listDate, page: target.page, audience: ctx.audience, now: ctx.deps.now(), ...options }, ctx.deps.settings);
 }
 
 const auditAction = (ctx: ActionContext, what: string, details: Record<string, unknown>) => auditTurn(ctx.deps, ctx.turn, what, { agency: ctx.audience.agency, ...details });
 
 /**
  * The child named on the card, if this conversation may see it: on that day's list (what it was
- * shown), or any child for the missing team. Answers the list too when it had to load it, so the
- * card in the answer does not load it again.
+ * shown), or any child for the missing team.
  */
-async function childOnList(ctx: ActionContext, target: z.infer<typeof childTarget>): Promise<{ child: Child; list?: DailyList }> {
+async function childOnList(ctx: ActionContext, target: ChildTarget): Promise<{ child: Child; list?: DailyList }> {
   const child = await findChildByRef(ctx.deps.db, target.childRef);
   if (child && holds(ctx.turn.who, 'missing-team')) return { child };
   const list = child && (await loadDailyList(ctx.deps.db, target.listDate, ctx.deps.now(), ctx.deps.settings));
@@ -74,18 +82,15 @@ async function childOnList(ctx: ActionContext, target: z.infer<typeof childTarge
   return { child, list };
 }
 
-const episodeTarget = childTarget.extend({ episodeId: z.uuid() });
-const localTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Give the time as HH:MM.');
-
 /**
- * The child's details card for the person who asked (a user-specific card nobody else sees): the
- * missing team's full view with its forms, or the channel's view for anyone else.
+ * The child's card for the person who asked (a user-specific card nobody else sees): the missing
+ * team's full view, or the channel's view for anyone else; with a form open or a confirmation.
  */
-function answerWithDetails(ctx: ActionContext, target: z.infer<typeof childTarget>, child: Child): Promise<CardJson> {
+function answerWithDetails(ctx: ActionContext, target: ChildTarget, child: Child, extra: { form?: { name: FormName; values?: Record<string, string>; errors?: Record<string, string> }; notice?: string } = {}): Promise<CardJson> {
   const missingTeam = holds(ctx.turn.who, 'missing-team');
   return childDetailsCard(
     ctx.deps.db,
-    { child, audience: missingTeam ? MISSING_TEAM_VIEW : ctx.audience, missingTeam, userId: ctx.turn.userId, back: { kind: target.kind, listDate: target.listDate, page: target.page }, now: ctx.deps.now() },
+    { child, audience: missingTeam ? MISSING_TEAM_VIEW : ctx.audience, missingTeam, userId: ctx.turn.userId, back: { kind: target.kind, listDate: target.listDate, page: target.page }, now: ctx.deps.now(), ...extra },
     ctx.deps.settings,
   );
 }
@@ -95,144 +100,227 @@ function recordingContext(ctx: ActionContext): RecordingContext {
   return { actor: { name: ctx.turn.who.id, kind: 'teams', conversationId: ctx.turn.conversationId }, now: ctx.deps.now(), localAuthority: ctx.deps.settings.localAuthority, timeZone: ctx.deps.settings.timeZone };
 }
 
-/** Checks the episode belongs to the child on the card, then records a change to it as the API would. */
-async function recordOnEpisode(ctx: ActionContext, data: z.infer<typeof episodeTarget>, change: (tx: Queryable, episode: Episode) => Promise<unknown>) {
+const at = (ctx: ActionContext, date: string, time: string) => atLocalTime(date, time, ctx.deps.settings.timeZone);
+const local = (ctx: ActionContext, time: Date) => formatLocal(time, ctx.deps.settings.timeZone);
+
+/** The ids of a form's inputs, from its schema. */
+const idsOf = (name: FormName) => Object.keys((CHILD_FORMS[name].schema as unknown as z.ZodObject).shape);
+
+/**
+ * Runs a child's form: reads its inputs, records through the use case, and answers the child's card
+ * with a confirmation; or, refused, the same form with the entries kept and each problem beside its
+ * field (audited, without the entries: they may hold what a child said).
+ */
+async function submitForm<N extends FormName>(
+  ctx: ActionContext,
+  data: ChildTarget & { episodeId?: string },
+  raw: Record<string, unknown>,
+  name: N,
+  record: (tx: Queryable, episode: Episode | undefined, values: FormValues<N>, child: Child) => Promise<string>,
+): Promise<CardJson> {
   const { child } = await childOnList(ctx, data);
+  const values = valuesOf(idsOf(name), raw);
+  const refused = async (errors: Record<string, string>) => {
+    await auditAction(ctx, 'form.refused', { form: name, childRef: child.ref, fields: Object.keys(errors) });
+    return answerWithDetails(ctx, data, child, { form: { name, values, errors } });
+  };
+  const parsed = (CHILD_FORMS[name].schema as ZodType<FormValues<N>>).safeParse(values);
+  if (!parsed.success) return refused(fieldErrors(parsed.error.issues));
+  let notice: string;
   try {
-    await ctx.deps.db.transaction(async (tx) => {
-      const episode = await findEpisode(tx, data.episodeId);
-      if (!episode || episode.childId !== child.id) throw new Refusal(404, 'That episode is not this child’s. Refresh the card.', 'episode mismatch');
-      await change(tx, episode);
+    notice = await ctx.deps.db.transaction(async (tx) => {
+      const episode = data.episodeId ? await findEpisode(tx, data.episodeId) : undefined;
+      if (data.episodeId && (!episode || episode.childId !== child.id)) throw new Refusal(404, 'That episode is not this child’s. Refresh the card.', 'episode mismatch');
+      return record(tx, episode, parsed.data, child);
     });
   } catch (error) {
-    if (isDomainError(error)) throw new Refusal(error.code === 'not_found' ? 404 : 400, [error.message, ...error.problems.map((problem) => problem.message)].join(' '), `domain: ${error.code}`);
-    throw error;
+    if (!isDomainError(error)) throw error;
+    const fieldOf: Record<string, string> = CHILD_FORMS[name].fieldOf;
+    const errors: Record<string, string> = {};
+    for (const problem of error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }]) errors[fieldOf[problem.path] ?? 'form'] ??= problem.message;
+    return refused(errors);
   }
   void ctx.deps.refresher.request(data.listDate);
-  return answerWithDetails(ctx, data, child);
+  return answerWithDetails(ctx, data, child, { notice });
 }
 
-/** Acknowledges the day's list, or one child on it, for the agency acted for; tapping again changes nothing. */
-async function acknowledgeFor(ctx: ActionContext, listDate: string, child: Child | null): Promise<void> {
-  const { who } = ctx.turn;
-  const created = await acknowledge(ctx.deps.db, { listDate, agency: ctx.audience.agency, childId: child?.id ?? null, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: ctx.deps.now() });
-  if (!created) return;
-  await auditAction(ctx, child ? 'child.acknowledged' : 'list.acknowledged', { listDate, ...(child ? { childRef: child.ref } : {}) });
-  void ctx.deps.refresher.request(listDate);
+/** The episode a form acts on; the card always names one, so a missing one is a stale card. */
+function theEpisode(episode: Episode | undefined): Episode {
+  if (!episode) throw new Refusal(404, 'That card no longer names an episode of this child. Refresh the card.', 'no episode');
+  return episode;
 }
 
-const when = (date: string, time: string, ctx: ActionContext) => atLocalTime(date, time, ctx.deps.settings.timeZone);
+/** The key of the child as its card shows it now: what an acknowledgement of the child covers. */
+async function keyOf(db: Queryable, child: Child, ctx: ActionContext): Promise<string | null> {
+  const episodes = await listEpisodesOfChild(db, child.id);
+  const episode = episodes.find((candidate) => !candidate.returnedAt) ?? episodes.at(-1);
+  if (!episode) return null;
+  const stage = escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules).rule?.stage ?? null;
+  return childKey({ caseRef: child.ref, episodeId: episode.id, riskGrade: episode.riskGrade, escalationStage: stage });
+}
 
-const reportForm = z.object({
-  childRef: z.string(),
-  givenName: z.string().optional(),
-  familyName: z.string().optional(),
-  dateOfBirth: z.string().optional(),
-  kind: z.string(),
-  lookedAfter: z.enum(['true', 'false']).default('false'),
-  placingAuthority: z.string().optional(),
-  reportedDate: eventDate('Give the date reported.'),
-  reportedTime: localTime,
-  riskGrade: z.string().optional(),
-  policeRef: z.string().optional(),
-  lastSeen: z.string().optional(),
-  concerns: z.string().optional(),
-});
-
-const blankToNull = (value: string | undefined) => (value && value.trim() ? value.trim() : null);
+const seenKeys = z.array(z.string().min(1).max(120)).max(2000);
+const reportData = z.object({}).passthrough();
 
 export const ACTIONS: Record<string, CardAction<any>> = {
   'episode.report': action({
     requires: { who: MISSING_TEAM, where: 'anywhere' },
     doing: 'report a child missing',
     namesPostedCard: false,
-    schema: reportForm,
-    async handle(ctx, form) {
-      // The form's strings become the notification the API takes, checked by the same schema.
+    schema: reportData,
+    async handle(ctx, _data, raw) {
+      const now = ctx.deps.now();
+      const today = localDate(now, ctx.deps.settings.timeZone);
+      const values = valuesOf(Object.keys(REPORT_FORM.schema.shape), raw);
+      const refused = async (errors: Record<string, string>) => {
+        await auditAction(ctx, 'form.refused', { form: 'report', fields: Object.keys(errors) });
+        return reportFormCard(today, values, errors);
+      };
+      const form = REPORT_FORM.schema.safeParse(values);
+      if (!form.success) return refused(fieldErrors(form.error.issues));
       const input = reportMissingSchema.safeParse({
         child: {
-          ref: form.childRef.trim(),
-          givenName: blankToNull(form.givenName),
-          familyName: blankToNull(form.familyName),
-          dateOfBirth: blankToNull(form.dateOfBirth),
-          lookedAfter: form.lookedAfter === 'true',
-          placingAuthority: blankToNull(form.placingAuthority),
+          ref: form.data.childRef,
+          givenName: form.data.givenName ?? null,
+          familyName: form.data.familyName ?? null,
+          dateOfBirth: form.data.dateOfBirth ?? null,
+          lookedAfter: form.data.lookedAfter === 'true',
+          placingAuthority: form.data.placingAuthority ?? null,
         },
-        kind: form.kind,
-        reportedAt: when(form.reportedDate, form.reportedTime, ctx).toISOString(),
-        riskGrade: blankToNull(form.riskGrade),
-        policeRef: blankToNull(form.policeRef),
-        lastSeen: blankToNull(form.lastSeen),
-        exploitationConcerns: (form.concerns ?? '').split(',').filter(Boolean),
+        kind: form.data.kind,
+        reportedAt: at(ctx, form.data.reportedDate, form.data.reportedTime).toISOString(),
+        riskGrade: form.data.riskGrade ?? null,
+        policeRef: form.data.policeRef ?? null,
+        lastSeen: form.data.lastSeen ?? null,
+        exploitationConcerns: form.data.concerns,
       });
-      if (!input.success) throw new Refusal(400, input.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '), 'invalid report');
+      // The form's own checks are the API's; a value that passes them and not the API's is a date out of range.
+      if (!input.success) return refused(Object.fromEntries(input.error.issues.map((issue) => [REPORT_FORM.fieldOf[issue.path.join('.')] ?? 'form', 'Check this: it is outside what the service records.'])));
+      let created: boolean;
       try {
-        await ctx.deps.db.transaction((tx) => reportMissing(tx, input.data, recordingContext(ctx)));
+        created = (await ctx.deps.db.transaction((tx) => reportMissing(tx, input.data, recordingContext(ctx)))).created;
       } catch (error) {
-        if (isDomainError(error)) throw new Refusal(400, error.message, `domain: ${error.code}`);
-        throw error;
+        if (!isDomainError(error)) throw error;
+        const errors: Record<string, string> = {};
+        for (const problem of error.problems) errors[REPORT_FORM.fieldOf[problem.path] ?? 'form'] ??= problem.message;
+        return refused(Object.keys(errors).length ? errors : { form: error.message });
       }
       const child = (await findChildByRef(ctx.deps.db, input.data.child.ref))!;
       // Today's list, whatever date the form carried: the server's clock decides which card changed.
-      const today = localDate(ctx.deps.now(), ctx.deps.settings.timeZone);
       void ctx.deps.refresher.request(today);
-      return answerWithDetails(ctx, { kind: 'daily_list', listDate: today, page: 0, childRef: child.ref }, child);
+      const notice = created ? `✓ Reported missing since ${local(ctx, input.data.reportedAt)}. Every agency's copy of today's list now shows the child.` : '✓ That report was already recorded: nothing was added twice.';
+      return answerWithDetails(ctx, { kind: 'daily_list', listDate: today, page: 0, childRef: child.ref }, child, { notice });
     },
   }),
   [CHILD_DETAILS_VERB]: action({
     requires: { who: 'list-viewer' },
     doing: "see a child's details",
     namesPostedCard: true,
-    schema: childTarget,
+    schema: childTarget.extend({ form: z.enum(FORM_NAMES).optional() }),
     async handle(ctx, data) {
       const { child } = await childOnList(ctx, data);
-      await auditAction(ctx, 'child.disclosed', { childRef: child.ref, displayLevel: holds(ctx.turn.who, 'missing-team') ? 'full' : ctx.audience.displayLevel, private: true });
-      return answerWithDetails(ctx, data, child);
+      if (!data.form) await auditAction(ctx, 'child.disclosed', { childRef: child.ref, displayLevel: holds(ctx.turn.who, 'missing-team') ? 'full' : ctx.audience.displayLevel, private: true });
+      return answerWithDetails(ctx, data, child, data.form ? { form: { name: data.form } } : {});
     },
   }),
   'child.return': action({
-    requires: { who: MISSING_TEAM, where: 'anywhere' },
+    requires: RECORDS_RETURNS,
     doing: 'record a return',
     namesPostedCard: true,
-    schema: episodeTarget.extend({ returnedDate: eventDate('Give the date.'), returnedTime: localTime, safeAndWellCheck: z.enum(['done', 'not_done', '']).default('') }),
-    handle: (ctx, data) =>
-      recordOnEpisode(ctx, data, (tx, episode) =>
-        recordReturn(tx, episode.id, { returnedAt: when(data.returnedDate, data.returnedTime, ctx), safeAndWellCheck: data.safeAndWellCheck || null }, recordingContext(ctx)),
-      ),
+    schema: episodeTarget,
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, data, raw, 'return', async (tx, found, values) => {
+        const episode = theEpisode(found);
+        const returnedAt = at(ctx, values.returnedDate, values.returnedTime);
+        const updated = await recordReturn(tx, episode.id, { returnedAt, safeAndWellCheck: values.safeAndWellCheck || episode.safeAndWellCheck || null }, recordingContext(ctx));
+        const due = local(ctx, rhiDueAt(returnedAt, ctx.deps.settings.rhiDueHours));
+        if (!episode.returnedAt) return `✓ Recorded: back ${local(ctx, returnedAt)}. The Return Home Interview is due by ${due}.`;
+        if (updated === episode) return '✓ Nothing changed: that is the return already recorded.';
+        return `✓ Return time corrected to ${local(ctx, returnedAt)} (was ${local(ctx, episode.returnedAt)}). The interview is now due by ${due}.`;
+      }),
   }),
-  'child.risk': action({
-    requires: { who: MISSING_TEAM, where: 'anywhere' },
-    doing: 'change a risk grade',
+  'child.safe': action({
+    requires: RECORDS_RETURNS,
+    doing: 'record a safe and well check',
     namesPostedCard: true,
-    schema: episodeTarget.extend({ riskGrade: z.enum(RISK_GRADES) }),
-    handle: (ctx, data) => recordOnEpisode(ctx, data, (tx, episode) => changeEpisode(tx, episode.id, { riskGrade: data.riskGrade }, recordingContext(ctx))),
+    schema: episodeTarget,
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, data, raw, 'safe', async (tx, found, values) => {
+        await changeEpisode(tx, theEpisode(found).id, { safeAndWellCheck: values.safeAndWellCheck }, recordingContext(ctx));
+        return `✓ Recorded: safe and well check ${values.safeAndWellCheck === 'done' ? 'done' : 'not done'}.`;
+      }),
+  }),
+  'child.update': action({
+    requires: { who: MISSING_TEAM, where: 'anywhere' },
+    doing: 'change a risk grade or what is known',
+    namesPostedCard: true,
+    schema: episodeTarget,
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, data, raw, 'update', async (tx, found, values) => {
+        const episode = theEpisode(found);
+        const changes = {
+          ...(values.riskGrade && values.riskGrade !== episode.riskGrade ? { riskGrade: values.riskGrade, riskReason: values.riskReason } : {}),
+          ...(values.lastSeen && values.lastSeen !== episode.lastSeen ? { lastSeen: values.lastSeen } : {}),
+          ...(JSON.stringify([...values.concerns].sort()) !== JSON.stringify([...episode.exploitationConcerns].sort()) ? { exploitationConcerns: values.concerns } : {}),
+        };
+        if (Object.keys(changes).length === 0) return '✓ Nothing changed: the form matched what was recorded.';
+        await changeEpisode(tx, episode.id, changes, recordingContext(ctx));
+        const said = [
+          changes.riskGrade ? `grade ${RISK_GRADE_LABELS[changes.riskGrade].toLowerCase()}${episode.riskGrade ? ` (was ${RISK_GRADE_LABELS[episode.riskGrade].toLowerCase()})` : ''}` : null,
+          changes.lastSeen ? 'last seen' : null,
+          changes.exploitationConcerns ? 'concerns' : null,
+        ].filter(Boolean);
+        return `✓ Saved: ${said.join(', ')}. Every agency's copy of the list shows it.`;
+      }),
   }),
   'child.rhi': action({
     requires: { who: MISSING_TEAM, where: 'anywhere' },
     doing: 'record a return home interview',
     namesPostedCard: true,
-    schema: episodeTarget.extend({
-      rhiStep: z.enum(['offered', 'accepted', 'declined', 'no_contact', 'completed']),
-      rhiDate: eventDate('Give the date.'),
-      rhiTime: localTime,
-      rhiBy: z.string().trim().max(120).optional(),
-      rhiProvider: z.enum([...RHI_PROVIDERS, '']).default(''),
-    }),
-    handle: (ctx, data) =>
-      recordOnEpisode(ctx, data, async (tx, episode) => {
-        const at = when(data.rhiDate, data.rhiTime, ctx);
-        const by = data.rhiBy || undefined;
+    schema: episodeTarget,
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, data, raw, 'rhi', async (tx, found, values) => {
+        const episode = theEpisode(found);
+        const time = at(ctx, values.rhiDate, values.rhiTime);
         const [existing] = await rhisCoveringEpisodes(tx, [episode.id]);
-        const offer = existing?.offeredAt ? {} : { offeredAt: at, offeredBy: by };
-        const step = {
-          offered: { offeredAt: at, offeredBy: by },
-          accepted: { ...offer, outcome: 'accepted' as const },
-          declined: { ...offer, outcome: 'declined' as const },
-          no_contact: { ...offer, outcome: 'no_contact' as const },
-          completed: { ...offer, completedAt: at, completedBy: by, provider: data.rhiProvider || undefined },
-        }[data.rhiStep];
-        if (existing) await changeRhi(tx, existing.id, step, recordingContext(ctx));
-        else await createRhi(tx, { episodeIds: [episode.id], ...step }, recordingContext(ctx));
+        const allowed = nextRhiSteps(existing);
+        if (!allowed.includes(values.rhiStep)) {
+          const message = allowed.length
+            ? `That step does not follow what is recorded: next is ${allowed.map((step) => RHI_STEP_LABELS[step].split(' (')[0]!.toLowerCase()).join(', ')}.`
+            : 'This interview is already recorded as done.';
+          throw new DomainError('validation', message, [{ path: 'outcome', message }]);
+        }
+        const changes = rhiStepChanges(values.rhiStep, time, values.rhiBy, values.rhiProvider);
+        const after = existing ? await changeRhi(tx, existing.id, changes, recordingContext(ctx)) : (await createRhi(tx, { episodeIds: [episode.id], ...changes }, recordingContext(ctx))).value;
+        const next = nextRhiSteps(after);
+        return `✓ Recorded: interview ${RHI_STEP_LABELS[values.rhiStep].split(' (')[0]!.toLowerCase()} ${local(ctx, time)}.${next.length ? ` Next: ${next.map((step) => RHI_STEP_LABELS[step].split(' (')[0]!.toLowerCase()).join(', ')}.` : ''}`;
+      }),
+  }),
+  'child.told': action({
+    requires: { who: MISSING_TEAM, where: 'anywhere' },
+    doing: 'record that the placing authority was told',
+    namesPostedCard: true,
+    schema: episodeTarget,
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, data, raw, 'told', async (tx, found, values, child) => {
+        const told = at(ctx, values.toldDate, values.toldTime);
+        await changeEpisode(tx, theEpisode(found).id, { placingAuthorityNotifiedAt: told }, recordingContext(ctx));
+        return `✓ Recorded: ${child.placingAuthority} told ${local(ctx, told)}.`;
+      }),
+  }),
+  [CHILD_NOTE_VERB]: action({
+    requires: { who: 'agency', power: 'addsNotes' },
+    doing: 'add information',
+    namesPostedCard: true,
+    schema: childTarget.extend({ episodeId: z.uuid().optional() }),
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, data, raw, 'note', async (tx, _episode, values, child) => {
+        const { who } = ctx.turn;
+        const restricted = values.noteRestricted === 'true';
+        await addNote(tx, { childId: child.id, agency: ctx.audience.agency, authorId: who.id, authorName: who.name, category: values.noteCategory, body: values.noteText, restricted, at: ctx.deps.now() });
+        // The note's words stay out of the audit log: it records that a note was added, not what it says.
+        await auditAction(ctx, 'note.added', { childRef: child.ref, category: values.noteCategory, restricted });
+        return restricted ? '✓ Added as restricted: only the missing team sees it, in their own view.' : `✓ Added to the card, as ${AGENCY_NAMES[ctx.audience.agency]}: every agency's copy shows it.`;
       }),
   }),
   [LIST_PAGE_VERB]: action({
@@ -249,10 +337,19 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     requires: { who: 'agency', power: 'acknowledges' },
     doing: 'acknowledge the list',
     namesPostedCard: true,
-    schema: cardTarget,
+    schema: cardTarget.extend({ seen: seenKeys.default([]) }),
     async handle(ctx, data) {
-      await acknowledgeFor(ctx, data.listDate, null);
-      return answerWithCard(ctx, data);
+      const { who } = ctx.turn;
+      const now = ctx.deps.now();
+      const changed = await acknowledge(ctx.deps.db, { listDate: data.listDate, agency: ctx.audience.agency, childId: null, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: now, seen: data.seen });
+      if (changed) {
+        await auditAction(ctx, 'list.acknowledged', { listDate: data.listDate, children: data.seen.length });
+        void ctx.deps.refresher.request(data.listDate);
+      }
+      const notice = changed
+        ? `✓ Acknowledged for ${AGENCY_NAMES[ctx.audience.agency]} at ${formatLocal(now, ctx.deps.settings.timeZone, 'HH:mm')}: the ${data.seen.length} ${data.seen.length === 1 ? 'child' : 'children'} this card showed. A child added or regraded later shows as new to ${AGENCY_NAMES[ctx.audience.agency]}.`
+        : `${AGENCY_NAMES[ctx.audience.agency]} had already acknowledged everything this card showed.`;
+      return answerWithCard(ctx, data, { notice });
     },
   }),
   [CHILD_ACK_VERB]: action({
@@ -261,34 +358,17 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     namesPostedCard: true,
     schema: childTarget,
     async handle(ctx, data) {
-      const { child, list } = await childOnList(ctx, data);
-      await acknowledgeFor(ctx, data.listDate, child);
-      return answerWithCard(ctx, data, list);
-    },
-  }),
-  [CHILD_NOTE_VERB]: action({
-    requires: { who: 'agency', power: 'addsNotes' },
-    doing: 'add information',
-    namesPostedCard: true,
-    schema: noteTarget,
-    async handle(ctx, data, raw) {
-      const inputs = z
-        .object({
-          [`note-text-${data.field}`]: z.string().trim().min(1, 'Write what you know first.').max(500, 'Keep the note to 500 characters.'),
-          [`note-category-${data.field}`]: z.enum(NOTE_CATEGORIES).default('other'),
-          [`note-restricted-${data.field}`]: z.enum(['true', 'false']).default('false'),
-        })
-        .safeParse(raw);
-      if (!inputs.success) throw new Refusal(400, inputs.error.issues[0]!.message, 'invalid note');
-      const { child, list } = await childOnList(ctx, data);
+      const { child } = await childOnList(ctx, data);
+      const key = await keyOf(ctx.deps.db, child, ctx);
+      if (!key) throw new Refusal(404, 'That child has no episode to acknowledge. Refresh the card.', 'no episode');
       const { who } = ctx.turn;
-      const restricted = inputs.data[`note-restricted-${data.field}`] === 'true';
-      const category = inputs.data[`note-category-${data.field}`] as (typeof NOTE_CATEGORIES)[number];
-      await addNote(ctx.deps.db, { childId: child.id, agency: ctx.audience.agency, authorId: who.id, authorName: who.name, category, body: inputs.data[`note-text-${data.field}`] as string, restricted, at: ctx.deps.now() });
-      // The note's words stay out of the audit log: it records that a note was added, not what it says.
-      await auditAction(ctx, 'note.added', { childRef: child.ref, category, restricted });
-      void ctx.deps.refresher.request(data.listDate);
-      return answerWithCard(ctx, data, list);
+      const now = ctx.deps.now();
+      const changed = await acknowledge(ctx.deps.db, { listDate: data.listDate, agency: ctx.audience.agency, childId: child.id, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: now, seen: [key] });
+      if (changed) {
+        await auditAction(ctx, 'child.acknowledged', { listDate: data.listDate, childRef: child.ref });
+        void ctx.deps.refresher.request(data.listDate);
+      }
+      return answerWithDetails(ctx, data, child, { notice: `✓ Acknowledged for ${AGENCY_NAMES[ctx.audience.agency]} at ${formatLocal(now, ctx.deps.settings.timeZone, 'HH:mm')}.` });
     },
   }),
 };

@@ -1,6 +1,7 @@
 import { isGrantable } from '../access/roles';
 import type { ListCardKind } from '../cards/dailyListCard';
-import { renderCard, renderHelpCard, type HelpCommand } from '../cards/render';
+import { reportFormCard } from '../lists/childForms';
+import { renderHelpCard, type HelpCommand } from '../cards/render';
 import { audienceAt, GRANTABLE, GRANTABLE_NAMES, holds, type Grantable, type Requirement, type RoleSource } from '../domain/access';
 import { formatLocal, localDate } from '../domain/calendar';
 import { AGENCIES, AGENCY_NAMES } from '../domain/types';
@@ -231,9 +232,7 @@ export const COMMANDS: Command[] = [
     doing: 'report a child missing from Teams',
     menu: true,
     async handle(turn, _args, deps) {
-      const now = deps.now();
-      const tz = deps.settings.timeZone;
-      await turn.reply(renderCard('missing-form', { today: localDate(now, tz), timeNow: formatLocal(now, tz, 'HH:mm'), data: {} }));
+      await turn.reply(reportFormCard(localDate(deps.now(), deps.settings.timeZone)));
     },
   },
   {

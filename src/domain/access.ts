@@ -50,19 +50,21 @@ export const holds = (person: Person, what: Grantable) => person.holds.has(what)
 export interface AgencyPowers {
   acknowledges: boolean;
   addsNotes: boolean;
+  /** Records what it owns about an episode: found / returned (and its correction) and the safe and well check. */
+  recordsReturns: boolean;
   seesRestricted: boolean;
   /** Acting for it always needs this role (the missing team's channel is the missing team's). */
   actingNeeds?: Role;
 }
 
 export const AGENCY_POWERS: Record<AgencyCode, AgencyPowers> = {
-  police: { acknowledges: true, addsNotes: true, seesRestricted: false },
-  health: { acknowledges: true, addsNotes: true, seesRestricted: false },
-  education: { acknowledges: true, addsNotes: true, seesRestricted: false },
-  'social-care': { acknowledges: true, addsNotes: true, seesRestricted: false },
-  'youth-justice': { acknowledges: true, addsNotes: true, seesRestricted: false },
-  'missing-team': { acknowledges: false, addsNotes: true, seesRestricted: true, actingNeeds: 'missing-team' },
-  management: { acknowledges: false, addsNotes: false, seesRestricted: false, actingNeeds: 'manager' },
+  police: { acknowledges: true, addsNotes: true, recordsReturns: true, seesRestricted: false },
+  health: { acknowledges: true, addsNotes: true, recordsReturns: false, seesRestricted: false },
+  education: { acknowledges: true, addsNotes: true, recordsReturns: false, seesRestricted: false },
+  'social-care': { acknowledges: true, addsNotes: true, recordsReturns: false, seesRestricted: false },
+  'youth-justice': { acknowledges: true, addsNotes: true, recordsReturns: false, seesRestricted: false },
+  'missing-team': { acknowledges: false, addsNotes: true, recordsReturns: true, seesRestricted: true, actingNeeds: 'missing-team' },
+  management: { acknowledges: false, addsNotes: false, recordsReturns: false, seesRestricted: false, actingNeeds: 'manager' },
 };
 
 export const acknowledges = (agency: AgencyCode | null): agency is AgencyCode => agency !== null && AGENCY_POWERS[agency].acknowledges;
@@ -101,8 +103,12 @@ export type Requirement =
   | { who: readonly Role[]; where: Where }
   /** Someone who may see the day's list here: a linked channel shows it to its members; personal chat to the missing team. */
   | { who: 'list-viewer' }
-  /** Someone acting for the linked channel's agency (acknowledge, add information). */
-  | { who: 'agency'; power: 'acknowledges' | 'addsNotes' };
+  /**
+   * Someone acting for the linked channel's agency (acknowledge, add information, record a return);
+   * or, anywhere the bot knows, someone holding one of `orRoles` (the missing team records returns
+   * from any channel, as it records everything else).
+   */
+  | { who: 'agency'; power: 'acknowledges' | 'addsNotes' | 'recordsReturns'; orRoles?: readonly Role[] };
 
 export type RefusalReason =
   | 'unknown-conversation'
@@ -171,6 +177,7 @@ export function decide(person: Person, place: Place, requirement: Requirement, r
     return checkPlace(place, 'linked-channel');
   }
   if (requirement.who === 'agency') {
+    if (requirement.orRoles?.some((role) => holds(person, role))) return checkPlace(place, 'anywhere');
     // The agency acted for is the linked channel's; in personal chat, the missing team's own.
     const agency = place.kind === 'channel' ? place.agency : place.kind === 'personal' ? 'missing-team' : null;
     if (!agency) return checkPlace(place, 'linked-channel');
@@ -180,7 +187,9 @@ export function decide(person: Person, place: Place, requirement: Requirement, r
         'agency-does-not-act',
         requirement.power === 'acknowledges'
           ? `${place.kind === 'personal' ? 'The missing team runs the list rather than acknowledging it' : `The ${AGENCY_NAMES[agency]} channel does not acknowledge the list`}: agencies acknowledge it from their own channel.`
-          : `Information is not added from the ${AGENCY_NAMES[agency]} channel: add it from your agency's channel.`,
+          : requirement.power === 'recordsReturns'
+            ? `Only the police and the missing team record a return or a safe and well check, so the ${AGENCY_NAMES[agency]} channel cannot ${doing}. Add what you know instead.`
+            : `Information is not added from the ${AGENCY_NAMES[agency]} channel: add it from your agency's channel.`,
       );
     }
     if (powers.actingNeeds) return checkRoles(person, [powers.actingNeeds], doing);

@@ -23,33 +23,38 @@ export interface ChildSummary {
   placementInArea: boolean | null;
 }
 
-export interface MissingEntry extends ChildSummary {
+/**
+ * What the huddle needs beside any row of a child, whichever section it is in: how risky, why, what
+ * is due. A child who has come back keeps the concerns and the meeting due.
+ */
+export interface ChildContext {
   episodeId: string;
   kind: EpisodeKind;
-  reportedAt: string;
-  missingForHours: number;
   riskGrade: RiskGrade | null;
   exploitationConcerns: ExploitationConcern[];
-  lastSeen: string | null;
   episodesInWindow: number;
   windowDays: number;
   escalationStage: number | null;
   escalationLabel: string | null;
   meetingReasons: MeetingReason[];
+  /** For a child placed here by another authority: when that authority was told of the episode. */
+  placingAuthorityNotifiedAt: string | null;
 }
 
-export interface ReturnedEntry extends ChildSummary {
-  episodeId: string;
-  kind: EpisodeKind;
-  riskGrade: RiskGrade | null;
+export interface MissingEntry extends ChildSummary, ChildContext {
+  reportedAt: string;
+  missingForHours: number;
+  lastSeen: string | null;
+}
+
+export interface ReturnedEntry extends ChildSummary, ChildContext {
   returnedAt: string;
   safeAndWellCheck: SafeAndWell | null;
   rhiDueAt: string;
   rhiState: RhiState;
 }
 
-export interface RhiEntry extends ChildSummary {
-  episodeId: string;
+export interface RhiEntry extends ChildSummary, ChildContext {
   rhiId: string | null;
   returnedAt: string;
   dueAt: string;
@@ -59,8 +64,14 @@ export interface RhiEntry extends ChildSummary {
   owner: string;
   offeredAt: string | null;
   outcome: RhiOutcome | null;
-  placingAuthorityNotifiedAt: string | null;
 }
+
+/**
+ * What an acknowledgement saw of a child: the case, the episode, its grade and its escalation stage.
+ * A child whose key an agency has not acknowledged (added since, regraded, escalated) is new to it.
+ */
+export const childKey = (entry: Pick<ChildSummary, 'caseRef'> & Pick<ChildContext, 'episodeId' | 'riskGrade' | 'escalationStage'>) =>
+  `${entry.caseRef}/${entry.episodeId.slice(0, 8)}/${entry.riskGrade ?? 'ungraded'}/${entry.escalationStage ?? 0}`;
 
 export interface DailyList {
   date: string;
@@ -79,8 +90,9 @@ export interface ListInput {
   returnInterviews: ReturnInterview[];
 }
 
-const RISK_ORDER: Record<RiskGrade, number> = { high: 0, medium: 1, low: 2, no_apparent_risk: 3 };
-const riskRank = (grade: RiskGrade | null) => (grade ? RISK_ORDER[grade] : 4);
+/** High risk first, then a child nobody has graded yet (they stand out until graded), then the rest. */
+const RISK_ORDER: Record<RiskGrade, number> = { high: 0, medium: 2, low: 3, no_apparent_risk: 4 };
+export const riskRank = (grade: RiskGrade | null) => (grade ? RISK_ORDER[grade] : 1);
 
 export function initialsOf(child: Pick<Child, 'givenName' | 'familyName'>): string {
   const letters = [child.givenName, child.familyName].map((name) => name?.trim().charAt(0).toUpperCase() ?? '').join('');
@@ -128,21 +140,25 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
     const escalation = escalationFor(episodes, asOf, settings.escalationRules);
     for (const episode of episodes) {
       const returnedAt = episode.returnedAt && episode.returnedAt.getTime() <= asOf.getTime() ? episode.returnedAt : null;
+      const context: ChildContext = {
+        episodeId: episode.id,
+        kind: episode.kind,
+        riskGrade: episode.riskGrade,
+        exploitationConcerns: episode.exploitationConcerns,
+        episodesInWindow: escalation.episodesInWindow,
+        windowDays: escalation.windowDays,
+        escalationStage: escalation.rule?.stage ?? null,
+        escalationLabel: escalation.rule?.label ?? null,
+        meetingReasons: meetingReasons(escalation, episode),
+        placingAuthorityNotifiedAt: episode.placingAuthorityNotifiedAt?.toISOString() ?? null,
+      };
       if (!returnedAt) {
         missingNow.push({
           ...summary,
-          episodeId: episode.id,
-          kind: episode.kind,
+          ...context,
           reportedAt: episode.reportedAt.toISOString(),
           missingForHours: Math.floor((asOf.getTime() - episode.reportedAt.getTime()) / 3_600_000),
-          riskGrade: episode.riskGrade,
-          exploitationConcerns: episode.exploitationConcerns,
           lastSeen: episode.lastSeen,
-          episodesInWindow: escalation.episodesInWindow,
-          windowDays: escalation.windowDays,
-          escalationStage: escalation.rule?.stage ?? null,
-          escalationLabel: escalation.rule?.label ?? null,
-          meetingReasons: meetingReasons(escalation, episode),
         });
         continue;
       }
@@ -152,9 +168,7 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
       if (returnedAt.getTime() > since.getTime()) {
         returned.push({
           ...summary,
-          episodeId: episode.id,
-          kind: episode.kind,
-          riskGrade: episode.riskGrade,
+          ...context,
           returnedAt: returnedAt.toISOString(),
           safeAndWellCheck: episode.safeAndWellCheck,
           rhiDueAt: dueAt,
@@ -164,7 +178,7 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
       if (state === 'overdue' || state === 'due_soon') {
         rhis.push({
           ...summary,
-          episodeId: episode.id,
+          ...context,
           rhiId: rhi?.id ?? null,
           returnedAt: returnedAt.toISOString(),
           dueAt,
@@ -173,7 +187,6 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
           owner: summary.ola && child.placingAuthority ? child.placingAuthority : (rhi?.offeredBy ?? `${settings.localAuthority} (not yet allocated)`),
           offeredAt: rhi?.offeredAt?.toISOString() ?? null,
           outcome: rhi?.outcome ?? null,
-          placingAuthorityNotifiedAt: episode.placingAuthorityNotifiedAt?.toISOString() ?? null,
         });
       }
     }

@@ -100,7 +100,16 @@ export function nextRhiSteps(rhi: RhiRecord | undefined): RhiStep[] {
 }
 
 /** What recording a step changes, and nothing it does not know: no offer is invented for a completion. */
-export function rhiStepChanges(step: RhiStep, at: Date, by: string | undefined, provider: RhiProvider | undefined): Partial<RhiRecord & { offeredBy: string; completedBy: string }> {
+export interface RhiStepChanges {
+  offeredAt?: Date;
+  offeredBy?: string;
+  outcome?: RhiOutcome;
+  completedAt?: Date;
+  completedBy?: string;
+  provider?: RhiProvider;
+}
+
+export function rhiStepChanges(step: RhiStep, at: Date, by: string | undefined, provider: RhiProvider | undefined): RhiStepChanges {
   switch (step) {
     case 'offered':
       return { offeredAt: at, ...(by ? { offeredBy: by } : {}) };

@@ -1,17 +1,23 @@
-import { whoIs } from '../cards/dailyListCard';
+import { riskText, whoIs } from '../cards/dailyListCard';
+import { renderForm } from '../cards/forms';
 import { renderCard, type CardJson } from '../cards/render';
+import { AGENCY_POWERS, acknowledges, seesRestricted, type Audience } from '../domain/access';
 import { formatLocal, localDate } from '../domain/calendar';
-import type { ListSettings } from '../domain/dailyList';
-import { summarise } from '../domain/dailyList';
+import { childKey, summarise, type ListSettings } from '../domain/dailyList';
+import { returnCorrectable } from '../domain/episodes';
 import { escalationFor } from '../domain/escalation';
-import { rhiDueAt, rhiState } from '../domain/rhi';
-import { EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type Child, type Episode } from '../domain/types';
+import { nextRhiSteps, RHI_OUTCOME_LABELS, RHI_PROVIDER_LABELS, rhiDueAt, rhiState } from '../domain/rhi';
+import { AGENCY_NAMES, EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type Child, type Episode } from '../domain/types';
+import { acknowledgementsOn } from '../store/acknowledgements';
 import type { Queryable } from '../store/db';
-import { notesFor } from '../store/notes';
+import { NOTE_CATEGORY_LABELS, notesFor } from '../store/notes';
 import { episodeHistory, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
-import { seesRestricted, type Audience } from '../domain/access';
+import { CHILD_FORMS, type FormName, type FormSubject } from './childForms';
 
-/** A child's full card, for the person who asked: everything this conversation may see, and for the missing team the forms to record what happened. */
+/**
+ * A child's card, for the person who asked (only they see it): what this conversation may see, what
+ * is new, and the things this person may do about the child, each one a form drawn in the card.
+ */
 
 export interface DetailsRequest {
   child: Child;
@@ -21,6 +27,10 @@ export interface DetailsRequest {
   userId: string;
   back: { kind: 'daily_list' | 'overdue'; listDate: string; page: number };
   now: Date;
+  /** A form to draw open: its entries (kept on a refusal) and a sentence per field that was refused. */
+  form?: { name: FormName; values?: Record<string, string>; errors?: Record<string, string> };
+  /** A confirmation of what was just recorded, in words. */
+  notice?: string;
 }
 
 export interface ChildFocus {
@@ -42,6 +52,14 @@ const hoursText = (ms: number) => {
   return hours < 48 ? `${hours} h` : `${Math.floor(hours / 24)} d ${hours % 24} h`;
 };
 
+/** What this person may do from this card, by what they hold and the agency the place acts for. */
+interface Powers {
+  recordsReturns: boolean;
+  addsNotes: boolean;
+  acknowledges: boolean;
+  missingTeam: boolean;
+}
+
 export async function childDetailsCard(db: Queryable, request: DetailsRequest, settings: ListSettings): Promise<CardJson> {
   const { child, audience, now } = request;
   const tz = settings.timeZone;
@@ -50,55 +68,116 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
   const summary = summarise(child, today, settings.localAuthority);
   const escalation = escalationFor(episodes, now, settings.escalationRules);
   const state = episode?.returnedAt ? rhiState(episode, rhi, now, settings.rhiDueHours) : 'not_due';
+  const history = episode ? await episodeHistory(db, episode.id) : [];
+  const returnRecordedAt = history.filter((entry) => entry.field === 'returnedAt').at(-1)?.changedAt ?? null;
+  const powers: Powers = {
+    recordsReturns: request.missingTeam || AGENCY_POWERS[audience.agency].recordsReturns,
+    addsNotes: AGENCY_POWERS[audience.agency].addsNotes,
+    acknowledges: !request.missingTeam && acknowledges(audience.agency),
+    missingTeam: request.missingTeam,
+  };
+  const key = episode ? childKey({ caseRef: child.ref, episodeId: episode.id, riskGrade: episode.riskGrade, escalationStage: escalation.rule?.stage ?? null }) : null;
+  const acknowledgements = powers.acknowledges ? await acknowledgementsOn(db, request.back.listDate) : [];
+  const acknowledged = key !== null && acknowledgements.some((ack) => ack.agency === audience.agency && ack.seen.includes(key));
+
   const status = !episode
     ? 'No episodes recorded.'
     : open
-      ? `Missing **${hoursText(now.getTime() - episode.reportedAt.getTime())}** · ${episode.riskGrade ? `${RISK_GRADE_LABELS[episode.riskGrade]} risk` : 'risk not graded'} · ${EPISODE_KIND_LABELS[episode.kind].toLowerCase()}`
-      : `Back since ${formatLocal(episode.returnedAt!, tz)} · RHI ${state === 'completed' ? 'done' : state === 'declined' ? 'declined' : `due ${formatLocal(rhiDueAt(episode.returnedAt!, settings.rhiDueHours), tz)}${state === 'overdue' ? ' (**overdue**)' : ''}`}`;
+      ? `Missing **${hoursText(now.getTime() - episode.reportedAt.getTime())}** · ${riskText(episode.riskGrade)} · ${EPISODE_KIND_LABELS[episode.kind].toLowerCase()}`
+      : `Back since ${formatLocal(episode.returnedAt!, tz)} · ${riskText(episode.riskGrade)} when missing · RHI ${
+          state === 'completed' ? 'done' : state === 'declined' ? 'declined' : `due ${formatLocal(rhiDueAt(episode.returnedAt!, settings.rhiDueHours), tz)}${state === 'overdue' ? ' (**overdue**)' : ''}`
+        }`;
+  const flags = [
+    escalation.rule ? `**${escalation.rule.label.toLowerCase()} due** (${escalation.episodesInWindow} episodes in ${escalation.windowDays} days)` : null,
+    summary.ola && episode && !episode.placingAuthorityNotifiedAt ? `**${child.placingAuthority} not yet told**` : null,
+  ].filter(Boolean);
   const facts = [
     { title: 'Looked after', value: !child.lookedAfter ? 'No' : summary.ola ? `Yes, placed here by ${child.placingAuthority} (their RHI to do)` : `Yes, ${child.placementInArea === false ? 'placed out of area' : 'in area'}` },
     ...(audience.displayLevel === 'full' && child.school ? [{ title: 'School', value: child.school }] : []),
     ...(episode
       ? [
           { title: 'Reported', value: formatLocal(episode.reportedAt, tz) },
+          ...(episode.returnedAt ? [{ title: 'Back', value: `${formatLocal(episode.returnedAt, tz)}${returnRecordedAt ? ` (recorded ${formatLocal(returnRecordedAt, tz)})` : ''}` }] : []),
           { title: 'Police ref', value: episode.policeRef ?? 'not given' },
           { title: 'Last seen', value: episode.lastSeen ?? 'not recorded' },
           { title: 'Concerns', value: episode.exploitationConcerns.map((concern) => EXPLOITATION_LABELS[concern]).join(', ') || 'none recorded' },
           { title: 'Safe and well', value: episode.safeAndWellCheck === 'done' ? 'done' : episode.safeAndWellCheck === 'not_done' ? 'not done' : 'not recorded' },
+          ...(summary.ola ? [{ title: 'Placing authority told', value: episode.placingAuthorityNotifiedAt ? formatLocal(episode.placingAuthorityNotifiedAt, tz) : 'not yet' }] : []),
         ]
       : []),
     { title: 'Repeat', value: `${escalation.episodesInWindow} in ${escalation.windowDays} days${escalation.rule ? ` → ${escalation.rule.label.toLowerCase()} due` : ''}` },
     ...(rhi
-      ? [{ title: 'RHI', value: [rhi.offeredAt ? `offered ${formatLocal(rhi.offeredAt, tz)}` : null, rhi.outcome, rhi.completedAt ? `completed ${formatLocal(rhi.completedAt, tz)}` : null].filter(Boolean).join(' · ') || 'recorded' }]
+      ? [
+          {
+            title: 'RHI',
+            value:
+              [
+                rhi.offeredAt ? `offered ${formatLocal(rhi.offeredAt, tz)}` : null,
+                rhi.outcome ? RHI_OUTCOME_LABELS[rhi.outcome] : null,
+                rhi.completedAt ? `done ${formatLocal(rhi.completedAt, tz)}` : null,
+                rhi.provider ? RHI_PROVIDER_LABELS[rhi.provider] : null,
+              ]
+                .filter(Boolean)
+                .join(' · ') || 'recorded',
+          },
+        ]
       : []),
   ];
-  const riskHistory = episode
-    ? (await episodeHistory(db, episode.id))
-        .filter((entry) => entry.field === 'riskGrade')
-        .map((entry) => ({ text: `${formatLocal(entry.changedAt, tz)}: ${entry.newValue ? RISK_GRADE_LABELS[entry.newValue as keyof typeof RISK_GRADE_LABELS] : 'cleared'}${entry.oldValue ? ` (was ${RISK_GRADE_LABELS[entry.oldValue as keyof typeof RISK_GRADE_LABELS]})` : ''}` }))
-    : [];
+  const riskHistory = history
+    .filter((entry) => entry.field === 'riskGrade')
+    .map((entry) => ({
+      text: `${formatLocal(entry.changedAt, tz)}: ${entry.newValue ? RISK_GRADE_LABELS[entry.newValue as keyof typeof RISK_GRADE_LABELS] : 'cleared'}${entry.oldValue ? ` (was ${RISK_GRADE_LABELS[entry.oldValue as keyof typeof RISK_GRADE_LABELS]})` : ''}${entry.reason ? `: ${entry.reason}` : ''}`,
+    }));
   const notes = await notesFor(db, [child.id], seesRestricted(audience) || request.missingTeam);
   const target = { ...request.back, childRef: child.ref };
+  const opener = (name: FormName, title: string) => ({ title, verb: 'child.details', data: { ...target, form: name } });
+
+  // What this person may do here, as buttons that open a form in the card; nothing they may not.
+  const returned = Boolean(episode?.returnedAt);
+  const buttons = [
+    ...(powers.acknowledges && key && !acknowledged ? [{ title: `Acknowledge for ${AGENCY_NAMES[audience.agency]}`, verb: 'child.acknowledge', data: target }] : []),
+    ...(powers.recordsReturns && open ? [opener('return', 'Record found / returned')] : []),
+    ...(powers.recordsReturns && returned && returnCorrectable(returnRecordedAt, now) ? [opener('correct', 'Correct the return time')] : []),
+    ...(powers.recordsReturns && returned && !episode?.safeAndWellCheck ? [opener('safe', 'Safe and well check')] : []),
+    ...(powers.addsNotes ? [opener('note', 'Add what you know')] : []),
+    ...(powers.missingTeam && episode ? [opener('update', 'Update risk and what is known')] : []),
+    ...(powers.missingTeam && returned && nextRhiSteps(rhi).length > 0 ? [opener('rhi', 'Record RHI')] : []),
+    ...(powers.missingTeam && summary.ola && episode && !episode.placingAuthorityNotifiedAt ? [opener('told', 'Placing authority told')] : []),
+  ];
+
+  const subject: FormSubject = { child, episode, rhi, today, timeNow: formatLocal(now, tz, 'HH:mm'), timeZone: tz };
+  const formItems = request.form
+    ? (() => {
+        const definition = CHILD_FORMS[request.form.name];
+        return renderForm({
+          title: definition.title,
+          help: definition.help?.(subject),
+          fields: definition.fields(subject),
+          values: { ...definition.initial(subject), ...(request.form.values ?? {}) },
+          errors: request.form.errors ?? {},
+          submit: { title: definition.submit.title, verb: definition.submit.verb, data: { ...target, episodeId: episode?.id ?? '' } },
+          cancel: { title: 'Cancel', verb: 'child.details', data: target },
+        });
+      })()
+    : [];
+
   return renderCard('child-details', {
     refreshData: target,
     userIds: [request.userId],
-    style: episode?.riskGrade === 'high' && open ? 'attention' : 'emphasis',
+    style: episode?.riskGrade === 'high' ? 'attention' : 'default',
     who: whoIs(summary, audience.displayLevel),
     status,
+    flags: flags.join(' · '),
+    notice: request.notice ?? '',
     facts,
     riskHistory,
     noteCount: notes.length,
     notes: notes.slice(0, 10).map((note) => ({
-      text: `**${note.agencyName}** ${formatLocal(note.createdAt, tz)} · ${note.authorName} · ${note.category}${note.restricted ? ' · **restricted**' : ''}: ${note.body}`,
+      text: `**${note.agencyName}** ${formatLocal(note.createdAt, tz)} · ${note.authorName} · ${NOTE_CATEGORY_LABELS[note.category].split(' (')[0]}${note.restricted ? ' · **restricted**' : ''}: ${note.body}`,
     })),
-    missingTeam: request.missingTeam,
-    canReturn: open,
-    canGrade: Boolean(episode),
-    canRhi: Boolean(episode?.returnedAt) && state !== 'completed',
-    riskValue: episode?.riskGrade ?? 'medium',
-    today,
-    timeNow: formatLocal(now, tz, 'HH:mm'),
-    actionData: { ...target, episodeId: episode?.id ?? '' },
+    hasForm: formItems.length > 0,
+    formItems,
+    buttons: formItems.length > 0 ? [] : buttons,
     backData: request.back,
   });
 }

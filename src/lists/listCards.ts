@@ -16,6 +16,8 @@ export interface ListCardRequest {
   now: Date;
   /** The day's list when the caller has already loaded it (its episodes, not acknowledgements or notes). */
   list?: DailyList;
+  /** A confirmation for the person who acted. */
+  notice?: string;
 }
 
 /** The daily list or overdue-RHI card for a day, as one conversation may see it. */
@@ -36,5 +38,6 @@ export async function listCard(db: Queryable, request: ListCardRequest, settings
     acknowledgements,
     notes,
     audience: { agency: request.audience.agency },
+    notice: request.notice,
   });
 }

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { AgencyCode } from '../domain/types';
 import type { Queryable } from './db';
 
-/** Acknowledgements of a day's list, for the whole list (child null) or one child, one per agency. */
+/**
+ * Acknowledgements of a day's list, for the whole list (child null) or one child, one row per agency
+ * with what it has seen: the keys of the children its card showed (src/domain/dailyList.ts childKey).
+ * Acknowledging again adds what is new and moves the time; the audit log keeps each.
+ */
 
 export interface Acknowledgement {
   agency: AgencyCode;
@@ -10,6 +14,7 @@ export interface Acknowledgement {
   childId: string | null;
   userName: string;
   at: Date;
+  seen: string[];
 }
 
 export interface AcknowledgementInput {
@@ -20,23 +25,30 @@ export interface AcknowledgementInput {
   userName: string;
   conversationId: string;
   at: Date;
+  /** The children the card showed, by key. */
+  seen: string[];
 }
 
-/** Records the acknowledgement unless the agency already gave it; answers whether this one was new. */
+/** Records the acknowledgement unless the agency had already seen all of it; answers whether it changed anything. */
 export async function acknowledge(db: Queryable, input: AcknowledgementInput): Promise<boolean> {
   const rows = await db.query(
-    `insert into acknowledgements (id, list_date, agency_code, child_id, user_id, user_name, conversation_id, acknowledged_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing returning id`,
-    [randomUUID(), input.listDate, input.agency, input.childId, input.userId, input.userName, input.conversationId, input.at],
+    `insert into acknowledgements (id, list_date, agency_code, child_id, user_id, user_name, conversation_id, acknowledged_at, seen)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     on conflict (list_date, agency_code, coalesce(child_id, '00000000-0000-0000-0000-000000000000'::uuid)) do update
+       set seen = array(select distinct key from unnest(acknowledgements.seen || excluded.seen) as key order by key),
+           user_id = excluded.user_id, user_name = excluded.user_name, conversation_id = excluded.conversation_id, acknowledged_at = excluded.acknowledged_at
+       where not (excluded.seen <@ acknowledgements.seen)
+     returning id`,
+    [randomUUID(), input.listDate, input.agency, input.childId, input.userId, input.userName, input.conversationId, input.at, [...new Set(input.seen)].sort()],
   );
   return rows.length > 0;
 }
 
 export async function acknowledgementsOn(db: Queryable, listDate: string): Promise<Acknowledgement[]> {
-  const rows = await db.query<{ agency_code: AgencyCode; name: string; child_id: string | null; user_name: string; acknowledged_at: Date }>(
-    `select k.agency_code, a.name, k.child_id, k.user_name, k.acknowledged_at from acknowledgements k join agencies a on a.code = k.agency_code
+  const rows = await db.query<{ agency_code: AgencyCode; name: string; child_id: string | null; user_name: string; acknowledged_at: Date; seen: string[] }>(
+    `select k.agency_code, a.name, k.child_id, k.user_name, k.acknowledged_at, k.seen from acknowledgements k join agencies a on a.code = k.agency_code
       where k.list_date = $1 order by k.acknowledged_at, a.name`,
     [listDate],
   );
-  return rows.map((row) => ({ agency: row.agency_code, agencyName: row.name, childId: row.child_id, userName: row.user_name, at: new Date(row.acknowledged_at) }));
+  return rows.map((row) => ({ agency: row.agency_code, agencyName: row.name, childId: row.child_id, userName: row.user_name, at: new Date(row.acknowledged_at), seen: row.seen ?? [] }));
 }

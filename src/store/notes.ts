@@ -4,8 +4,20 @@ import type { Queryable } from './db';
 
 /** What agencies add about a child from the card: tagged with agency, person and time, kept for good. */
 
-export const NOTE_CATEGORIES = ['seen', 'location', 'associates', 'school', 'health', 'police', 'other'] as const;
+export const NOTE_CATEGORIES = ['seen', 'attended', 'location', 'associates', 'school', 'health', 'police', 'other'] as const;
 export type NoteCategory = (typeof NOTE_CATEGORIES)[number];
+
+/** How a category reads on a card and in a form. "Seen" and "attended" are what schools and health record they own. */
+export const NOTE_CATEGORY_LABELS: Record<NoteCategory, string> = {
+  seen: 'Seen (the child was seen)',
+  attended: 'Attended (school, appointment)',
+  location: 'Possible location',
+  associates: 'Associates',
+  school: 'School',
+  health: 'Health',
+  police: 'Police',
+  other: 'Other',
+};
 
 export interface AgencyNote {
   id: string;

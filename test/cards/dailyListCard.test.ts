@@ -17,7 +17,7 @@ const OPTIONS: ListCardOptions = {
     { code: 'education', name: 'Education' },
     { code: 'police', name: 'Police' },
   ],
-  acknowledgements: [{ agency: 'police', agencyName: 'Police', childId: null, userName: 'Pat Police', at: at('2026-06-09T07:42:00Z') }],
+  acknowledgements: [{ agency: 'police', agencyName: 'Police', childId: null, userName: 'Pat Police', at: at('2026-06-09T07:42:00Z'), seen: [] }],
   notes: [],
   audience: { agency: 'police' },
 };
@@ -62,14 +62,80 @@ describe('the daily list card', () => {
     assert.match(card, /Education — · Police ✓ 08:42 Pat Police/);
   });
 
-  it('puts the high-risk child first, in an attention container, with who, how long and how risky on the first two lines', () => {
-    const card = renderListCard(listOf(2), OPTIONS) as { body: { items?: { style?: string; items?: { text: string }[] }[] }[] };
+  it('puts the high-risk child first, in the one red container, with who, how long and how risky on the first two lines', () => {
+    const card = renderListCard(listOf(2), { ...OPTIONS, acknowledgements: [] }) as { body: { items?: { style?: string; items?: { text: string }[]; selectAction?: { verb: string; data: { childRef: string } } }[] }[] };
     const missing = card.body[1]!.items!;
     const first = missing[1]!;
     assert.equal(first.style, 'attention');
     assert.match(first.items![0]!.text, /^\*\*A\.S\.\*\* · SYN-M0 · \d+ · missing \*\*2 h\*\*$/);
     assert.match(first.items![1]!.text, /^\*\*HIGH risk\*\* · missing from home · CSE concern · County lines concern$/);
-    assert.equal(missing[2]!.style, 'emphasis');
+    assert.deepEqual([first.selectAction?.verb, first.selectAction?.data.childRef], ['child.details', 'SYN-M0'], 'the whole entry opens the child');
+    assert.equal(missing[2]!.style, 'default', 'colour is used once: red for high risk, nothing else');
+  });
+
+  it('has no buttons on the entries: one tappable line per child, the actions on the child’s card', () => {
+    const card = renderListCard(listOf(3), OPTIONS);
+    const buttons = text(card).match(/"type":"Action\.\w+"/g)!.length;
+    const tappable = text(card).match(/"selectAction"/g)!.length;
+    assert.equal(tappable, 9, 'every child taps through');
+    assert.equal(buttons - tappable, 2, 'only the card-level Acknowledge and Refresh');
+  });
+
+  it('shows an ungraded child straight after high risk, in bold', () => {
+    const ungraded = aChild({ ref: 'SYN-U1' });
+    const medium = aChild({ ref: 'SYN-U2' });
+    const list = buildDailyList(
+      { children: [ungraded, medium], episodes: [anEpisode(medium, { reportedAt: hoursAgo(9), riskGrade: 'medium' }), anEpisode(ungraded, { reportedAt: hoursAgo(1), riskGrade: null })], returnInterviews: [] },
+      '2026-06-09',
+      NOW,
+      SETTINGS,
+    );
+    const card = text(renderListCard(list, OPTIONS));
+    assert.ok(card.indexOf('SYN-U1') < card.indexOf('SYN-U2'), 'ungraded before medium');
+    assert.match(card, /\*\*Risk not graded yet\*\* · missing from home/);
+  });
+
+  it('shows every child once, with the meeting due and the placing authority not told wherever it stands', () => {
+    const repeat = aChild({ ref: 'SYN-R1', lookedAfter: true, placingAuthority: 'Example County Council' });
+    const earlier = Array.from({ length: 4 }, (_, index) => anEpisode(repeat, { kind: 'missing_from_care', reportedAt: hoursAgo(300 + index * 100), returnedAt: hoursAgo(299 + index * 100) }));
+    // Back three days ago, the RHI overdue, and back again since the huddle: one entry, every fact on it.
+    const last = anEpisode(repeat, { kind: 'missing_from_care', reportedAt: hoursAgo(20), returnedAt: hoursAgo(10), riskGrade: 'high', exploitationConcerns: ['trafficking'] });
+    const overdue = anEpisode(repeat, { kind: 'missing_from_care', reportedAt: hoursAgo(100), returnedAt: hoursAgo(80), riskGrade: 'medium' });
+    const list = buildDailyList({ children: [repeat], episodes: [...earlier, overdue, last], returnInterviews: [] }, '2026-06-09', NOW, SETTINGS);
+    const card = text(renderListCard(list, OPTIONS));
+    assert.equal(card.match(/SYN-R1 ·/g)!.length, 1, 'once');
+    assert.match(card, /\*\*HIGH risk\*\* · missing from care · placed here by Example County Council · Trafficking concern/);
+    assert.match(card, /\*\*stage 1 intervention meeting due\*\* \(6 episodes in 90 days\)/);
+    assert.match(card, /\*\*Example County Council not yet told\*\*/);
+  });
+
+  it('keeps a returned child’s concerns and meeting due, and says when its RHI is due', () => {
+    const card = text(renderListCard(listOf(1), OPTIONS));
+    assert.match(card, /BACK SINCE MON 08:30/);
+    assert.match(card, /\*\*B\.E\.\*\* · SYN-B0 · \d+ · back Tue 04:00/);
+    assert.match(card, /RHI due Fri 04:00 \(in 2 d 19 h\) · safe and well check done/);
+    const overdue = text(renderListCard(listOf(1), { ...OPTIONS, kind: 'overdue' }));
+    assert.match(overdue, /Return Home Interviews · Tue 9 Jun/);
+    assert.match(overdue, /\*\*RHI 8 h overdue\*\* · offered Sat 11:00, no contact · Example County Council to do · \*\*Example County Council not yet told\*\*/);
+  });
+
+  it('marks a child added since an agency acknowledged as new to that agency, until it acknowledges again', () => {
+    const list = listOf(1);
+    const before = renderListCard(list, { ...OPTIONS, acknowledgements: [] }) as { actions: { title: string; data: { seen?: string[] } }[] };
+    const seen = before.actions[0]!.data.seen!;
+    assert.equal(before.actions[0]!.title, 'Acknowledge for Police');
+    assert.equal(seen.length, 3, 'the acknowledgement carries every child the card showed');
+    // Police acknowledged the first two; the third was added after.
+    const acknowledged = [{ agency: 'police' as const, agencyName: 'Police', childId: null, userName: 'Pat Police', at: at('2026-06-09T06:51:00Z'), seen: seen.slice(0, 2) }];
+    const after = renderListCard(list, { ...OPTIONS, acknowledgements: acknowledged }) as typeof before;
+    const afterText = text(after);
+    assert.equal(afterText.match(/new since Police acknowledged/g)!.length, 1);
+    assert.match(afterText, /Police ✓ 07:51 Pat Police \(1 new since\)/);
+    assert.equal(after.actions[0]!.title, 'Acknowledge 1 new for Police');
+    const education = text(renderListCard(list, { ...OPTIONS, acknowledgements: acknowledged, audience: { agency: 'education' } }));
+    assert.ok(!/new since/.test(education.replace(/\(1 new since\)/, '')), 'new only to the agency that acknowledged before it');
+    const all = text(renderListCard(list, { ...OPTIONS, acknowledgements: [{ ...acknowledged[0]!, seen }] }));
+    assert.ok(!/new since/.test(all) && !/Acknowledge/.test(all), 'nothing new once all are acknowledged');
   });
 
   it('shows initials, case reference and age by default and full names only at the full level', () => {
@@ -81,28 +147,21 @@ describe('the daily list card', () => {
     assert.equal(whoIs({ ...list.missingNow[0]!, initials: '?', fullName: null }, 'full'), '**?** · SYN-M0 · 15');
   });
 
-  it('groups returned children with their RHI due time, and overdue RHIs with owner and offer', () => {
-    const card = text(renderListCard(listOf(1), { ...OPTIONS, kind: 'overdue' }));
-    assert.match(card, /Return Home Interviews · Tue 9 Jun/);
-    assert.match(card, /RHIs OVERDUE \(1\) AND DUE WITHIN 24 H \(0\)/);
-    assert.match(card, /\*\*C\.D\.\*\* · SYN-L0 · \d+ · \*\*8 h overdue\*\*/);
-    assert.match(card, /offered 11:00 Sat 6 Jun, no contact yet · back 01:00 Sat 6 Jun/);
-    assert.match(card, /Example County Council's to do \(placing authority\) · \*\*not yet told\*\*/);
-    const daily = text(renderListCard(listOf(1), OPTIONS));
-    assert.match(daily, /BACK SINCE MON 08:30 \(1\)/);
-    assert.match(daily, /RHI due 04:00 Fri 12 Jun \(in 2 d 19 h\) · safe and well check done/);
+  it('explains its one colour in the footer', () => {
+    assert.match(text(renderListCard(listOf(1), OPTIONS)), /Red: high risk\. Bold: what is due, overdue or new to you\. Tap a child for their card\./);
   });
 
   it(`pages ${PAGE_SIZE} children at a time, with More and Previous that carry the page`, () => {
     const list = listOf(100); // 300 children
     const first = renderListCard(list, OPTIONS) as { actions: { title: string; verb: string; data: { page: number } }[] };
     assert.deepEqual(first.actions.map((action) => [action.title, action.data.page]), [
+      ['Acknowledge 300 new for Police', 0],
       ['More (2 of 30)', 1],
       ['Refresh', 0],
     ]);
     const middle = renderListCard(list, { ...OPTIONS, page: 14 }) as typeof first;
-    assert.deepEqual(middle.actions.map((action) => action.title), ['Previous', 'More (16 of 30)', 'Refresh']);
-    assert.ok(middle.actions.every((action) => action.verb === 'list.page'));
+    assert.deepEqual(middle.actions.map((action) => action.title), ['Acknowledge 300 new for Police', 'Previous', 'More (16 of 30)', 'Refresh']);
+    assert.ok(middle.actions.slice(1).every((action) => action.verb === 'list.page'));
     const last = renderListCard(list, { ...OPTIONS, page: 99 });
     assert.match(text(last), /Page 30 of 30/, 'a page past the end shows the last');
     const seen = new Set<string>();

@@ -45,7 +45,7 @@ forEachDriver('refreshing posted copies across replicas', (db) => {
     // Replica A: its first update renders only the police acknowledgement and is held back.
     const replicaA = new CardRefresher({ ...deps, sender: recordingSender(log, 'A', held) });
     const replicaB = new CardRefresher({ ...deps, sender: recordingSender(log, 'B') });
-    const ack = (agency: 'police' | 'education') => acknowledge(db(), { listDate: DATE, agency, childId: null, userId: agency, userName: `${agency} person`, conversationId: POLICE, at: NOW });
+    const ack = (agency: 'police' | 'education') => acknowledge(db(), { listDate: DATE, agency, childId: null, userId: agency, userName: `${agency} person`, conversationId: POLICE, at: NOW, seen: [] });
     await ack('police');
     const runA = replicaA.request(DATE);
     await hasRendered; // A has rendered its card; its update waits

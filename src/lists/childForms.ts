@@ -1,0 +1,276 @@
+import { z, type ZodType } from 'zod';
+import { renderForm, TIME_PATTERN, type FormField } from '../cards/forms';
+import { renderCard, type CardJson } from '../cards/render';
+import { formatLocal } from '../domain/calendar';
+import { nextRhiSteps, RHI_PROVIDER_LABELS, RHI_STEP_LABELS, RHI_STEPS, type RhiStep } from '../domain/rhi';
+import { EPISODE_KIND_LABELS, EPISODE_KINDS, EXPLOITATION_CONCERNS, EXPLOITATION_LABELS, RHI_PROVIDERS, RISK_GRADE_LABELS, RISK_GRADES, type Child, type Episode, type ExploitationConcern, type ReturnInterview, type RiskGrade } from '../domain/types';
+import { NOTE_CATEGORIES, NOTE_CATEGORY_LABELS } from '../store/notes';
+import { EVENT_EARLIEST_YEAR, MAX_AGE_YEARS } from '../domain/plausible';
+
+/** A case reference as the API takes it. */
+export const CASE_REF_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$';
+const CASE_REF_MESSAGE = 'Give the case reference: letters, digits and . _ / - only, up to 64 characters.';
+
+/**
+ * The forms on a child's card: what each asks, what the client checks, how its strings become the
+ * use case's input, and which field a domain refusal belongs beside.
+ */
+
+export const FORM_NAMES = ['return', 'correct', 'safe', 'update', 'rhi', 'told', 'note'] as const;
+export type FormName = (typeof FORM_NAMES)[number];
+
+/** What a form is drawn from: the child, the episode the card is about, and today in local time. */
+export interface FormSubject {
+  child: Child;
+  episode: Episode | undefined;
+  rhi: ReturnInterview | undefined;
+  today: string;
+  timeNow: string;
+  timeZone: string;
+}
+
+export interface ChildForm<T> {
+  title: string;
+  help?(subject: FormSubject): string;
+  submit: { title: string; verb: string };
+  fields(subject: FormSubject): FormField[];
+  initial(subject: FormSubject): Record<string, string>;
+  /** Parses the form's strings; its messages are the sentences shown beside the fields. */
+  schema: ZodType<T, Record<string, string>>;
+  /** The field a domain refusal's path belongs beside; anything else shows above the form. */
+  fieldOf: Record<string, string>;
+}
+
+const form = <T,>(definition: ChildForm<T>): ChildForm<T> => definition;
+
+const localDateOf = (time: Date, timeZone: string) => formatLocal(time, timeZone, 'yyyy-MM-dd');
+const localTimeOf = (time: Date, timeZone: string) => formatLocal(time, timeZone, 'HH:mm');
+
+const GIVE_DATE = 'Give the date.';
+const GIVE_TIME = 'Give the time as HH:MM, e.g. 09:05.';
+const date = z.iso.date(GIVE_DATE);
+const time = z.string().regex(new RegExp(TIME_PATTERN), GIVE_TIME);
+const optionalText = (max: number, tooLong: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, tooLong)
+    .transform((value) => value || undefined);
+
+const dateField = (id: string, label: string, subject: FormSubject, min?: string): FormField => ({
+  id,
+  kind: 'date',
+  label,
+  required: true,
+  errorMessage: `Give a date up to today${min ? ` and not before ${min.split('-').reverse().join('/')}` : ''}.`,
+  min: min ?? `${EVENT_EARLIEST_YEAR}-01-01`,
+  max: subject.today,
+});
+const timeField = (id: string, label: string): FormField => ({ id, kind: 'time', label, required: true, errorMessage: GIVE_TIME });
+
+const SAFE_AND_WELL_CHOICES = [
+  { title: 'Done', value: 'done' },
+  { title: 'Not done', value: 'not_done' },
+];
+
+const returnFields = (title: string) => (subject: FormSubject): FormField[] => [
+  dateField('returnedDate', `${title}: date`, subject, subject.episode ? localDateOf(subject.episode.reportedAt, subject.timeZone) : undefined),
+  timeField('returnedTime', `${title}: time (UK time)`),
+  { id: 'safeAndWellCheck', kind: 'choice', label: 'Police safe and well check', choices: SAFE_AND_WELL_CHOICES },
+];
+const returnSchema = z.object({ returnedDate: date, returnedTime: time, safeAndWellCheck: z.enum(['done', 'not_done', '']).catch('') });
+
+export const CHILD_FORMS = {
+  return: form({
+    title: 'Record found / returned',
+    help: (subject) => `Reported missing ${subject.episode ? formatLocal(subject.episode.reportedAt, subject.timeZone) : ''}. The 72-hour clock for the Return Home Interview starts at the time you give.`,
+    submit: { title: 'Record return', verb: 'child.return' },
+    fields: returnFields('Returned'),
+    initial: (subject) => ({ returnedDate: subject.today, returnedTime: '', safeAndWellCheck: '' }),
+    schema: returnSchema,
+    fieldOf: { returnedAt: 'returnedTime', safeAndWellCheck: 'safeAndWellCheck' },
+  }),
+  correct: form({
+    title: 'Correct the return time',
+    help: (subject) =>
+      `Recorded as back ${subject.episode?.returnedAt ? formatLocal(subject.episode.returnedAt, subject.timeZone) : ''}. A correction moves the RHI due time with it and is kept in the audit log.`,
+    submit: { title: 'Save correction', verb: 'child.return' },
+    fields: returnFields('Returned'),
+    initial: (subject) => ({
+      returnedDate: subject.episode?.returnedAt ? localDateOf(subject.episode.returnedAt, subject.timeZone) : subject.today,
+      returnedTime: subject.episode?.returnedAt ? localTimeOf(subject.episode.returnedAt, subject.timeZone) : '',
+      safeAndWellCheck: subject.episode?.safeAndWellCheck ?? '',
+    }),
+    schema: returnSchema,
+    fieldOf: { returnedAt: 'returnedTime', safeAndWellCheck: 'safeAndWellCheck' },
+  }),
+  safe: form({
+    title: 'Safe and well check',
+    help: () => 'The police check on the child after they are found.',
+    submit: { title: 'Save', verb: 'child.safe' },
+    fields: () => [{ id: 'safeAndWellCheck', kind: 'choice', label: 'Safe and well check', required: true, errorMessage: 'Say whether the check was done.', choices: SAFE_AND_WELL_CHOICES }],
+    initial: (subject) => ({ safeAndWellCheck: subject.episode?.safeAndWellCheck ?? '' }),
+    schema: z.object({ safeAndWellCheck: z.enum(['done', 'not_done'], 'Say whether the check was done.') }),
+    fieldOf: { safeAndWellCheck: 'safeAndWellCheck' },
+  }),
+  update: form({
+    title: 'Update risk and what is known',
+    help: (subject) =>
+      subject.episode?.riskGrade
+        ? `Graded ${RISK_GRADE_LABELS[subject.episode.riskGrade].toLowerCase()} now. A new grade needs its reason, kept with the grade history.`
+        : 'Not graded yet: give the police grade when you have it.',
+    submit: { title: 'Save', verb: 'child.update' },
+    fields: () => [
+      { id: 'riskGrade', kind: 'choice', label: 'Police risk grade', choices: [...RISK_GRADES].reverse().map((grade) => ({ title: RISK_GRADE_LABELS[grade], value: grade })) },
+      { id: 'riskReason', kind: 'multiline', label: 'Why the grade changed', maxLength: 500, errorMessage: 'Keep the reason to 500 characters.' },
+      { id: 'lastSeen', kind: 'multiline', label: 'Last seen (where, when, with whom)', maxLength: 500, errorMessage: 'Keep it to 500 characters.' },
+      { id: 'concerns', kind: 'multichoice', label: 'Exploitation concerns', choices: EXPLOITATION_CONCERNS.map((concern) => ({ title: EXPLOITATION_LABELS[concern], value: concern })) },
+    ],
+    initial: (subject) => ({
+      riskGrade: subject.episode?.riskGrade ?? '',
+      riskReason: '',
+      lastSeen: subject.episode?.lastSeen ?? '',
+      concerns: (subject.episode?.exploitationConcerns ?? []).join(','),
+    }),
+    schema: z.object({
+      riskGrade: z.union([z.enum(RISK_GRADES), z.literal('')], 'Choose one of the grades.'),
+      riskReason: optionalText(500, 'Keep the reason to 500 characters.'),
+      lastSeen: optionalText(500, 'Keep it to 500 characters.'),
+      concerns: z
+        .string()
+        .max(200)
+        .transform((value) => value.split(',').filter(Boolean))
+        .pipe(z.array(z.enum(EXPLOITATION_CONCERNS, 'Choose from the concerns listed.'))),
+    }),
+    fieldOf: { riskGrade: 'riskGrade', riskReason: 'riskReason', lastSeen: 'lastSeen', exploitationConcerns: 'concerns' },
+  }),
+  rhi: form({
+    title: 'Record the Return Home Interview',
+    help: (subject) => {
+      const next = nextRhiSteps(subject.rhi);
+      return next.length === 1 && next[0] === 'offered'
+        ? 'First record when the interview was offered; then whether it was accepted, declined, not reached, or done.'
+        : `Next: ${next.map((step) => RHI_STEP_LABELS[step].toLowerCase()).join(', ')}.`;
+    },
+    submit: { title: 'Record', verb: 'child.rhi' },
+    fields: (subject) => [
+      { id: 'rhiStep', kind: 'choice', label: 'What happened', required: true, errorMessage: 'Choose what happened.', choices: nextRhiSteps(subject.rhi).map((step) => ({ title: RHI_STEP_LABELS[step], value: step })) },
+      dateField('rhiDate', 'Date', subject, subject.episode?.returnedAt ? localDateOf(subject.episode.returnedAt, subject.timeZone) : undefined),
+      timeField('rhiTime', 'Time (UK time)'),
+      { id: 'rhiBy', kind: 'text', label: 'By whom (worker or service)', maxLength: 120, errorMessage: 'Keep it to 120 characters.' },
+      { id: 'rhiProvider', kind: 'choice', label: 'Provider (for a completed interview)', choices: RHI_PROVIDERS.map((provider) => ({ title: RHI_PROVIDER_LABELS[provider], value: provider })) },
+    ],
+    initial: (subject) => ({ rhiStep: nextRhiSteps(subject.rhi)[0] ?? '', rhiDate: subject.today, rhiTime: '', rhiBy: '', rhiProvider: subject.rhi?.provider ?? '' }),
+    schema: z.object({
+      rhiStep: z.enum(RHI_STEPS, 'Choose what happened.'),
+      rhiDate: date,
+      rhiTime: time,
+      rhiBy: optionalText(120, 'Keep it to 120 characters.'),
+      rhiProvider: z.union([z.enum(RHI_PROVIDERS), z.literal('')], 'Choose a provider from the list.').transform((value) => value || undefined),
+    }),
+    fieldOf: { offeredAt: 'rhiStep', outcome: 'rhiStep', completedAt: 'rhiTime', provider: 'rhiProvider', offeredBy: 'rhiBy', completedBy: 'rhiBy' },
+  }),
+  told: form({
+    title: 'Placing authority told',
+    help: (subject) => `${subject.child.placingAuthority ?? 'The placing authority'} placed this child here and owes the RHI: record when they were told of this episode.`,
+    submit: { title: 'Save', verb: 'child.told' },
+    fields: (subject) => [
+      dateField('toldDate', 'Date told', subject, subject.episode ? localDateOf(subject.episode.reportedAt, subject.timeZone) : undefined),
+      timeField('toldTime', 'Time told (UK time)'),
+    ],
+    initial: (subject) => ({ toldDate: subject.today, toldTime: '' }),
+    schema: z.object({ toldDate: date, toldTime: time }),
+    fieldOf: { placingAuthorityNotifiedAt: 'toldTime' },
+  }),
+  note: form({
+    title: 'Add what you know',
+    help: () => 'Shown on the card to every agency, with your name and agency, unless you restrict it to the missing team.',
+    submit: { title: 'Add to the card', verb: 'child.note' },
+    fields: () => [
+      { id: 'noteCategory', kind: 'choice', label: 'What kind of information', choices: NOTE_CATEGORIES.map((value) => ({ title: NOTE_CATEGORY_LABELS[value], value })) },
+      { id: 'noteText', kind: 'multiline', label: 'What you know', required: true, maxLength: 500, errorMessage: 'Write what you know first (up to 500 characters).' },
+      { id: 'noteRestricted', kind: 'toggle', label: 'Who sees it', title: 'Restricted: the missing team only' },
+    ],
+    initial: () => ({ noteCategory: 'seen', noteText: '', noteRestricted: 'false' }),
+    schema: z.object({
+      noteCategory: z.enum(NOTE_CATEGORIES, 'Choose what kind of information it is.'),
+      noteText: z.string().trim().min(1, 'Write what you know first (up to 500 characters).').max(500, 'Keep the note to 500 characters.'),
+      noteRestricted: z.enum(['true', 'false']).catch('false'),
+    }),
+    fieldOf: {},
+  }),
+} satisfies Record<FormName, ChildForm<unknown>>;
+
+export type FormValues<N extends FormName> = z.output<(typeof CHILD_FORMS)[N]['schema']>;
+
+export type { ExploitationConcern, RhiStep, RiskGrade };
+
+/** The missing team's report form (the `missing` command): the same record a police notification makes. */
+export const REPORT_FORM = {
+  title: 'Report a child missing',
+  help: 'For the missing team. Times are UK time. The same record as a police or case-management notification.',
+  submit: { title: 'Report missing', verb: 'episode.report' },
+  fields: (today: string): FormField[] => [
+    { id: 'childRef', kind: 'text', label: 'Case reference', required: true, maxLength: 64, regex: CASE_REF_PATTERN, errorMessage: CASE_REF_MESSAGE },
+    { id: 'givenName', kind: 'text', label: 'Given name', maxLength: 100 },
+    { id: 'familyName', kind: 'text', label: 'Family name', maxLength: 100 },
+    { id: 'dateOfBirth', kind: 'date', label: 'Date of birth', min: `${Number(today.slice(0, 4)) - MAX_AGE_YEARS - 1}${today.slice(4)}`, max: today, errorMessage: `Give a date of birth in the last ${MAX_AGE_YEARS} years, not in the future.` },
+    { id: 'kind', kind: 'choice', label: 'Kind', required: true, errorMessage: 'Choose how the child went missing.', choices: EPISODE_KINDS.map((kind) => ({ title: EPISODE_KIND_LABELS[kind], value: kind })) },
+    { id: 'lookedAfter', kind: 'toggle', label: 'Care', title: 'Looked after' },
+    { id: 'placingAuthority', kind: 'text', label: 'Placing authority (if another council placed the child here)', maxLength: 120 },
+    { id: 'reportedDate', kind: 'date', label: 'Reported on', required: true, min: `${EVENT_EARLIEST_YEAR}-01-01`, max: today, errorMessage: 'Give a date up to today.' },
+    { id: 'reportedTime', kind: 'time', label: 'Reported at (UK time)', required: true, errorMessage: GIVE_TIME },
+    { id: 'riskGrade', kind: 'choice', label: 'Police risk grade (leave blank if not graded yet)', choices: [...RISK_GRADES].reverse().map((grade) => ({ title: RISK_GRADE_LABELS[grade], value: grade })) },
+    { id: 'policeRef', kind: 'text', label: 'Police reference', maxLength: 64 },
+    { id: 'lastSeen', kind: 'multiline', label: 'Last seen (where, when, with whom)', maxLength: 500 },
+    { id: 'concerns', kind: 'multichoice', label: 'Exploitation concerns', choices: EXPLOITATION_CONCERNS.map((concern) => ({ title: EXPLOITATION_LABELS[concern], value: concern })) },
+  ],
+  initial: (today: string): Record<string, string> => ({ kind: 'missing_from_home', lookedAfter: 'false', reportedDate: today }),
+  schema: z.object({
+    childRef: z.string().trim().min(1, CASE_REF_MESSAGE).max(64, CASE_REF_MESSAGE).regex(new RegExp(CASE_REF_PATTERN), CASE_REF_MESSAGE),
+    givenName: optionalText(100, 'Keep the name to 100 characters.'),
+    familyName: optionalText(100, 'Keep the name to 100 characters.'),
+    dateOfBirth: z.union([z.iso.date('Give the date of birth as a date.'), z.literal('')]).transform((value) => value || undefined),
+    kind: z.enum(EPISODE_KINDS, 'Choose how the child went missing.'),
+    lookedAfter: z.enum(['true', 'false']).catch('false'),
+    placingAuthority: optionalText(120, 'Keep the authority to 120 characters.'),
+    reportedDate: date,
+    reportedTime: time,
+    riskGrade: z.union([z.enum(RISK_GRADES), z.literal('')], 'Choose one of the grades.').transform((value) => value || undefined),
+    policeRef: optionalText(64, 'Keep the police reference to 64 characters.'),
+    lastSeen: optionalText(500, 'Keep it to 500 characters.'),
+    concerns: z
+      .string()
+      .max(200)
+      .transform((value) => value.split(',').filter(Boolean))
+      .pipe(z.array(z.enum(EXPLOITATION_CONCERNS, 'Choose from the concerns listed.'))),
+  }),
+  fieldOf: {
+    'child.ref': 'childRef',
+    'child.givenName': 'givenName',
+    'child.familyName': 'familyName',
+    'child.dateOfBirth': 'dateOfBirth',
+    'child.placingAuthority': 'placingAuthority',
+    kind: 'kind',
+    reportedAt: 'reportedTime',
+    riskGrade: 'riskGrade',
+    policeRef: 'policeRef',
+    lastSeen: 'lastSeen',
+    exploitationConcerns: 'concerns',
+  } as Record<string, string>,
+};
+
+/** The report form as a card of its own: empty, or refused with the entries kept and the problems beside them. */
+export function reportFormCard(today: string, values: Record<string, string> = {}, errors: Record<string, string> = {}): CardJson {
+  return renderCard('missing-form', {
+    formItems: renderForm({
+      title: REPORT_FORM.title,
+      heading: true,
+      help: REPORT_FORM.help,
+      fields: REPORT_FORM.fields(today),
+      values: { ...REPORT_FORM.initial(today), ...values },
+      errors,
+      submit: { title: REPORT_FORM.submit.title, verb: REPORT_FORM.submit.verb, data: {} },
+    }),
+  });
+}
