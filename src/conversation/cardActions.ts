@@ -18,7 +18,8 @@ import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type 
 import { acknowledge } from '../store/acknowledgements';
 import type { Queryable } from '../store/db';
 import { addNote } from '../store/notes';
-import { findChildByRef, findEpisode, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
+import { episodeHistory, findChildByRef, findEpisode, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
+import { RETURN_CORRECTION_HOURS, returnCorrectable } from '../domain/episodes';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
 
 /**
@@ -116,7 +117,7 @@ async function submitForm<N extends FormName>(
   data: ChildTarget & { episodeId?: string },
   raw: Record<string, unknown>,
   name: N,
-  record: (tx: Queryable, episode: Episode | undefined, values: FormValues<N>, child: Child) => Promise<string>,
+  record: (tx: Queryable, episode: Episode | undefined, values: FormValues<N>, child: Child) => Promise<string | { notice: string; audit: [string, Record<string, unknown>] }>,
 ): Promise<CardJson> {
   const { child } = await childOnList(ctx, data);
   const values = valuesOf(idsOf(name), raw);
@@ -126,9 +127,9 @@ async function submitForm<N extends FormName>(
   };
   const parsed = (CHILD_FORMS[name].schema as ZodType<FormValues<N>>).safeParse(values);
   if (!parsed.success) return refused(fieldErrors(parsed.error.issues));
-  let notice: string;
+  let done: Awaited<ReturnType<typeof record>>;
   try {
-    notice = await ctx.deps.db.transaction(async (tx) => {
+    done = await ctx.deps.db.transaction(async (tx) => {
       const episode = data.episodeId ? await findEpisode(tx, data.episodeId) : undefined;
       if (data.episodeId && (!episode || episode.childId !== child.id)) throw new Refusal(404, 'That episode is not this child’s. Refresh the card.', 'episode mismatch');
       return record(tx, episode, parsed.data, child);
@@ -140,8 +141,10 @@ async function submitForm<N extends FormName>(
     for (const problem of error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }]) errors[fieldOf[problem.path] ?? 'form'] ??= problem.message;
     return refused(errors);
   }
+  // An audit of the turn goes on the connection after the commit (PGlite runs one transaction at a time).
+  if (typeof done !== 'string') await auditAction(ctx, ...done.audit);
   void ctx.deps.refresher.request(data.listDate);
-  return answerWithDetails(ctx, data, child, { notice });
+  return answerWithDetails(ctx, data, child, { notice: typeof done === 'string' ? done : done.notice });
 }
 
 /** The episode a form acts on; the card always names one, so a missing one is a stale card. */
@@ -232,6 +235,14 @@ export const ACTIONS: Record<string, CardAction<any>> = {
       submitForm(ctx, data, raw, 'return', async (tx, found, values) => {
         const episode = theEpisode(found);
         const returnedAt = at(ctx, values.returnedDate, values.returnedTime);
+        if (episode.returnedAt) {
+          // A correction from Teams is for a slip noticed soon after; later, the case system corrects it (through the API).
+          const recordedAt = (await episodeHistory(tx, episode.id)).filter((entry) => entry.field === 'returnedAt').at(-1)?.changedAt ?? null;
+          if (!returnCorrectable(recordedAt, ctx.deps.now())) {
+            const message = `This return was recorded more than ${RETURN_CORRECTION_HOURS} hours ago, so it can no longer be corrected from Teams: correct it in the case-management system.`;
+            throw new DomainError('validation', message, [{ path: 'returnedAt', message }]);
+          }
+        }
         const updated = await recordReturn(tx, episode.id, { returnedAt, safeAndWellCheck: values.safeAndWellCheck || episode.safeAndWellCheck || null }, recordingContext(ctx));
         const due = local(ctx, rhiDueAt(returnedAt, ctx.deps.settings.rhiDueHours));
         if (!episode.returnedAt) return `✓ Recorded: back ${local(ctx, returnedAt)}. The Return Home Interview is due by ${due}.`;
@@ -318,9 +329,9 @@ export const ACTIONS: Record<string, CardAction<any>> = {
         const { who } = ctx.turn;
         const restricted = values.noteRestricted === 'true';
         await addNote(tx, { childId: child.id, agency: ctx.audience.agency, authorId: who.id, authorName: who.name, category: values.noteCategory, body: values.noteText, restricted, at: ctx.deps.now() });
+        const notice = restricted ? '✓ Added as restricted: only the missing team sees it, in their own view.' : `✓ Added to the card, as ${AGENCY_NAMES[ctx.audience.agency]}: every agency's copy shows it.`;
         // The note's words stay out of the audit log: it records that a note was added, not what it says.
-        await auditAction(ctx, 'note.added', { childRef: child.ref, category: values.noteCategory, restricted });
-        return restricted ? '✓ Added as restricted: only the missing team sees it, in their own view.' : `✓ Added to the card, as ${AGENCY_NAMES[ctx.audience.agency]}: every agency's copy shows it.`;
+        return { notice, audit: ['note.added', { childRef: child.ref, category: values.noteCategory, restricted }] };
       }),
   }),
   [LIST_PAGE_VERB]: action({

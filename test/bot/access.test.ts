@@ -140,7 +140,7 @@ describe('who may do what, in one team holding every agency channel', () => {
 
     it('refuses a card action from a channel it has never seen, whoever taps, and changes nothing', async () => {
       const stranger = '19:stranger@thread.tacv2';
-      const grade = await act('child.risk', { ...childTarget, episodeId, riskGrade: 'high' }, COORDINATOR, stranger);
+      const grade = await act('child.update', { ...childTarget, episodeId, riskGrade: 'high', riskReason: 'Seen with an adult of concern' }, COORDINATOR, stranger);
       assert.deepEqual([grade.status, grade.body.type], [403, 'application/vnd.microsoft.error']);
       assert.match(grade.body.value.message, /I have not been added to this conversation/);
       assert.deepEqual((await episodeHistory(app.db, episodeId)).map((entry) => entry.newValue), ['medium']);
@@ -223,7 +223,7 @@ describe('who may do what, in one team holding every agency channel', () => {
     it('never lets management or the missing team’s channel acknowledge, and keeps missing-team notes to the missing team', async () => {
       const management = await act('list.acknowledge', target, MANAGER, CHANNEL.management);
       assert.match(management.body.value.message, /The Management channel does not acknowledge the list/);
-      const note = { ...childTarget, field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': 'Seen in town' };
+      const note = { ...childTarget, noteText: 'Seen in town' };
       const teacherInMissingTeam = await act('child.note', note, TEACHER, CHANNEL['missing-team']);
       assert.equal(teacherInMissingTeam.status, 403);
       assert.equal(await count('agency_notes'), 0);
@@ -232,15 +232,14 @@ describe('who may do what, in one team holding every agency channel', () => {
 
   describe('what the answers disclose', () => {
     it('shows restricted notes on no channel card, not even the missing team’s, and in the missing team’s personal chat', async () => {
-      const field = 'missing-TEST-0001';
-      const note = { ...childTarget, field, [`note-text-${field}`]: 'Disclosed a new adult contact', [`note-category-${field}`]: 'associates', [`note-restricted-${field}`]: 'true' };
+      const note = { ...childTarget, noteText: 'Disclosed a new adult contact', noteCategory: 'associates', noteRestricted: 'true' };
       assert.equal((await act('child.note', note, COORDINATOR, CHANNEL['missing-team'])).status, 200);
       await app.refresher.idle();
       const updates = connector.calls.filter((call) => call.method === 'PUT' && call.path.startsWith('/v3/conversations/19:'));
       assert.deepEqual(new Set(updates.map((call) => call.path.split('/')[3])), new Set(Object.values(CHANNEL)), 'every channel copy refreshed');
       assert.ok(updates.every((call) => !JSON.stringify(call.body).includes('new adult contact')));
       await say('list', COORDINATOR);
-      assert.match(JSON.stringify(replies().at(-1)!.body), /restricted\*\*: Disclosed a new adult contact/);
+      assert.match(JSON.stringify(replies().at(-1)!.body), /Missing team Tue 09:00 \(restricted\): Disclosed a new adult contact/);
     });
 
     it('gives a coordinator who taps Details in an agency channel a card for them alone, audited as private', async () => {

@@ -38,14 +38,16 @@ const CONVERSATION: Record<Exclude<PlaceName, 'personal'>, string> = {
 const LINKED = new Set<PlaceName>(['police', 'education', 'missing-team', 'management']);
 
 /** The rules, as a table: who may, where, and whether the data names a posted card. */
-type Rule = 'viewer' | 'acknowledge' | 'note' | 'missing-team' | 'missing-team-personal' | 'oversight-personal' | 'anyone-known' | 'anyone';
+type Rule = 'viewer' | 'acknowledge' | 'note' | 'records-returns' | 'missing-team' | 'missing-team-personal' | 'oversight-personal' | 'anyone-known' | 'anyone';
 const VERBS: Record<string, Rule> = {
   'list.page': 'viewer',
   'child.details': 'viewer',
   'list.acknowledge': 'acknowledge',
   'child.acknowledge': 'acknowledge',
   'child.note': 'note',
-  'child.risk': 'missing-team',
+  'child.update': 'missing-team',
+  'child.safe': 'records-returns',
+  'child.return': 'records-returns',
 };
 const COMMANDS: Record<string, Rule> = {
   list: 'viewer',
@@ -73,6 +75,9 @@ function allowed(rule: Rule, person: PersonName, place: PlaceName): boolean {
       return place === 'education' || (place === 'police' && ON_POLICE_ROSTER.has(person));
     case 'note':
       return place === 'education' || (place === 'police' && ON_POLICE_ROSTER.has(person)) || ((place === 'missing-team' || place === 'personal') && missingTeam);
+    case 'records-returns':
+      // The police from their channel (Police has a roster); the missing team anywhere the bot knows.
+      return (known && missingTeam) || (place === 'police' && ON_POLICE_ROSTER.has(person));
     case 'missing-team':
       return known && missingTeam;
     case 'missing-team-personal':
@@ -122,8 +127,7 @@ describe('the access decision matches the rules for random people, places, route
   it('card actions: allowed ones answer, refused ones answer why and change nothing', async () => {
     await fc.assert(
       fc.asyncProperty(person, place, fc.constantFrom(...Object.keys(VERBS)), listDate, async (who, where, verb, date) => {
-        const field = 'missing-TEST-0001';
-        const data = { kind: 'daily_list', listDate: date, page: 0, childRef: 'TEST-0001', episodeId, riskGrade: 'high', field, [`note-text-${field}`]: 'Seen' };
+        const data = { kind: 'daily_list', listDate: date, page: 0, childRef: 'TEST-0001', episodeId, riskGrade: 'high', riskReason: 'Seen with an adult of concern', noteText: 'Seen', safeAndWellCheck: 'done' };
         const channel = where === 'personal' ? undefined : CONVERSATION[where];
         const before = await state();
         const refusedBefore = await refusals();

@@ -21,6 +21,11 @@ describe('acknowledging and adding information on the card', () => {
   const latestCopy = (conversation: string): string => JSON.stringify(updates().filter((call) => call.path.startsWith(`/v3/conversations/${conversation}/activities/`)).at(-1)?.body.attachments[0].content ?? null);
   const act = (verb: string, data: unknown, channel: string | undefined, from = POLICE_OFFICER) => postActivity(app.url, executeAction(connector.url, verb, data, { channel, from }));
   const target = { kind: 'daily_list', listDate: DATE, page: 0 };
+  /** The data of the card's Acknowledge button as this channel's copy shows it now: what its tap acknowledges. */
+  const ackData = async (channel: string, from = POLICE_OFFICER) => {
+    const card = (await act('list.page', target, channel, from)).body.value;
+    return card.actions.find((candidate: { verb: string }) => candidate.verb === 'list.acknowledge')?.data;
+  };
 
   before(async () => {
     connector = await startConnector();
@@ -44,11 +49,12 @@ describe('acknowledging and adding information on the card', () => {
   });
 
   it('acknowledges the list for the channel’s agency, shows it to the tapper at once and on every copy after', async () => {
-    const answer = await act('list.acknowledge', target, POLICE);
+    const answer = await act('list.acknowledge', await ackData(POLICE), POLICE);
     assert.equal(answer.body.statusCode, 200);
     const card = JSON.stringify(answer.body.value);
-    assert.match(card, /Education — · Police ✓ 09:00 Pat Police/);
-    assert.ok(!card.includes('Acknowledge for Police'), 'the button is gone once acknowledged');
+    assert.match(card, /Education — · Police ✓ 09:00 Pat Police"/, 'nothing new since');
+    assert.match(card, /✓ Acknowledged for Police at 09:00: the 1 child this card showed\./, 'a confirmation for the person who tapped');
+    assert.ok(!card.includes('"title":"Acknowledge'), 'the button is gone once acknowledged');
     await app.refresher.idle();
     assert.match(latestCopy(POLICE), /Police ✓ 09:00 Pat Police/);
     assert.match(latestCopy(EDUCATION), /Police ✓ 09:00 Pat Police/);
@@ -56,49 +62,70 @@ describe('acknowledging and adding information on the card', () => {
   });
 
   it('is harmless to tap again: one acknowledgement, one audit record, no refresh', async () => {
-    await act('list.acknowledge', target, POLICE);
+    const data = await ackData(POLICE);
+    await act('list.acknowledge', data, POLICE);
     await app.refresher.idle();
     connector.calls.length = 0;
     const before = await count('acknowledgements');
     const audits = await count('audit_log');
-    await act('list.acknowledge', target, POLICE);
+    const again = await act('list.acknowledge', data, POLICE);
+    assert.match(JSON.stringify(again.body.value), /Police had already acknowledged everything this card showed\./);
     await app.refresher.idle();
     assert.equal(await count('acknowledgements'), before);
     assert.equal(await count('audit_log'), audits, 'nothing new to audit');
     assert.equal(updates().length, 0);
   });
 
-  it('acknowledges one child, shown on that child’s row', async () => {
+  it('acknowledges one child from its card, shown on that child’s entry on every copy', async () => {
     const answer = await act('child.acknowledge', { ...target, childRef: 'TEST-0001' }, EDUCATION, TEACHER);
     assert.equal(answer.body.statusCode, 200);
-    assert.match(JSON.stringify(answer.body.value), /✓ Education 09:00/);
+    assert.match(JSON.stringify(answer.body.value), /✓ Acknowledged for Education at 09:00\./);
     await app.refresher.idle();
     assert.match(latestCopy(POLICE), /✓ Education 09:00/);
   });
 
+  it('shows a child reported after Police acknowledged as new to Police, until Police acknowledges again', async () => {
+    await act('list.acknowledge', await ackData(POLICE), POLICE);
+    await app.db.transaction((tx) => reportMissing(tx, report({ childRef: 'TEST-0009', riskGrade: 'high', reportedAt: at('2026-06-09T07:30:00Z') }), context({ now: NOW })));
+    const police = JSON.stringify((await act('list.page', target, POLICE)).body.value);
+    assert.match(police, /Police ✓ 09:00 Pat Police \(1 new since\)/);
+    assert.match(police, /TEST-0009 · 15 · missing \*\*0 h\*\* · \*\*new since Police acknowledged\*\*/);
+    assert.ok(!/TEST-0001[^"]*new since/.test(police), 'the child Police saw is not new');
+    assert.match(police, /"title":"Acknowledge 1 new for Police"/);
+    const education = JSON.stringify((await act('list.page', target, EDUCATION, TEACHER)).body.value);
+    assert.ok(!/new since Education/.test(education), 'new only to the agency that had acknowledged');
+    await act('list.acknowledge', await ackData(POLICE), POLICE);
+    assert.ok(!/new since Police acknowledged/.test(JSON.stringify((await act('list.page', target, POLICE)).body.value)));
+    await app.db.exec(`delete from episode_history where episode_id in (select e.id from episodes e join children c on c.id = e.child_id where c.ref = 'TEST-0009'); delete from episodes where child_id in (select id from children where ref = 'TEST-0009')`);
+  });
+
   it('adds a note from one channel that every copy shows, tagged with agency, person and time', async () => {
-    const field = 'missing-TEST-0001';
-    const answer = await act('child.note', { ...target, childRef: 'TEST-0001', field, [`note-text-${field}`]: 'Seen at the school gate at 08:40', [`note-category-${field}`]: 'seen', [`note-restricted-${field}`]: 'false' }, EDUCATION, TEACHER);
+    const answer = await act('child.note', { ...target, childRef: 'TEST-0001', noteText: 'Seen at the school gate at 08:40', noteCategory: 'seen', noteRestricted: 'false' }, EDUCATION, TEACHER);
     assert.equal(answer.body.statusCode, 200);
+    const card = JSON.stringify(answer.body.value);
+    assert.match(card, /✓ Added to the card, as Education: every agency's copy shows it\./);
+    assert.match(card, /\*\*Education\*\* 09:00 Tue 9 Jun · Sam School · Seen: Seen at the school gate at 08:40/);
     await app.refresher.idle();
-    assert.match(latestCopy(POLICE), /\*\*Education\*\* 09:00 Tue 9 Jun · Sam School · seen: Seen at the school gate at 08:40/);
+    assert.match(latestCopy(POLICE), /1 note, latest Education Tue 09:00: Seen at the school gate at 08:40/);
     const audit = (await app.db.query<{ details: Record<string, unknown> }>(`select details from audit_log where action = 'note.added'`)).at(-1)!;
     assert.deepEqual(audit.details, { agency: 'education', childRef: 'TEST-0001', category: 'seen', restricted: false });
   });
 
   it('keeps a restricted note off agency channels and shows it to the missing team', async () => {
-    const field = 'missing-TEST-0001';
-    await act('child.note', { ...target, childRef: 'TEST-0001', field, [`note-text-${field}`]: 'Disclosed a new adult contact', [`note-category-${field}`]: 'associates', [`note-restricted-${field}`]: 'true' }, POLICE);
+    const answer = await act('child.note', { ...target, childRef: 'TEST-0001', noteText: 'Disclosed a new adult contact', noteCategory: 'associates', noteRestricted: 'true' }, POLICE);
+    assert.match(JSON.stringify(answer.body.value), /✓ Added as restricted: only the missing team sees it, in their own view\./);
+    assert.ok(!JSON.stringify(answer.body.value).includes('new adult contact'), 'not even on the writer’s own channel view');
     await app.refresher.idle();
     assert.ok(!latestCopy(EDUCATION).includes('new adult contact'));
     assert.ok(!latestCopy(POLICE).includes('new adult contact'), 'not even on the channel that wrote it');
     await postActivity(app.url, teamsMessage(connector.url, 'list', { from: COORDINATOR }));
-    const personal = await act('list.page', target, undefined, COORDINATOR);
+    const personal = await act('child.details', { ...target, childRef: 'TEST-0001' }, undefined, COORDINATOR);
     assert.match(JSON.stringify(personal.body.value), /restricted\*\*: Disclosed a new adult contact/);
   });
 
   it('lands two acknowledgements made at the same moment, and every copy ends up showing both', async () => {
-    const [police, education] = await Promise.all([act('list.acknowledge', target, POLICE), act('list.acknowledge', target, EDUCATION, TEACHER)]);
+    const [policeData, educationData] = [await ackData(POLICE), await ackData(EDUCATION, TEACHER)];
+    const [police, education] = await Promise.all([act('list.acknowledge', policeData, POLICE), act('list.acknowledge', educationData, EDUCATION, TEACHER)]);
     assert.deepEqual([police.body.statusCode, education.body.statusCode], [200, 200]);
     await app.refresher.idle();
     for (const copy of [latestCopy(POLICE), latestCopy(EDUCATION)]) assert.match(copy, /Education ✓ 09:00 Sam School · Police ✓ 09:00 Pat Police/);
@@ -108,10 +135,10 @@ describe('acknowledging and adding information on the card', () => {
     const refusals: [string, () => Promise<{ status: number; body: any }>, number, string][] = [
       ['the missing team acknowledging for no agency', () => act('list.acknowledge', target, undefined, COORDINATOR), 403, 'agency-does-not-act'],
       ['a channel the bot has never seen', () => act('list.acknowledge', target, '19:random@thread.tacv2'), 403, 'unknown-conversation'],
-      ['a personal chat outside the missing team', () => act('child.note', { ...target, childRef: 'TEST-0001', field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': 'x' }, undefined, POLICE_OFFICER), 403, 'role-not-held'],
+      ['a personal chat outside the missing team', () => act('child.note', { ...target, childRef: 'TEST-0001', noteText: 'x' }, undefined, POLICE_OFFICER), 403, 'role-not-held'],
+      ['Education recording a return', () => act('child.return', { ...target, childRef: 'TEST-0001', episodeId: '00000000-0000-4000-8000-000000000000', returnedDate: DATE, returnedTime: '08:30' }, EDUCATION, TEACHER), 403, 'agency-does-not-act'],
       ['an unknown child', () => act('child.acknowledge', { ...target, childRef: 'NOBODY-1' }, POLICE), 404, 'child not on list'],
       ['tampered data', () => act('child.acknowledge', { ...target, childRef: { $ne: null }, page: 'all' }, POLICE), 400, 'invalid data'],
-      ['an empty note', () => act('child.note', { ...target, childRef: 'TEST-0001', field: 'missing-TEST-0001', 'note-text-missing-TEST-0001': '   ' }, POLICE), 400, 'invalid note'],
       ['an unknown verb', () => act('child.delete', { ...target, childRef: 'TEST-0001' }, POLICE), 400, 'unknown verb'],
       ['a list date no card was posted for', () => act('list.acknowledge', { ...target, listDate: '2026-06-10' }, POLICE), 404, 'card not posted here'],
     ];
