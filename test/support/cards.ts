@@ -16,3 +16,17 @@ export function cardProblems(card: object): string[] {
   if (unbound) problems.push(`unbound template expressions: ${unbound.join(', ')}`);
   return problems;
 }
+
+/** The refusal sentences a card shows (a refused form comes back as itself, each problem in the attention colour). */
+export function refusalsShown(card: unknown): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) return node.forEach(walk);
+    if (!node || typeof node !== 'object') return;
+    const element = node as Record<string, unknown>;
+    if (element.type === 'TextBlock' && element.color === 'Attention' && typeof element.text === 'string') found.push(element.text);
+    Object.values(element).forEach(walk);
+  };
+  walk(card);
+  return found;
+}
