@@ -15,7 +15,8 @@ interface DemoEpisode {
   kind: EpisodeKind;
   reportedHoursAgo: number;
   returnedHoursAgo?: number;
-  risk: RiskGrade;
+  /** null: reported before the police graded the risk (the list shows it straight after high risk). */
+  risk: RiskGrade | null;
   concerns?: ExploitationConcern[];
   lastSeen?: string;
   safeAndWell?: 'done' | 'not_done';
@@ -77,6 +78,10 @@ export const DEMO_CHILDREN: DemoChild[] = [
   {
     ref: 'DEMO-1009', givenName: 'Ivo', familyName: 'Dummy', age: 15, lookedAfter: true, placementInArea: true,
     episodes: [...repeats(8, 9, 80), { kind: 'missing_from_care', reportedHoursAgo: 70, returnedHoursAgo: 55, risk: 'medium', safeAndWell: 'done' }],
+  },
+  {
+    ref: 'DEMO-1011', givenName: 'Kai', familyName: 'Imaginary', age: 14, lookedAfter: false,
+    episodes: [{ kind: 'missing_from_home', reportedHoursAgo: 2, risk: null, lastSeen: 'Leisure centre, Sampletown' }],
   },
   {
     ref: 'DEMO-1010', givenName: 'Jade', familyName: 'Synthetic', age: 12, lookedAfter: false,
