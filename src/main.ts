@@ -40,11 +40,19 @@ async function main(): Promise<void> {
   const app = await runService(config);
   const endpoint = `http://${config.HOST}:${app.port}/api/messages`;
   const playgroundPort = process.env.PLAYGROUND_PORT ?? '56150';
+  // Who can run the huddle from Teams: a newcomer needs to know that the role comes from MISSING_TEAM_USER_IDS.
+  const rolesLine =
+    config.MISSING_TEAM_USER_IDS.length > 0 || config.MISSING_TEAM_GROUP_ID
+      ? ''
+      : (await app.roles.missingTeamKnown())
+        ? 'Roles: the demo grants the Playground\'s invented users their roles (type "roles" there). For real Teams users, set MISSING_TEAM_USER_IDS (Entra object ids) or MISSING_TEAM_GROUP_ID in .env.'
+        : 'Nobody holds the missing team role, so nobody can link channels or record from Teams: set MISSING_TEAM_USER_IDS (Entra object ids) or MISSING_TEAM_GROUP_ID in .env.';
   console.log(
     [
       '',
       `Missing Huddle is running: ${endpoint} (${app.db.driver === 'pglite' ? `embedded PGlite in ${config.DATA_DIR}` : 'PostgreSQL'})`,
       app.demoLoaded ? 'Demo data loaded: synthetic children only.' : '',
+      rolesLine,
       config.MicrosoftAppId ? '' : 'Local mode (no MicrosoftAppId): open the Agents Playground in another terminal with',
       config.MicrosoftAppId ? '' : `  npm run playground      then browse to http://localhost:${playgroundPort} and type "help"`,
       '',

@@ -39,6 +39,12 @@ export class RoleDirectory {
     return this.deps.settings;
   }
 
+  /** Someone can hold the missing team role: configured by id or group, or granted in Teams. */
+  async missingTeamKnown(): Promise<boolean> {
+    const { users, groups } = this.deps.settings;
+    return users['missing-team'].length > 0 || Boolean(groups['missing-team']) || (await grantedRoles(this.deps.db)).has('missing-team');
+  }
+
   /** Everything a person holds, and from where. A failed group check leaves those roles unverified. */
   async person(user: { id?: string | null; name?: string | null }): Promise<Person> {
     const id = user.id ?? '';

@@ -11,6 +11,7 @@ import {
   type Mention,
 } from 'botbuilder';
 import type { Place } from '../domain/access';
+import { welcome } from '../conversation/commands';
 import { runCardAction, runCommand } from '../conversation/router';
 import type { ConversationDeps, Turn } from '../conversation/turn';
 import * as channels from '../store/channels';
@@ -110,7 +111,10 @@ export class MissingHuddleBot extends TeamsActivityHandler {
   // Installation and channel lifecycle
 
   protected override async onTeamsMembersAdded(context: TurnContext): Promise<void> {
-    if (context.activity.membersAdded?.some((member) => member.id === context.activity.recipient.id)) await this.remember(context);
+    if (!context.activity.membersAdded?.some((member) => member.id === context.activity.recipient.id)) return;
+    await this.remember(context);
+    // Installed in a personal chat: say what the bot is for, instead of waiting for someone to guess "help".
+    if (context.activity.conversation?.conversationType === 'personal') await welcome(await this.turnOf(context), this.deps);
   }
 
   protected override async onTeamsMembersRemoved(context: TurnContext): Promise<void> {

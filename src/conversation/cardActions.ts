@@ -16,6 +16,7 @@ import { listCard } from '../lists/listCards';
 import { eventDate, reportMissingSchema } from '../recording/schemas';
 import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
 import { acknowledge } from '../store/acknowledgements';
+import { rememberPage } from '../store/postedCards';
 import type { Queryable } from '../store/db';
 import { addNote } from '../store/notes';
 import { episodeHistory, findChildByRef, findEpisode, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
@@ -341,6 +342,7 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     schema: cardTarget,
     async handle(ctx, data) {
       await auditAction(ctx, 'list.disclosed', { kind: data.kind, listDate: data.listDate, page: data.page, displayLevel: ctx.audience.displayLevel });
+      await rememberPage(ctx.deps.db, ctx.turn.conversationId, data.listDate, data.kind, data.page);
       return answerWithCard(ctx, data);
     },
   }),

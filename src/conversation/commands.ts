@@ -3,7 +3,7 @@ import type { ListCardKind } from '../cards/dailyListCard';
 import { reportFormCard } from '../lists/childForms';
 import { renderHelpCard, type HelpCommand } from '../cards/render';
 import { audienceAt, GRANTABLE, GRANTABLE_NAMES, holds, type Grantable, type Requirement, type RoleSource } from '../domain/access';
-import { formatLocal, localDate } from '../domain/calendar';
+import { atLocalTime, formatLocal, isWorkingDay, localDate } from '../domain/calendar';
 import { AGENCIES, AGENCY_NAMES } from '../domain/types';
 import { childHistoryText } from '../lists/childHistory';
 import { listCard } from '../lists/listCards';
@@ -42,12 +42,20 @@ async function link(turn: Turn, word: string | null, deps: ConversationDeps): Pr
   if (word !== null && !agency) throw new Refusal(400, `Say which agency: link ${AGENCIES.join(' | ')}.`, 'unknown agency');
   await channels.setChannelAgency(deps.db, channel.id, agency ?? null);
   await auditTurn(deps, turn, agency ? 'channel.linked' : 'channel.unlinked', { channel: channel.id, agency: agency ?? null, previous: channel.agency });
+  const now = deps.now();
+  const today = localDate(now, deps.settings.timeZone);
+  // Linked after today's post time on a working day: the poster (every 30 seconds) posts it here now.
+  const dueNow = isWorkingDay(today, deps.settings.bankHolidays) && now >= atLocalTime(today, deps.settings.postTime, deps.settings.timeZone);
   await turn.reply(
     agency
-      ? `This channel is now linked to ${AGENCY_NAMES[agency]}. I'll post the daily missing list here at ${deps.settings.postTime} on working days, showing children by ${channel.displayLevel === 'full' ? 'full name' : 'initials and case reference'}.`
+      ? `This channel is now linked to ${AGENCY_NAMES[agency]}. I'll post the daily missing list here at ${deps.settings.postTime} on working days, showing children by ${channel.displayLevel === 'full' ? 'full name' : 'initials and case reference'}.${dueNow ? " Today's list is already due, so it is coming here within a minute." : ''}`
       : 'This channel is no longer linked: the daily list will not be posted here.',
   );
 }
+
+/** A channel as people know it: its name; Teams gives the General channel none (its id is the team's). */
+export const channelName = (channel: Pick<channels.Channel, 'name' | 'conversationId' | 'teamId'>) =>
+  channel.name ?? (channel.teamId && channel.conversationId === channel.teamId ? 'General' : 'an unnamed channel');
 
 async function postList(turn: Turn, kind: ListCardKind, deps: ConversationDeps): Promise<void> {
   const audience = audienceAt(turn.who, turn.place)!;
@@ -91,11 +99,29 @@ async function status(turn: Turn, deps: ConversationDeps): Promise<void> {
     }
   }
   if (holds(turn.who, 'missing-team')) {
-    const [undelivered, twice] = await Promise.all([undeliveredPosts(db, today), possibleDuplicates(db, today)]);
+    const now = deps.now();
+    const [undelivered, twice, posted] = await Promise.all([undeliveredPosts(db, today), possibleDuplicates(db, today), postedCardsOn(db, today)]);
     const linked = await channels.activeLinkedChannels(db);
-    lines.push(`Linked channels: ${linked.length ? linked.map((item) => `${item.name ?? item.conversationId} (${AGENCY_NAMES[item.agency!]})`).join(', ') : 'none yet'}.`);
-    lines.push(undelivered.length ? `**Not delivered:** ${undelivered.map((post) => `${post.conversationId}: ${post.status}, ${post.attempts} attempt(s), ${post.lastError ?? ''}`).join('; ')}` : 'Every daily post today got through.');
-    if (twice.length) lines.push(`**May show two cards today** (a send could not be confirmed, so the list went again): ${twice.map((post) => post.conversationId).join(', ')}.`);
+    const named = new Map(linked.map((item) => [item.conversationId, channelName(item)]));
+    const nameOf = (conversationId: string) => named.get(conversationId) ?? 'a channel no longer linked';
+    lines.push(`Linked channels: ${linked.length ? linked.map((item) => `${channelName(item)} (${AGENCY_NAMES[item.agency!]})`).join(', ') : 'none yet'}.`);
+    const working = isWorkingDay(today, settings.bankHolidays);
+    const due = working && now >= atLocalTime(today, settings.postTime, settings.timeZone);
+    const sent = posted.filter((post) => post.scheduled && post.status === 'sent').length;
+    lines.push(
+      undelivered.length
+        ? `**Not delivered:** ${undelivered.map((post) => `${nameOf(post.conversationId)}: ${post.status}, ${post.attempts} attempt(s)${post.lastError ? `, ${post.lastError}` : ''}`).join('; ')}`
+        : linked.length === 0
+          ? 'No channel is linked yet, so the daily list is not posted anywhere.'
+          : !working
+          ? 'No daily list is posted today: it is not a working day.'
+          : !due
+            ? `Today's list is due at ${settings.postTime}; nothing has been posted yet.`
+            : sent >= linked.length
+              ? `Today's list got through to all ${sent} linked channel${sent === 1 ? '' : 's'}.`
+              : `Today's list went to ${sent} of ${linked.length} linked channels; the rest are being posted now.`,
+    );
+    if (twice.length) lines.push(`**May show two cards today** (a send could not be confirmed, so the list went again): ${twice.map((post) => nameOf(post.conversationId)).join(', ')}.`);
   }
   if (lines.length === 0) lines.push('Mention me in your agency channel to see its status.');
   await turn.reply(lines.join('\n\n'));
@@ -311,7 +337,30 @@ export const COMMANDS: Command[] = [
       const channel = (await channels.findChannel(deps.db, turn.conversationId))!;
       await channels.setDisplayLevel(deps.db, channel.id, level);
       await auditTurn(deps, turn, 'channel.display_changed', { channel: channel.id, from: channel.displayLevel, to: level });
-      await turn.reply(level === 'full' ? 'Cards here will now show full names.' : 'Cards here will now show initials, case reference and age only.');
+      // The copies already posted today change too, not only tomorrow's.
+      await deps.refresher.request(localDate(deps.now(), deps.settings.timeZone));
+      await turn.reply(level === 'full' ? 'Cards here now show full names, today’s included.' : 'Cards here now show initials, case reference and age only, today’s included.');
     },
   },
 ];
+
+/**
+ * The first message in a personal chat, when someone installs the app: what the bot is for, the
+ * roles they hold, and (while nobody holds the missing team role) how to give it to the first person.
+ */
+export async function welcome(turn: Turn, deps: ConversationDeps): Promise<void> {
+  const held = [...turn.who.holds.keys()];
+  const lines = [
+    'Hello, I am **Missing Huddle**. Every working morning I post the list of children missing from home or care, and the Return Home Interviews due, into each agency’s channel. Tap a child on it to see their card, acknowledge it and add what you know.',
+    held.length
+      ? `You hold: ${held.map((role) => GRANTABLE_NAMES[role]).join(', ')}. Type help to see what that lets you do.`
+      : 'You hold no role here yet, which is right for most agency staff: you work from your agency’s channel. The missing team can grant a role if you need one.',
+  ];
+  if (!held.includes('missing-team') && !(await deps.roles.missingTeamKnown())) {
+    lines.push(
+      `Setting Missing Huddle up? Nobody holds the missing team role yet. Put your Entra object id (${turn.who.id || 'Teams did not send it'}) in MISSING_TEAM_USER_IDS in .env and restart, or set MISSING_TEAM_GROUP_ID to your team’s Entra group.`,
+    );
+  }
+  await turn.reply(lines.join('\n\n'));
+  await turn.reply(renderHelpCard(COMMANDS, 'personal'));
+}

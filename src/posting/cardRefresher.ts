@@ -73,7 +73,8 @@ export class CardRefresher {
       try {
         const audience = await audienceOfPost(db, this.deps.roles, post);
         if (!audience) continue; // unlinked, or no longer the missing team's: leave that copy as it was
-        const card = await listCard(db, { kind: post.kind, date: listDate, page: 0, audience, now: this.deps.now() }, settings);
+        // The page the copy was last turned to stays (the card clamps a page the list no longer has).
+        const card = await listCard(db, { kind: post.kind, date: listDate, page: post.page, audience, now: this.deps.now() }, settings);
         await sender.updateCard(post.reference, post.activityId!, card);
       } catch (error) {
         logger.error({ post: post.id, error: (error as Error).message }, 'could not update a posted card');

@@ -27,10 +27,12 @@ export interface PostedCard {
   sendStartedAt: Date | null;
   /** Sent again without being able to confirm the first: the channel may show two cards. */
   possibleDuplicate: boolean;
+  /** The page last turned to in this conversation: a refresh of every copy keeps it there. */
+  page: number;
 }
 
 const COLUMNS = `id, kind, to_char(list_date, 'YYYY-MM-DD') as list_date, channel_id, scheduled, conversation_id, conversation_reference,
-  display_level, status, attempts, last_error, activity_id, place, for_user_id, send_started_at, possible_duplicate`;
+  display_level, status, attempts, last_error, activity_id, place, for_user_id, send_started_at, possible_duplicate, page`;
 
 const toPostedCard = (row: Record<string, unknown>): PostedCard => ({
   id: row.id as string,
@@ -49,6 +51,7 @@ const toPostedCard = (row: Record<string, unknown>): PostedCard => ({
   forUserId: (row.for_user_id as string | null) ?? null,
   sendStartedAt: row.send_started_at ? new Date(row.send_started_at as Date) : null,
   possibleDuplicate: (row.possible_duplicate as boolean | null) ?? false,
+  page: (row.page as number | null) ?? 0,
 });
 
 export interface ClaimPolicy {
@@ -140,6 +143,11 @@ export async function recordOnDemandPost(
 export async function wasPosted(db: Queryable, conversationId: string, listDate: string, kind: CardKind): Promise<boolean> {
   const rows = await db.query(`select 1 from posted_cards where conversation_id = $1 and list_date = $2 and kind = $3 and status = 'sent' limit 1`, [conversationId, listDate, kind]);
   return rows.length > 0;
+}
+
+/** Remembers the page a conversation's copy of a card was turned to. */
+export async function rememberPage(db: Queryable, conversationId: string, listDate: string, kind: CardKind, page: number): Promise<void> {
+  await db.query(`update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4`, [conversationId, listDate, kind, page]);
 }
 
 export async function postedCardsOn(db: Queryable, listDate: string): Promise<PostedCard[]> {

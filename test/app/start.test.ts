@@ -37,6 +37,7 @@ describe('the README commands on a fresh data directory', function () {
     await waitFor('the bot to answer /healthz', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), 60_000);
     assert.match(output, /Missing Huddle is running: http:\/\/127\.0\.0\.1:\d+\/api\/messages \(embedded PGlite/);
     assert.match(output, /npm run playground/);
+    assert.match(output, /For real Teams users, set MISSING_TEAM_USER_IDS \(Entra object ids\) or MISSING_TEAM_GROUP_ID in \.env\./, 'a newcomer is told where the missing team role comes from');
     const list = await (await fetch(`http://127.0.0.1:${port}/api/v1/daily-list`, { headers: { authorization: `Bearer ${KEY}` } })).json();
     assert.ok(list.missingNow.some((entry: { caseRef: string }) => entry.caseRef.startsWith('DEMO-')));
     assert.match(output, /"msg":"demo data loaded/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { auditEntries } from '../../src/store/repositories';
 import { startTestApp } from '../support/app';
-import { startConnector, teamsMessage, type ConnectorStub, postActivity } from '../support/connector';
+import { COORDINATOR, startConnector, teamsActivity, teamsMessage, type ConnectorStub, postActivity } from '../support/connector';
 
 const send = async (appUrl: string, activity: object) => (await postActivity(appUrl, activity)).status;
 
@@ -34,6 +34,30 @@ describe('the bot through the adapter', () => {
     assert.match(text, /What you can ask me/);
     assert.match(text, /"title":"help"/);
     assert.match(text, /Type a command here/);
+  });
+
+  /** Teams adds the bot to a person's chat when they install the app. */
+  const installed = (url: string, from = COORDINATOR) => teamsActivity(connector.url, 'conversationUpdate', { membersAdded: [{ id: '28:missing-huddle' }] }, { from });
+
+  it('welcomes a person who installs it, and tells the first one how to give themselves the missing team role', async () => {
+    assert.equal(await send(app.url, installed(connector.url)), 200);
+    const [hello, help] = replies(connector);
+    assert.match(hello!.body.text, /^Hello, I am \*\*Missing Huddle\*\*\. Every working morning I post the list of children missing/);
+    assert.match(hello!.body.text, /You hold no role here yet, which is right for most agency staff/);
+    assert.match(hello!.body.text, new RegExp(`Nobody holds the missing team role yet\\. Put your Entra object id \\(${COORDINATOR.aadObjectId}\\) in MISSING_TEAM_USER_IDS`));
+    assert.match(JSON.stringify(help!.body.attachments[0].content), /What you can ask me/);
+  });
+
+  it('welcomes the missing team with the roles they hold, and no setup advice', async () => {
+    const configured = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId });
+    try {
+      await send(configured.url, installed(connector.url));
+      const text = replies(connector)[0]!.body.text as string;
+      assert.match(text, /You hold: the missing team\. Type help to see what that lets you do\./);
+      assert.ok(!text.includes('MISSING_TEAM_USER_IDS'));
+    } finally {
+      await configured.stop();
+    }
   });
 
   it('answers help in a channel when mentioned, saying to mention it there', async () => {

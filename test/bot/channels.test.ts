@@ -9,7 +9,7 @@ import { at } from '../support/fixtures';
 import { context, report } from '../support/recording';
 import { linkTestChannel } from '../support/channels';
 
-const NOW = at('2026-06-09T08:00:00Z');
+const NOW = at('2026-06-09T08:00:00Z'); // Tuesday 09:00 BST, after the 08:30 post time
 const POLICE = '19:police@thread.tacv2';
 const GENERAL = TEAM_ID;
 
@@ -17,13 +17,14 @@ const GENERAL = TEAM_ID;
 describe('channels, agencies and the list commands through the adapter', () => {
   let app: Awaited<ReturnType<typeof startTestApp>>;
   let connector: ConnectorStub;
+  let clock = NOW;
   const say = (text: string, options: Parameters<typeof teamsMessage>[2] = {}) => postActivity(app.url, teamsMessage(connector.url, text, options));
   const lastReply = () => connector.calls.filter((call) => call.method === 'POST').at(-1)?.body;
   const lastText = () => lastReply()?.text as string;
 
   before(async () => {
     connector = await startConnector();
-    app = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId }, () => NOW);
+    app = await startTestApp({ MISSING_TEAM_USER_IDS: COORDINATOR.aadObjectId }, () => clock);
     await app.db.transaction((tx) => reportMissing(tx, report({ riskGrade: 'high', policeRef: 'POL-CH1', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
   });
   after(async () => {
@@ -36,6 +37,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
     // Each test starts with no channel known, nothing posted and nobody refused.
     await app.db.exec('truncate posted_cards, channels, audit_log restart identity cascade');
     connector.calls.length = 0;
+    clock = NOW;
     // Team rosters: nobody is found unless a test says so.
     connector.respond = (call) => (call.method === 'GET' ? { status: 404, body: { error: { code: 'NotFound' } } } : { status: 201, body: { id: `reply-${connector.calls.length}` } });
   });
@@ -58,7 +60,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
 
   it('links a channel for the missing team, says what happens next, and audits it', async () => {
     await say('link police', { channel: POLICE });
-    assert.match(lastText(), /linked to Police\. I'll post the daily missing list here at 08:30 on working days, showing children by initials and case reference/);
+    assert.match(lastText(), /linked to Police\. I'll post the daily missing list here at 08:30 on working days, showing children by initials and case reference\. Today's list is already due, so it is coming here within a minute\.$/);
     assert.equal((await findChannel(app.db, POLICE))?.agency, 'police');
     const linked = await auditEntries(app.db, { action: 'channel.linked' });
     assert.deepEqual(linked.at(-1)?.details, { channel: (await findChannel(app.db, POLICE))!.id, agency: 'police', previous: null });
@@ -102,25 +104,47 @@ describe('channels, agencies and the list commands through the adapter', () => {
     assert.match(JSON.stringify(lastReply().attachments[0].content), /\*\*Testy Example\*\* · TEST-0001/, 'the missing team sees names in personal chat');
   });
 
-  it('changes the display level for the missing team only', async () => {
+  it('says nothing of today’s list when linking before the post time', async () => {
+    clock = at('2026-06-09T06:00:00Z');
+    await say('link police', { channel: POLICE });
+    assert.match(lastText(), /on working days, showing children by initials and case reference\.$/);
+  });
+
+  it('changes the display level for the missing team only, and the copy already posted today with it', async () => {
     await policeLinked();
+    await app.poster.runOnce();
+    connector.calls.length = 0;
     await say('display full', { channel: POLICE, from: POLICE_OFFICER });
     assert.match(lastText(), /Only the missing team/);
+    assert.equal(connector.calls.filter((call) => call.method === 'PUT').length, 0, 'a refusal changes no copy');
     await say('display full', { channel: POLICE });
     assert.equal((await findChannel(app.db, POLICE))?.displayLevel, 'full');
+    assert.match(lastText(), /Cards here now show full names, today’s included\./);
+    await app.refresher.idle();
+    const updated = connector.calls.filter((call) => call.method === 'PUT' && call.path.startsWith(`/v3/conversations/${POLICE}/activities/`));
+    assert.equal(updated.length, 1);
+    assert.match(JSON.stringify(updated[0]!.body), /\*\*Testy Example\*\* · TEST-0001/, 'the posted copy shows full names now');
     await say('display initials', { channel: POLICE });
     assert.equal((await findChannel(app.db, POLICE))?.displayLevel, 'initials');
   });
 
-  it('answers status with the agency, the display and today’s post', async () => {
+  it('answers status with the agency, the display and today’s post, naming channels as people do', async () => {
     await policeLinked();
-    await say('status', { channel: POLICE, from: POLICE_OFFICER });
+    await linkTestChannel(app.db, connector.url, GENERAL, 'education');
+    await app.db.exec(`update channels set name = null where conversation_id = '${GENERAL}'`); // Teams names no General channel
+    clock = at('2026-06-09T07:00:00Z');
+    await say('status', { channel: POLICE });
     assert.match(lastText(), /linked to \*\*Police\*\* and shows children by initials, case reference and age/);
-    assert.match(lastText(), /Today's list is posted at 08:30 on working days/);
+    assert.match(lastText(), /Linked channels: General \(Education\), police \(Police\)\./);
+    assert.match(lastText(), /Today's list is due at 08:30; nothing has been posted yet\./, 'not "got through" before it was due');
+    clock = NOW;
+    await say('status', { channel: POLICE });
+    assert.match(lastText(), /Today's list went to 0 of 2 linked channels; the rest are being posted now\./);
     await app.poster.runOnce();
     await say('status', { channel: POLICE });
     assert.match(lastText(), /Today's list was posted here/);
-    assert.match(lastText(), /Every daily post today got through/);
+    assert.match(lastText(), /Today's list got through to all 2 linked channels\./);
+    assert.ok(!lastText().includes(GENERAL), 'no raw ids');
   });
 
   it('shows the missing team a post that has not got through, and the channel its retry state', async () => {
@@ -129,7 +153,7 @@ describe('channels, agencies and the list commands through the adapter', () => {
     await app.db.exec(`update posted_cards set status = 'failed', attempts = 3, last_error = 'post to 19:police failed after 6 attempt(s): 503' where scheduled`);
     await say('status', { channel: POLICE });
     assert.match(lastText(), /Today's list has \*\*not got through yet\*\* \(3 attempt\(s\): post to 19:police failed after 6 attempt\(s\): 503\); I keep retrying\./);
-    assert.match(lastText(), /\*\*Not delivered:\*\* 19:police@thread\.tacv2: failed, 3 attempt\(s\)/);
+    assert.match(lastText(), /\*\*Not delivered:\*\* police: failed, 3 attempt\(s\)/);
   });
 
   it('pages the list for the person who tapped More, and refuses tampered or unlinked requests', async () => {

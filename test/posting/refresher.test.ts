@@ -4,7 +4,7 @@ import type { CardSender } from '../../src/bot/sender';
 import { CardRefresher } from '../../src/posting/cardRefresher';
 import { reportMissing } from '../../src/recording/service';
 import { acknowledge } from '../../src/store/acknowledgements';
-import { recordOnDemandPost } from '../../src/store/postedCards';
+import { recordOnDemandPost, rememberPage } from '../../src/store/postedCards';
 import { linkTestChannel } from '../support/channels';
 import { forEachDriver } from '../support/databases';
 import { at, SETTINGS } from '../support/fixtures';
@@ -57,5 +57,20 @@ forEachDriver('refreshing posted copies across replicas', (db) => {
     assert.ok(!log[1]!.card.includes('education person'), 'the held update was stale');
     assert.match(log.at(-1)!.card, /police person/);
     assert.match(log.at(-1)!.card, /education person/);
+  });
+
+  it('keeps a copy on the page it was turned to when a change elsewhere refreshes every copy', async () => {
+    for (let index = 0; index < 12; index++) {
+      await db().transaction((tx) => reportMissing(tx, report({ childRef: `PAGE-${index}`, policeRef: `POL-PG${index}`, reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
+    }
+    const channel = await linkTestChannel(db(), 'http://127.0.0.1:9', POLICE, 'police');
+    await recordOnDemandPost(db(), { kind: 'daily_list', listDate: DATE, conversationId: channel.conversationId, reference: channel.reference, displayLevel: 'initials', activityId: 'copy-1', instance: 'a', now: NOW, place: 'channel', forUserId: null });
+    const log: { who: string; card: string }[] = [];
+    const refresher = new CardRefresher({ db: db(), settings: SETTINGS, now: () => NOW, logger: pino({ level: 'silent' }), roles: testRoles(db()), sender: recordingSender(log, 'A') });
+    await refresher.request(DATE);
+    assert.match(log.at(-1)!.card, /Page 1 of 2/);
+    await rememberPage(db(), POLICE, DATE, 'daily_list', 1);
+    await refresher.request(DATE);
+    assert.match(log.at(-1)!.card, /Page 2 of 2/, 'the copy stays where it was turned');
   });
 });

@@ -6,3 +6,5 @@ alter table acknowledgements add column seen text[] not null default '{}';
 -- Schools and health record that a child attended (school, an appointment), as they record seen.
 alter table agency_notes drop constraint agency_notes_category_check;
 alter table agency_notes add constraint agency_notes_category_check check (category in ('seen', 'attended', 'location', 'associates', 'school', 'health', 'police', 'other'));
+-- The page a conversation's copy was last turned to: refreshing every copy after a change keeps it there.
+alter table posted_cards add column page integer not null default 0 check (page between 0 and 1000);
