@@ -80,7 +80,7 @@ export const DEMO_CHILDREN: DemoChild[] = [
     episodes: [...repeats(8, 9, 80), { kind: 'missing_from_care', reportedHoursAgo: 70, returnedHoursAgo: 55, risk: 'medium', safeAndWell: 'done' }],
   },
   {
-    ref: 'DEMO-1011', givenName: 'Kai', familyName: 'Imaginary', age: 14, lookedAfter: false,
+    ref: 'DEMO-1011', givenName: 'Kai', familyName: 'Invented', age: 14, lookedAfter: false,
     episodes: [{ kind: 'missing_from_home', reportedHoursAgo: 2, risk: null, lastSeen: 'Leisure centre, Sampletown' }],
   },
   {

@@ -1,7 +1,8 @@
 import { formatLocal } from '../domain/calendar';
 import { EPISODE_KIND_LABELS, RISK_GRADE_LABELS, type Child, type RiskGrade } from '../domain/types';
 import type { Queryable } from '../store/db';
-import { notesFor } from '../store/notes';
+import { NOTE_CATEGORY_LABELS, notesFor } from '../store/notes';
+import { RHI_OUTCOME_LABELS, RHI_PROVIDER_LABELS } from '../domain/rhi';
 import { episodeHistory, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
 
 /**
@@ -17,7 +18,11 @@ export async function childHistoryText(db: Queryable, child: Child, timeZone: st
   for (const episode of [...episodes].reverse().slice(0, limit)) {
     const grades = (await episodeHistory(db, episode.id)).filter((entry) => entry.field === 'riskGrade').map((entry) => `${RISK_GRADE_LABELS[entry.newValue as RiskGrade] ?? 'cleared'} ${at(entry.changedAt)}`);
     const rhi = rhis.find((candidate) => candidate.episodeIds.includes(episode.id));
-    const rhiText = rhi ? [rhi.offeredAt && `offered ${at(rhi.offeredAt)}`, rhi.outcome, rhi.completedAt && `done ${at(rhi.completedAt)}${rhi.provider ? ` (${rhi.provider.replace('_', ' ')})` : ''}`].filter(Boolean).join(', ') || 'recorded' : 'none';
+    const rhiText = rhi
+      ? [rhi.offeredAt && `offered ${at(rhi.offeredAt)}`, rhi.outcome && RHI_OUTCOME_LABELS[rhi.outcome], rhi.completedAt && `done ${at(rhi.completedAt)}${rhi.provider ? ` (${RHI_PROVIDER_LABELS[rhi.provider].toLowerCase()})` : ''}`]
+          .filter(Boolean)
+          .join(', ') || 'recorded'
+      : 'none';
     lines.push(
       `- ${EPISODE_KIND_LABELS[episode.kind]}: ${at(episode.reportedAt)} → ${episode.returnedAt ? at(episode.returnedAt) : '**still missing**'} · risk ${grades.join(' → ') || 'not graded'} · RHI ${rhiText}`,
     );
@@ -25,7 +30,7 @@ export async function childHistoryText(db: Queryable, child: Child, timeZone: st
   if (episodes.length > limit) lines.push(`- …and ${episodes.length - limit} earlier episode${episodes.length - limit === 1 ? '' : 's'}`);
   const notes = await notesFor(db, [child.id], true);
   lines.push('', `**Notes (${notes.length})**`);
-  for (const note of notes.slice(0, limit)) lines.push(`- ${at(note.createdAt)} ${note.agencyName}, ${note.authorName} · ${note.category}${note.restricted ? ' · restricted' : ''}: ${note.body}`);
+  for (const note of notes.slice(0, limit)) lines.push(`- ${at(note.createdAt)} ${note.agencyName}, ${note.authorName} · ${NOTE_CATEGORY_LABELS[note.category].split(' (')[0]}${note.restricted ? ' · restricted' : ''}: ${note.body}`);
   if (notes.length > limit) lines.push(`- …and ${notes.length - limit} earlier note${notes.length - limit === 1 ? '' : 's'}`);
   if (notes.length === 0) lines.push('- none yet');
   return lines.join('\n');

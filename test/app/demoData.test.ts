@@ -18,7 +18,7 @@ describe('demo data', () => {
   it('uses only obviously synthetic children', () => {
     for (const child of DEMO_CHILDREN) {
       assert.match(child.ref, /^DEMO-\d{4}$/);
-      assert.match(child.familyName, /^(Testcase|Sample|Example|Fictional|Placeholder|Demo|Specimen|Mockup|Dummy|Synthetic)$/);
+      assert.match(child.familyName, /^(Testcase|Sample|Example|Fictional|Placeholder|Demo|Specimen|Mockup|Dummy|Synthetic|Invented)$/);
     }
   });
 
@@ -27,8 +27,9 @@ describe('demo data', () => {
     assert.equal(await loadDemoDataIfEmpty(db, now, SETTINGS.localAuthority), true);
     assert.equal(await loadDemoDataIfEmpty(db, now, SETTINGS.localAuthority), false, 'a second start loads nothing');
     const list = await loadDailyList(db, localDate(now, SETTINGS.timeZone), now, SETTINGS);
-    assert.equal(list.counts.missingNow, 4);
+    assert.equal(list.counts.missingNow, 5);
     assert.equal(list.missingNow[0]!.riskGrade, 'high');
+    assert.equal(list.missingNow[1]!.riskGrade, null, 'a child not yet graded, straight after high risk');
     assert.equal(list.missingNow[0]!.escalationStage, 1, 'a repeat child at stage 1 is missing now');
     assert.ok(list.missingNow.some((entry) => entry.ola && entry.placingAuthority === 'Example County Council'));
     assert.ok(list.returned.length >= 1);

@@ -307,7 +307,7 @@ describe('a child’s card: forms drawn in the card, refusals beside the field, 
     const text = lastReply().text as string;
     assert.match(text, /\*\*Testy Example\*\* · TEST-0001 · history \(1 episode\)/);
     assert.match(text, /risk Medium 03:00 Tue 9 Jun → High 09:00 Tue 9 Jun/);
-    assert.match(text, /RHI offered 08:45 Tue 9 Jun, accepted, done 08:55 Tue 9 Jun \(in house\)/);
+    assert.match(text, /RHI offered 08:45 Tue 9 Jun, accepted, done 08:55 Tue 9 Jun \(in-house independent worker\)/);
     await say('history TEST-0001', { from: POLICE_OFFICER });
     assert.match(lastReply().text, /Only the missing team can see a child's history/);
   });
