@@ -29,7 +29,8 @@ export function isWorkingDay(date: string, bankHolidays: string[]): boolean {
   return !isWeekend(parseISO(date)) && !bankHolidays.includes(date);
 }
 
-function shiftDate(date: string, days: number): string {
+/** The calendar date `days` after (or before) `date`. */
+export function shiftDate(date: string, days: number): string {
   return format(addDays(parseISO(date), days), 'yyyy-MM-dd');
 }
 
