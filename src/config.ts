@@ -75,6 +75,27 @@ const agencyGroups = csvList.transform((pairs, ctx) => {
   return groups;
 });
 
+/** MEETING_CONTACTS: agency=email pairs (an agency may appear more than once). */
+const meetingContacts = csvList.transform((pairs, ctx) => {
+  const contacts: Record<string, string[]> = {};
+  for (const pair of pairs) {
+    const [agency = '', email = ''] = pair.split('=').map((part) => part.trim());
+    if (![...ACTING_AGENCIES, 'missing-team'].includes(agency) || !z.email().safeParse(email).success) {
+      ctx.addIssue({ code: 'custom', message: `"${agency.slice(0, 20)}=…" must be agency=<email> with agency one of ${[...ACTING_AGENCIES, 'missing-team'].join(', ')}` });
+      continue;
+    }
+    (contacts[agency] ??= []).push(email.toLowerCase());
+  }
+  return contacts;
+});
+
+/** MEETING_HOURS: the local working hours meetings are offered in, HH:MM-HH:MM. */
+const meetingHours = z
+  .string()
+  .default('09:00-17:00')
+  .refine((value) => /^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/.test(value) && value.slice(0, 5) < value.slice(6), 'must be HH:MM-HH:MM, the start before the end')
+  .transform((value) => ({ start: value.slice(0, 5), end: value.slice(6) }));
+
 /** https, or plain http on loopback only (the local Graph fake in tests). */
 const graphBaseUrl = z
   .string()
@@ -156,6 +177,15 @@ export const configSchema = z.object({
   GRAPH_TENANT_ID: z.string().optional(),
   GRAPH_CLIENT_ID: z.string().optional(),
   GRAPH_CLIENT_SECRET: z.string().optional(),
+  GRAPH_ORGANISER: z.union([z.email('must be the organiser mailbox address'), z.literal('')]).default('').transform((value) => value || undefined),
+  MEETING_CONTACTS: meetingContacts,
+  MEETING_HOURS: meetingHours,
+  MEETING_WINDOW_DAYS: z.coerce.number().int().min(1).max(15).default(3),
+  PUBLIC_BASE_URL: z
+    .url('must be the address people reach this service at, e.g. https://huddle.example.gov.uk')
+    .optional()
+    .transform((value) => value?.replace(/\/+$/, '')),
+  MEETING_LINK_SECRET: z.string().default('').refine((value) => value === '' || value.length >= 32, 'must be at least 32 characters (or empty for a random one per process)'),
   DEMO_DATA: booleanFlag(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type restify from 'restify';
 import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createAdapter } from '../bot/adapter';
 import { ChannelSender } from '../bot/sender';
 import { DailyPoster } from '../posting/dailyPoster';
@@ -17,6 +17,9 @@ import type { ListSettings } from '../domain/dailyList';
 import { openDatabase, type Database } from '../store/db';
 import { migrate } from '../store/migrate';
 import { loadDemoDataIfEmpty } from './demoData';
+import { GraphCalendar } from '../graph/calendar';
+import type { MeetingSettings } from '../meetings/booking';
+import { inviteLinks } from '../meetings/links';
 import { bankHolidays } from './bankHolidays';
 import { createServer, listen } from './server';
 import { VERSION } from '../version';
@@ -54,6 +57,8 @@ export interface StartOptions {
   claim?: import('../posting/dailyPoster').PosterOptions['claim'];
   /** Passed to the sender: tests shorten the backoff. */
   retry?: import('../bot/sender').RetryPolicy;
+  /** How long one calendar request to Graph may take (tests shorten it). */
+  calendarTimeoutMs?: number;
 }
 
 export function listSettings(config: Config, now = new Date()): ListSettings {
@@ -98,10 +103,22 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const graph = graphClient(config, options.graphCredential);
   const roles = new RoleDirectory({ db, settings: roleSettings(config), groups: graph && usesGroups(config) ? new GraphGroupMembership(graph) : null, now, logger });
   const refresher = new CardRefresher({ db, sender, settings, now, logger, roles });
-  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles });
+  let publicBase = config.PUBLIC_BASE_URL ?? '';
+  const meetings: MeetingSettings = {
+    organiser: config.GRAPH_ORGANISER ?? null,
+    calendar: graph && config.GRAPH_ORGANISER ? new GraphCalendar(graph, options.calendarTimeoutMs) : null,
+    contacts: config.MEETING_CONTACTS,
+    dayStart: config.MEETING_HOURS.start,
+    dayEnd: config.MEETING_HOURS.end,
+    windowDays: config.MEETING_WINDOW_DAYS,
+    links: inviteLinks(config.MEETING_LINK_SECRET || randomBytes(32).toString('hex'), () => publicBase),
+  };
+  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings });
   const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph) });
-  const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION });
+  const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links });
   const port = await listen(server, config.PORT, config.HOST);
+  // Invitation links name this service: its public address, or where it listens (local mode).
+  publicBase ||= `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   logger.info({ port, database: db.driver }, 'listening');
   if (options.scheduler !== false) poster.start();
 

@@ -4,13 +4,16 @@ import type { Logger } from 'pino';
 import type { HuddleAdapter } from '../bot/adapter';
 import { authenticate, type IngestKey } from '../api/auth';
 import type { Activity } from 'botbuilder';
+import { inviteFile } from '../meetings/booking';
+import type { InviteLinks } from '../meetings/links';
+import { findMeeting } from '../store/meetings';
 import { RETRY_AFTER_SECONDS, toHttpFailure, zodProblems } from '../api/errors';
 import { receiveActivity } from '../bot/receive';
 import { ACTIVITY_MAX_BYTES, BodyRefusal, capProblems, checkHeaders, CSV_MAX_BYTES, JSON_MAX_BYTES, parseCsvBody, parseJsonBody, readBody } from './bodies';
 import { activityEnvelope } from '../bot/envelope';
 import { openApiDocument } from '../api/openapi';
 import { API_ROUTES, type ApiDeps } from '../api/routes';
-import { audit } from '../store/repositories';
+import { audit, findChildById } from '../store/repositories';
 import { isLoopbackHost } from '../config';
 import type { MissingHuddleBot } from '../bot/bot';
 
@@ -33,6 +36,8 @@ export interface ServerDeps extends ApiDeps {
   ingestKeys: IngestKey[];
   logger: Logger;
   version: string;
+  /** Signed links to meeting invitations (.ics), for when no calendar is connected. */
+  invites: InviteLinks;
 }
 
 /**
@@ -124,6 +129,24 @@ export function createServer(deps: ServerDeps): restify.Server {
     } finally {
       clearTimeout(timer);
     }
+  });
+
+  // A meeting's invitation, for a valid signed link that has not expired; nothing else is disclosed.
+  server.get('/meetings/:id/invite.ics', async (req: restify.Request, res: restify.Response) => {
+    const id = String(req.params.id ?? '');
+    const query = new URL(req.url ?? '', 'http://local').searchParams;
+    const valid = /^[0-9a-f-]{36}$/i.test(id) && deps.invites.verify(id, query.get('expires') ?? '', query.get('sig') ?? '', deps.now());
+    const meeting = valid ? await findMeeting(deps.db, id) : undefined;
+    const child = meeting && meeting.status === 'booked' ? await findChildById(deps.db, meeting.childId) : undefined;
+    if (!meeting || !child) {
+      res.send(404, { error: 'That invitation link is not valid, has expired (links last 24 hours) or the meeting was cancelled. Open the child’s card in Teams for a new one.' });
+      return;
+    }
+    await audit(deps.db, { actor: 'invite-link', actorKind: 'system', action: 'meeting.invite_downloaded', subjectType: 'meeting', subjectId: meeting.id, details: { childRef: child.ref } });
+    res.setHeader('Content-Type', 'text/calendar; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="meeting-${child.ref.replace(/[^A-Za-z0-9-]/g, '_')}.ics"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.sendRaw(200, inviteFile(meeting, child.ref));
   });
 
   const openApi = openApiDocument(deps.version);

@@ -2,6 +2,7 @@ import { acknowledges, type DisplayLevel } from '../domain/access';
 import { formatLocal } from '../domain/calendar';
 import { childKey, type ChildContext, type ChildSummary, type DailyList, type MissingEntry, type ReturnedEntry, type RhiEntry } from '../domain/dailyList';
 import { RHI_OUTCOME_LABELS } from '../domain/rhi';
+import { MEETING_KIND_LABELS, meetingDueText } from '../domain/meetings';
 import { AGENCY_NAMES, EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type AgencyCode } from '../domain/types';
 import type { Acknowledgement } from '../store/acknowledgements';
 import type { AgencyNote } from '../store/notes';
@@ -85,10 +86,15 @@ function riskLine(child: ChildSummary & ChildContext): string {
   return [riskText(child.riskGrade), EPISODE_KIND_LABELS[child.kind].toLowerCase(), careText(child), ...concerns].filter(Boolean).join(' · ');
 }
 
-/** The flags that travel with a child wherever it appears: a meeting due, a placing authority not told. */
-function standingFlags(child: ChildSummary & ChildContext): string[] {
+/** A booked meeting as every copy shows it: what, when (local time) and the link to join. */
+export const bookedText = (booked: NonNullable<ChildContext['meetingBooked']>, timeZone: string) =>
+  `${MEETING_KIND_LABELS[booked.kind]} booked ${formatLocal(new Date(booked.startsAt), timeZone, 'EEE d MMM HH:mm')}${booked.joinUrl ? ` · [Join](${booked.joinUrl})` : ''}`;
+
+/** The flags that travel with a child wherever it appears: a meeting due or booked, a placing authority not told. */
+function standingFlags(child: ChildSummary & ChildContext, timeZone: string): string[] {
   return [
-    child.escalationLabel ? `**${child.escalationLabel.toLowerCase()} due** (${child.episodesInWindow} episodes in ${child.windowDays} days)` : null,
+    child.meetingDue ? `**${meetingDueText(child.meetingDue)}**` : null,
+    child.meetingBooked ? bookedText(child.meetingBooked, timeZone) : null,
     child.ola && !child.placingAuthorityNotifiedAt ? `**${child.placingAuthority} not yet told**` : null,
   ].filter((flag): flag is string => flag !== null);
 }
@@ -114,7 +120,7 @@ const SAFE_AND_WELL: Record<string, string> = { done: 'safe and well check done'
 function linesOf(row: Row, level: DisplayLevel, timeZone: string, asOf: string): [string, string, string] {
   const { child } = row;
   const who = whoIs(child, level);
-  const flags = standingFlags(child);
+  const flags = standingFlags(child, timeZone);
   if (row.missing) {
     const earlierRhi = row.rhi ? [`last return: ${rhiText(row.rhi, timeZone, asOf)}`] : [];
     return [
@@ -234,7 +240,10 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
     ...(page < pages - 1 ? [{ title: `More (${page + 2} of ${pages})`, verb: LIST_PAGE_VERB, data: data(page + 1) }] : []),
     { title: 'Refresh', verb: LIST_PAGE_VERB, data: data(page) },
   ];
+  // The missing team's channel gets one line naming every child due a meeting, by case reference.
+  const due = agency === 'missing-team' ? rows.filter((row) => row.child.meetingDue).map((row) => `${row.child.caseRef} (${MEETING_KIND_LABELS[row.child.meetingDue!.kind].toLowerCase()})`) : [];
   return renderCard('daily-list', {
+    meetingsDue: due.length ? `**Meetings due:** ${due.join(', ')}` : '',
     title: options.kind === 'daily_list' ? `Daily missing list · ${day}` : `Return Home Interviews · ${day}`,
     summary,
     acknowledged: acknowledgedLine(options, rows),

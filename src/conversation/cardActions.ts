@@ -3,13 +3,17 @@ import { CHILD_ACK_VERB, CHILD_DETAILS_VERB, CHILD_NOTE_VERB, LIST_ACK_VERB, LIS
 import { fieldErrors, valuesOf } from '../cards/forms';
 import type { CardJson } from '../cards/render';
 import { holds, MISSING_TEAM_VIEW, type Audience, type Requirement } from '../domain/access';
-import { atLocalTime, formatLocal, localDate } from '../domain/calendar';
+import { atLocalTime, formatLocal, localDate, shiftDate } from '../domain/calendar';
+import { freeSlots, MEETING_KIND_LABELS, meetingDue, type Availability } from '../domain/meetings';
+import { CalendarUnavailable } from '../graph/calendar';
+import { bookMeeting } from '../meetings/booking';
+import { cancelMeeting, findMeeting, meetingsOf, rescheduleMeeting, type Meeting } from '../store/meetings';
 import { childKey, type DailyList } from '../domain/dailyList';
 import { DomainError, isDomainError } from '../domain/errors';
 import { escalationFor } from '../domain/escalation';
 import { nextRhiSteps, RHI_STEP_LABELS, rhiDueAt, rhiStepChanges } from '../domain/rhi';
 import { AGENCY_NAMES, RISK_GRADE_LABELS, type Child, type Episode } from '../domain/types';
-import { childDetailsCard } from '../lists/childDetails';
+import { childDetailsCard, type DetailsRequest } from '../lists/childDetails';
 import { CHILD_FORMS, FORM_NAMES, REPORT_FORM, reportFormCard, type FormName, type FormValues } from '../lists/childForms';
 import { loadDailyList } from '../lists/dailyListService';
 import { listCard } from '../lists/listCards';
@@ -88,11 +92,21 @@ async function childOnList(ctx: ActionContext, target: ChildTarget): Promise<{ c
  * The child's card for the person who asked (a user-specific card nobody else sees): the missing
  * team's full view, or the channel's view for anyone else; with a form open or a confirmation.
  */
-function answerWithDetails(ctx: ActionContext, target: ChildTarget, child: Child, extra: { form?: { name: FormName; values?: Record<string, string>; errors?: Record<string, string> }; notice?: string } = {}): Promise<CardJson> {
+function answerWithDetails(ctx: ActionContext, target: ChildTarget, child: Child, extra: Pick<DetailsRequest, 'form' | 'notice'> = {}): Promise<CardJson> {
   const missingTeam = holds(ctx.turn.who, 'missing-team');
   return childDetailsCard(
     ctx.deps.db,
-    { child, audience: missingTeam ? MISSING_TEAM_VIEW : ctx.audience, missingTeam, userId: ctx.turn.userId, back: { kind: target.kind, listDate: target.listDate, page: target.page }, now: ctx.deps.now(), ...extra },
+    {
+      child,
+      audience: missingTeam ? MISSING_TEAM_VIEW : ctx.audience,
+      missingTeam,
+      chair: holds(ctx.turn.who, 'chair'),
+      meetings: ctx.deps.meetings,
+      userId: ctx.turn.userId,
+      back: { kind: target.kind, listDate: target.listDate, page: target.page },
+      now: ctx.deps.now(),
+      ...extra,
+    },
     ctx.deps.settings,
   );
 }
@@ -122,10 +136,7 @@ async function submitForm<N extends FormName>(
 ): Promise<CardJson> {
   const { child } = await childOnList(ctx, data);
   const values = valuesOf(idsOf(name), raw);
-  const refused = async (errors: Record<string, string>) => {
-    await auditAction(ctx, 'form.refused', { form: name, childRef: child.ref, fields: Object.keys(errors) });
-    return answerWithDetails(ctx, data, child, { form: { name, values, errors } });
-  };
+  const refused = (errors: Record<string, string>) => refuseForm(ctx, data, child, { name, values, errors });
   const parsed = (CHILD_FORMS[name].schema as ZodType<FormValues<N>>).safeParse(values);
   if (!parsed.success) return refused(fieldErrors(parsed.error.issues));
   let done: Awaited<ReturnType<typeof record>>;
@@ -148,6 +159,12 @@ async function submitForm<N extends FormName>(
   return answerWithDetails(ctx, data, child, { notice: typeof done === 'string' ? done : done.notice });
 }
 
+/** A form refused: audited (which fields, never the entries: they may hold what a child said), and drawn again with its entries and reasons. */
+async function refuseForm(ctx: ActionContext, target: ChildTarget, child: Child, form: NonNullable<DetailsRequest['form']>): Promise<CardJson> {
+  await auditAction(ctx, 'form.refused', { form: form.name, childRef: child.ref, fields: Object.keys(form.errors ?? {}) });
+  return answerWithDetails(ctx, target, child, { form });
+}
+
 /** The episode a form acts on; the card always names one, so a missing one is a stale card. */
 function theEpisode(episode: Episode | undefined): Episode {
   if (!episode) throw new Refusal(404, 'That card no longer names an episode of this child. Refresh the card.', 'no episode');
@@ -161,6 +178,30 @@ async function keyOf(db: Queryable, child: Child, ctx: ActionContext): Promise<s
   if (!episode) return null;
   const stage = escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules).rule?.stage ?? null;
   return childKey({ caseRef: child.ref, episodeId: episode.id, riskGrade: episode.riskGrade, escalationStage: stage });
+}
+
+const CHAIRS = ['chair'] as const;
+const meetingTarget = childTarget.extend({ meetingId: z.uuid().optional() });
+
+/** A slot as the chair chooses it: "Wed 10 Jun 10:00–11:00". */
+const slotChoice = (ctx: ActionContext, start: Date, minutes: number) => ({
+  title: `${formatLocal(start, ctx.deps.settings.timeZone, 'EEE d MMM HH:mm')}–${formatLocal(new Date(start.getTime() + minutes * 60_000), ctx.deps.settings.timeZone, 'HH:mm')}`,
+  value: start.toISOString(),
+});
+
+/** The meeting due for the child now (what a booking answers), from its episodes and meetings. */
+async function dueFor(ctx: ActionContext, child: Child) {
+  const episodes = await listEpisodesOfChild(ctx.deps.db, child.id);
+  const latest = episodes.reduce<Episode | undefined>((found, episode) => (!found || episode.reportedAt > found.reportedAt ? episode : found), undefined);
+  return meetingDue(escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules), latest, await meetingsOf(ctx.deps.db, [child.id], 50));
+}
+
+/** The booked meeting a card names, if it is this child's and still booked. */
+async function bookedMeeting(ctx: ActionContext, child: Child, meetingId: string | undefined): Promise<Meeting | undefined> {
+  if (!meetingId) return undefined;
+  const meeting = await findMeeting(ctx.deps.db, meetingId);
+  if (!meeting || meeting.childId !== child.id || meeting.status !== 'booked') throw new Refusal(404, 'That meeting is not booked any more. Refresh the card.', 'meeting not booked');
+  return meeting;
 }
 
 const seenKeys = z.array(z.string().min(1).max(120)).max(2000);
@@ -334,6 +375,117 @@ export const ACTIONS: Record<string, CardAction<any>> = {
         // The note's words stay out of the audit log: it records that a note was added, not what it says.
         return { notice, audit: ['note.added', { childRef: child.ref, category: values.noteCategory, restricted }] };
       }),
+  }),
+  'meeting.find': action({
+    requires: { who: CHAIRS, where: 'anywhere' },
+    doing: 'book a meeting',
+    namesPostedCard: true,
+    schema: meetingTarget,
+    async handle(ctx, data, raw) {
+      const { child } = await childOnList(ctx, data);
+      const values = valuesOf(idsOf('meeting'), raw);
+      const form = CHILD_FORMS.meeting.schema.safeParse(values);
+      if (!form.success) return refuseForm(ctx, data, child, { name: 'meeting', values, errors: fieldErrors(form.error.issues) });
+      const { meetings, settings } = ctx.deps;
+      const now = ctx.deps.now();
+      const today = localDate(now, settings.timeZone);
+      if (form.data.fromDate < today) return refuseForm(ctx, data, child, { name: 'meeting', values, errors: { fromDate: 'Give a date from today to 30 days ahead.' } });
+      const from = new Date(Math.max(now.getTime(), atLocalTime(form.data.fromDate, '00:00', settings.timeZone).getTime()));
+      // Free/busy over enough calendar days to hold the working days asked for (weekends, bank holidays).
+      const until = atLocalTime(shiftDate(form.data.fromDate, meetings.windowDays * 3 + 4), '00:00', settings.timeZone);
+      let availability: Availability[];
+      try {
+        availability = meetings.calendar && meetings.organiser ? await meetings.calendar.availability(meetings.organiser, form.data.attendees, from, until) : form.data.attendees.map((attendee) => ({ attendee, busy: [] }));
+      } catch (error) {
+        if (!(error instanceof CalendarUnavailable)) throw error;
+        return refuseForm(ctx, data, child, { name: 'meeting', values, errors: { form: error.sentence } });
+      }
+      const answer = freeSlots({ from, workingDays: meetings.windowDays, dayStart: meetings.dayStart, dayEnd: meetings.dayEnd, durationMinutes: form.data.duration, timeZone: settings.timeZone, bankHolidays: settings.bankHolidays }, availability);
+      if (answer.slots.length === 0) {
+        const next = shiftDate(answer.lastDay, 1);
+        const message = `No time from ${formatLocal(atLocalTime(form.data.fromDate, '12:00', settings.timeZone), settings.timeZone, 'EEE d MMM')} to ${formatLocal(atLocalTime(answer.lastDay, '12:00', settings.timeZone), settings.timeZone, 'EEE d MMM')} when everyone is free: I have moved the search on to the next days, so try again.`;
+        return refuseForm(ctx, data, child, { name: 'meeting', values: { ...values, fromDate: next }, errors: { fromDate: message } });
+      }
+      return answerWithDetails(ctx, data, child, { form: { name: 'meetingSlot', values, slots: answer.slots.map((slot) => slotChoice(ctx, slot.start, form.data.duration)), unknown: answer.unknown } });
+    },
+  }),
+  'meeting.book': action({
+    requires: { who: CHAIRS, where: 'anywhere' },
+    doing: 'book a meeting',
+    namesPostedCard: true,
+    schema: meetingTarget,
+    async handle(ctx, data, raw) {
+      const { child } = await childOnList(ctx, data);
+      const values = valuesOf(idsOf('meetingSlot'), raw);
+      const chosen = /^\d{4}-\d{2}-\d{2}T/.test(values.slot ?? '') ? [slotChoice(ctx, new Date(values.slot!), Number(values.duration) || 60)] : [];
+      const refused = (errors: Record<string, string>) => refuseForm(ctx, data, child, { name: 'meetingSlot', values, errors, slots: chosen });
+      const form = CHILD_FORMS.meetingSlot.schema.safeParse(values);
+      if (!form.success) return refused(fieldErrors(form.error.issues));
+      const { meetings } = ctx.deps;
+      const now = ctx.deps.now();
+      const start = new Date(form.data.slot);
+      const end = new Date(start.getTime() + form.data.duration * 60_000);
+      if (start.getTime() < now.getTime() - 5 * 60_000 || start.getTime() > now.getTime() + 31 * 86_400_000) return refused({ slot: 'That time has passed or is too far ahead: find times again.' });
+      const when = `${formatLocal(start, ctx.deps.settings.timeZone, 'EEE d MMM HH:mm')}–${formatLocal(end, ctx.deps.settings.timeZone, 'HH:mm')}`;
+      const moving = await bookedMeeting(ctx, child, data.meetingId);
+      try {
+        if (moving) {
+          if (meetings.calendar && meetings.organiser && moving.graphEventId) await meetings.calendar.reschedule(meetings.organiser, moving.graphEventId, start, end);
+          await rescheduleMeeting(ctx.deps.db, moving.id, start, end);
+          await auditAction(ctx, 'meeting.moved', { childRef: child.ref, meeting: moving.id, from: moving.startsAt.toISOString(), to: start.toISOString() });
+          void ctx.deps.refresher.request(data.listDate);
+          return answerWithDetails(ctx, data, child, { notice: `✓ Moved: ${MEETING_KIND_LABELS[moving.kind]} is now ${when}.${moving.invitationSent ? ' Everyone invited gets the new time from the calendar.' : ' No calendar is connected: send the new invitation yourself.'}` });
+        }
+        const due = await dueFor(ctx, child);
+        if (!due) return refused({ form: 'No meeting is due for this child now (one may have been booked meanwhile): refresh the card.' });
+        const { meeting, created } = await bookMeeting(ctx.deps.db, meetings, {
+          childId: child.id,
+          childRef: child.ref,
+          trigger: due.key,
+          kind: form.data.meetingKind,
+          reason: due.reason,
+          start,
+          end,
+          attendees: form.data.attendees,
+          bookedBy: ctx.turn.who.id,
+          bookedByName: ctx.turn.who.name,
+        });
+        if (created) await auditAction(ctx, 'meeting.booked', { childRef: child.ref, meeting: meeting.id, kind: meeting.kind, trigger: meeting.trigger, attendees: meeting.attendees.length, invitationSent: meeting.invitationSent });
+        void ctx.deps.refresher.request(data.listDate);
+        const sent = meeting.invitationSent
+          ? ` In ${meetings.organiser}'s calendar as a Teams meeting; ${meeting.attendees.length} ${meeting.attendees.length === 1 ? 'person is' : 'people are'} invited.`
+          : ' No calendar is connected, so no invitation was sent: download the invitation below and send it.';
+        return answerWithDetails(ctx, data, child, { notice: `✓ Booked: ${MEETING_KIND_LABELS[meeting.kind]}, ${when}.${sent} Every agency's copy of the list shows it.` });
+      } catch (error) {
+        if (error instanceof CalendarUnavailable) return refused({ form: error.sentence });
+        if (isDomainError(error)) return refused({ form: error.message });
+        throw error;
+      }
+    },
+  }),
+  'meeting.cancel': action({
+    requires: { who: CHAIRS, where: 'anywhere' },
+    doing: 'cancel a meeting',
+    namesPostedCard: true,
+    schema: meetingTarget.extend({ meetingId: z.uuid() }),
+    async handle(ctx, data, raw) {
+      const { child } = await childOnList(ctx, data);
+      const meeting = (await bookedMeeting(ctx, child, data.meetingId))!;
+      const values = valuesOf(idsOf('cancelMeeting'), raw);
+      const form = CHILD_FORMS.cancelMeeting.schema.safeParse(values);
+      if (!form.success) return refuseForm(ctx, data, child, { name: 'cancelMeeting', values, errors: fieldErrors(form.error.issues) });
+      const { meetings } = ctx.deps;
+      try {
+        if (meetings.calendar && meetings.organiser && meeting.graphEventId) await meetings.calendar.cancel(meetings.organiser, meeting.graphEventId, form.data.comment);
+      } catch (error) {
+        if (!(error instanceof CalendarUnavailable)) throw error;
+        return refuseForm(ctx, data, child, { name: 'cancelMeeting', values, errors: { form: error.sentence.replace('Nothing was booked', 'Nothing was cancelled') } });
+      }
+      await cancelMeeting(ctx.deps.db, meeting.id, form.data.comment);
+      await auditAction(ctx, 'meeting.cancelled', { childRef: child.ref, meeting: meeting.id });
+      void ctx.deps.refresher.request(data.listDate);
+      return answerWithDetails(ctx, data, child, { notice: `✓ Cancelled: ${MEETING_KIND_LABELS[meeting.kind]} of ${formatLocal(meeting.startsAt, ctx.deps.settings.timeZone)}.${meeting.invitationSent ? ' Everyone invited is told, with your reason.' : ' Tell the people you invited.'}` });
+    },
   }),
   [LIST_PAGE_VERB]: action({
     requires: { who: 'list-viewer' },

@@ -1,6 +1,8 @@
 import { isGrantable } from '../access/roles';
 import type { ListCardKind } from '../cards/dailyListCard';
 import { reportFormCard } from '../lists/childForms';
+import { MEETING_KIND_LABELS } from '../domain/meetings';
+import { comingMeetings } from '../store/meetings';
 import { renderHelpCard, type HelpCommand } from '../cards/render';
 import { audienceAt, GRANTABLE, GRANTABLE_NAMES, holds, type Grantable, type Requirement, type RoleSource } from '../domain/access';
 import { atLocalTime, formatLocal, isWorkingDay, localDate } from '../domain/calendar';
@@ -10,7 +12,7 @@ import { listCard } from '../lists/listCards';
 import * as channels from '../store/channels';
 import { allGrants, grantRole, revokeRole } from '../store/grants';
 import { possibleDuplicates, postedCardsOn, recordOnDemandPost, undeliveredPosts } from '../store/postedCards';
-import { findChildByRef, searchAudit } from '../store/repositories';
+import { findChildById, findChildByRef, searchAudit } from '../store/repositories';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
 
 /**
@@ -278,6 +280,27 @@ export const COMMANDS: Command[] = [
     doing: 'read the audit',
     menu: true,
     handle: auditOf,
+  },
+  {
+    name: 'meetings',
+    usage: 'meetings',
+    description: 'Missing team and chairs, in personal chat: the strategy and intervention meetings booked from now on.',
+    requires: { who: ['missing-team', 'chair'], where: 'personal' },
+    doing: 'see the meetings booked',
+    menu: true,
+    async handle(turn, _args, deps) {
+      const now = deps.now();
+      const coming = await comingMeetings(deps.db, now, ANSWER_LIMIT + 1);
+      if (coming.length === 0) return void (await turn.reply('No meeting is booked from now on. A child due a meeting shows it on the list; a chair books it from the child’s card.'));
+      const children = new Map((await Promise.all([...new Set(coming.map((meeting) => meeting.childId))].map((id) => findChildById(deps.db, id)))).filter((child) => child).map((child) => [child!.id, child!.ref]));
+      const lines = coming.slice(0, ANSWER_LIMIT).map(
+        (meeting) =>
+          `- ${formatLocal(meeting.startsAt, deps.settings.timeZone, 'EEE d MMM HH:mm')} · ${MEETING_KIND_LABELS[meeting.kind]} · ${children.get(meeting.childId) ?? 'unknown case'} · ${meeting.attendees.length} invited${meeting.joinUrl ? ` · [Join](${meeting.joinUrl})` : meeting.invitationSent ? '' : ' · no calendar invitation sent'}`,
+      );
+      if (coming.length > ANSWER_LIMIT) lines.push(`- …and more: only the next ${ANSWER_LIMIT} are shown.`);
+      await turn.reply([`**Meetings booked** (${Math.min(coming.length, ANSWER_LIMIT)}${coming.length > ANSWER_LIMIT ? '+' : ''})`, ...lines].join('\n'));
+      await auditTurn(deps, turn, 'meetings.disclosed', { count: Math.min(coming.length, ANSWER_LIMIT) });
+    },
   },
   {
     name: 'roles',

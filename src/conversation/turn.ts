@@ -1,3 +1,4 @@
+import type { MeetingSettings } from '../meetings/booking';
 import type { Logger } from 'pino';
 import type { RoleDirectory } from '../access/roles';
 import type { CardJson } from '../cards/render';
@@ -35,6 +36,8 @@ export interface ConversationDeps {
   refresher: CardRefresher;
   now: () => Date;
   instance: string;
+  /** How meetings are booked here: the organiser mailbox and its calendar (or none), contacts, hours. */
+  meetings: MeetingSettings;
 }
 
 /** A request refused: the message is for the person, the reason for the audit log. */

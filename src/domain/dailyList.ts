@@ -1,5 +1,6 @@
 import { ageOn, atLocalTime, localDate, previousHuddleAt, type HuddleCalendar } from './calendar';
 import { escalationFor, meetingReasons, type EscalationRule, type MeetingReason } from './escalation';
+import { meetingDue, type BookedMeeting, type MeetingKind, type MeetingTrigger } from './meetings';
 import { isOla } from './episodes';
 import { hoursOverdue, rhiDueAt, rhiState, type RhiState } from './rhi';
 import type { Child, Episode, ExploitationConcern, ReturnInterview, RiskGrade, EpisodeKind, SafeAndWell, RhiOutcome } from './types';
@@ -39,6 +40,10 @@ export interface ChildContext {
   meetingReasons: MeetingReason[];
   /** For a child placed here by another authority: when that authority was told of the episode. */
   placingAuthorityNotifiedAt: string | null;
+  /** The meeting due and why (not yet booked for its trigger), or null. */
+  meetingDue: MeetingTrigger | null;
+  /** The next booked meeting that has not ended, or null. */
+  meetingBooked: { kind: MeetingKind; startsAt: string; joinUrl: string | null } | null;
 }
 
 export interface MissingEntry extends ChildSummary, ChildContext {
@@ -88,6 +93,16 @@ export interface ListInput {
   /** Every episode that may matter: open ones, recent returns and those inside the escalation window. */
   episodes: Episode[];
   returnInterviews: ReturnInterview[];
+  /** These children's meetings, booked and cancelled. */
+  meetings?: ListMeeting[];
+}
+
+export interface ListMeeting extends BookedMeeting {
+  childId: string;
+  kind: MeetingKind;
+  startsAt: Date;
+  endsAt: Date;
+  joinUrl: string | null;
 }
 
 /** High risk first, then a child nobody has graded yet (they stand out until graded), then the rest. */
@@ -124,6 +139,8 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
   const children = new Map(input.children.map((child) => [child.id, child]));
   const rhiByEpisode = new Map<string, ReturnInterview>();
   for (const rhi of input.returnInterviews) for (const episodeId of rhi.episodeIds) rhiByEpisode.set(episodeId, rhi);
+  const meetingsByChild = new Map<string, ListMeeting[]>();
+  for (const meeting of input.meetings ?? []) meetingsByChild.set(meeting.childId, [...(meetingsByChild.get(meeting.childId) ?? []), meeting]);
   const episodesByChild = new Map<string, Episode[]>();
   for (const episode of input.episodes) {
     if (episode.reportedAt.getTime() > asOf.getTime()) continue; // not yet reported at that time
@@ -138,6 +155,11 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
     if (!child) continue;
     const summary = summarise(child, date, settings.localAuthority);
     const escalation = escalationFor(episodes, asOf, settings.escalationRules);
+    const latest = episodes.reduce<Episode | undefined>((found, episode) => (!found || episode.reportedAt > found.reportedAt ? episode : found), undefined);
+    const meetings = meetingsByChild.get(childId) ?? [];
+    const due = meetingDue(escalation, latest, meetings);
+    const next = meetings.filter((meeting) => meeting.status === 'booked' && meeting.endsAt.getTime() >= asOf.getTime()).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())[0];
+    const booked = next ? { kind: next.kind, startsAt: next.startsAt.toISOString(), joinUrl: next.joinUrl } : null;
     for (const episode of episodes) {
       const returnedAt = episode.returnedAt && episode.returnedAt.getTime() <= asOf.getTime() ? episode.returnedAt : null;
       const context: ChildContext = {
@@ -151,6 +173,8 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
         escalationLabel: escalation.rule?.label ?? null,
         meetingReasons: meetingReasons(escalation, episode),
         placingAuthorityNotifiedAt: episode.placingAuthorityNotifiedAt?.toISOString() ?? null,
+        meetingDue: due,
+        meetingBooked: booked,
       };
       if (!returnedAt) {
         missingNow.push({

@@ -13,6 +13,10 @@ import type { Queryable } from '../store/db';
 import { NOTE_CATEGORY_LABELS, notesFor } from '../store/notes';
 import { episodeHistory, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
 import { CHILD_FORMS, type FormName, type FormSubject } from './childForms';
+import { bookedText } from '../cards/dailyListCard';
+import { meetingDue, meetingDueText } from '../domain/meetings';
+import type { MeetingSettings } from '../meetings/booking';
+import { meetingsOf } from '../store/meetings';
 
 /**
  * A child's card, for the person who asked (only they see it): what this conversation may see, what
@@ -28,9 +32,12 @@ export interface DetailsRequest {
   back: { kind: 'daily_list' | 'overdue'; listDate: string; page: number };
   now: Date;
   /** A form to draw open: its entries (kept on a refusal) and a sentence per field that was refused. */
-  form?: { name: FormName; values?: Record<string, string>; errors?: Record<string, string> };
+  form?: { name: FormName; values?: Record<string, string>; errors?: Record<string, string>; slots?: { title: string; value: string }[]; unknown?: string[] };
   /** A confirmation of what was just recorded, in words. */
   notice?: string;
+  /** Chairs book meetings: who is asking, and how meetings are booked here. */
+  chair: boolean;
+  meetings: Pick<MeetingSettings, 'contacts' | 'calendar' | 'organiser' | 'links'>;
 }
 
 export interface ChildFocus {
@@ -78,6 +85,9 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
   };
   const key = episode ? childKey({ caseRef: child.ref, episodeId: episode.id, riskGrade: episode.riskGrade, escalationStage: escalation.rule?.stage ?? null }) : null;
   const acknowledgements = powers.acknowledges ? await acknowledgementsOn(db, request.back.listDate) : [];
+  const meetings = await meetingsOf(db, [child.id], 50);
+  const due = meetingDue(escalation, episode, meetings);
+  const booked = meetings.filter((meeting) => meeting.status === 'booked' && meeting.endsAt.getTime() >= now.getTime()).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())[0];
   const acknowledged = key !== null && acknowledgements.some((ack) => ack.agency === audience.agency && ack.seen.includes(key));
 
   const status = !episode
@@ -88,7 +98,8 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
           state === 'completed' ? 'done' : state === 'declined' ? 'declined' : `due ${formatLocal(rhiDueAt(episode.returnedAt!, settings.rhiDueHours), tz)}${state === 'overdue' ? ' (**overdue**)' : ''}`
         }`;
   const flags = [
-    escalation.rule ? `**${escalation.rule.label.toLowerCase()} due** (${escalation.episodesInWindow} episodes in ${escalation.windowDays} days)` : null,
+    due ? `**${meetingDueText(due)}**` : null,
+    booked ? bookedText({ kind: booked.kind, startsAt: booked.startsAt.toISOString(), joinUrl: booked.joinUrl }, tz) : null,
     summary.ola && episode && !episode.placingAuthorityNotifiedAt ? `**${child.placingAuthority} not yet told**` : null,
   ].filter(Boolean);
   const facts = [
@@ -143,9 +154,30 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
     ...(powers.missingTeam && episode ? [opener('update', 'Update risk and what is known')] : []),
     ...(powers.missingTeam && returned && nextRhiSteps(rhi).length > 0 ? [opener('rhi', 'Record RHI')] : []),
     ...(powers.missingTeam && summary.ola && episode && !episode.placingAuthorityNotifiedAt ? [opener('told', 'Placing authority told')] : []),
+    // Chairs book, move and cancel meetings; nobody else is offered the form.
+    ...(request.chair && due && !booked ? [opener('meeting', 'Book meeting')] : []),
+    ...(request.chair && booked ? [{ ...opener('meeting', 'Move meeting'), data: { ...target, form: 'meeting', meetingId: booked.id } }, { ...opener('cancelMeeting', 'Cancel meeting'), data: { ...target, form: 'cancelMeeting', meetingId: booked.id } }] : []),
   ];
+  // Without a calendar, the invitation is a file the chair sends: a signed link that expires.
+  const links = request.chair && booked && !booked.invitationSent ? [{ title: 'Download the invitation (.ics)', url: request.meetings.links.linkFor(booked.id, now) }] : [];
 
-  const subject: FormSubject = { child, episode, rhi, today, timeNow: formatLocal(now, tz, 'HH:mm'), timeZone: tz };
+  const contacts = [...new Set(Object.values(request.meetings.contacts).flat())];
+  const subject: FormSubject = {
+    child,
+    episode,
+    rhi,
+    today,
+    timeNow: formatLocal(now, tz, 'HH:mm'),
+    timeZone: tz,
+    meeting: {
+      kind: booked?.kind ?? due?.kind ?? 'strategy',
+      contacts: booked?.attendees ?? contacts,
+      slots: request.form?.slots ?? [],
+      unknown: request.form?.unknown ?? [],
+      calendar: Boolean(request.meetings.calendar && request.meetings.organiser),
+      bookedAt: booked ? formatLocal(booked.startsAt, tz) : undefined,
+    },
+  };
   const formItems = request.form
     ? (() => {
         const definition = CHILD_FORMS[request.form.name];
@@ -155,7 +187,7 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
           fields: definition.fields(subject),
           values: { ...definition.initial(subject), ...(request.form.values ?? {}) },
           errors: request.form.errors ?? {},
-          submit: { title: definition.submit.title, verb: definition.submit.verb, data: { ...target, episodeId: episode?.id ?? '' } },
+          submit: { title: definition.submit.title, verb: definition.submit.verb, data: { ...target, episodeId: episode?.id ?? '', ...(booked && ['meeting', 'meetingSlot', 'cancelMeeting'].includes(request.form!.name) ? { meetingId: booked.id } : {}) } },
           cancel: { title: 'Cancel', verb: 'child.details', data: target },
         });
       })()
@@ -178,6 +210,7 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
     hasForm: formItems.length > 0,
     formItems,
     buttons: formItems.length > 0 ? [] : buttons,
+    links: formItems.length > 0 ? [] : links,
     backData: request.back,
   });
 }

@@ -6,6 +6,37 @@ import { nextRhiSteps, RHI_PROVIDER_LABELS, RHI_STEP_LABELS, RHI_STEPS, type Rhi
 import { EPISODE_KIND_LABELS, EPISODE_KINDS, EXPLOITATION_CONCERNS, EXPLOITATION_LABELS, RHI_PROVIDERS, RISK_GRADE_LABELS, RISK_GRADES, type Child, type Episode, type ExploitationConcern, type ReturnInterview, type RiskGrade } from '../domain/types';
 import { NOTE_CATEGORIES, NOTE_CATEGORY_LABELS } from '../store/notes';
 import { EVENT_EARLIEST_YEAR, MAX_AGE_YEARS } from '../domain/plausible';
+import { MEETING_KIND_LABELS, MEETING_KINDS, type MeetingKind } from '../domain/meetings';
+import { shiftDate } from '../domain/calendar';
+
+/** At most this many people are invited to a meeting from the card. */
+export const MAX_ATTENDEES = 20;
+const ATTENDEES_MESSAGE = `Give the invited people's email addresses, one per line or separated by commas (at most ${MAX_ATTENDEES}).`;
+/** Email addresses typed one per line or separated by commas or semicolons, each checked, without repeats. */
+const attendeeList = z
+  .string()
+  .max(4000, ATTENDEES_MESSAGE)
+  .transform((value, ctx) => {
+    const emails = [...new Set(value.split(/[\s,;]+/).filter(Boolean).map((email) => email.toLowerCase()))];
+    const bad = emails.find((email) => !z.email().safeParse(email).success);
+    if (bad) ctx.addIssue({ code: 'custom', message: `“${bad.slice(0, 60)}” is not an email address: ${ATTENDEES_MESSAGE.charAt(0).toLowerCase()}${ATTENDEES_MESSAGE.slice(1)}` });
+    if (emails.length === 0 || emails.length > MAX_ATTENDEES) ctx.addIssue({ code: 'custom', message: ATTENDEES_MESSAGE });
+    return emails;
+  });
+const DURATIONS = ['30', '45', '60', '90'];
+const meetingFields = (subject: FormSubject): FormField[] => [
+  { id: 'meetingKind', kind: 'choice', label: 'Meeting', required: true, errorMessage: 'Choose the kind of meeting.', choices: MEETING_KINDS.map((kind) => ({ title: MEETING_KIND_LABELS[kind], value: kind })) },
+  { id: 'attendees', kind: 'multiline', label: 'Invite (email addresses, one per line)', required: true, maxLength: 4000, errorMessage: ATTENDEES_MESSAGE },
+  { id: 'duration', kind: 'choice', label: 'Length', required: true, errorMessage: 'Choose how long.', choices: DURATIONS.map((minutes) => ({ title: `${minutes} minutes`, value: minutes })) },
+  { id: 'fromDate', kind: 'date', label: 'Look from', required: true, min: subject.today, max: shiftDate(subject.today, 30), errorMessage: 'Give a date from today to 30 days ahead.' },
+];
+const meetingSchema = {
+  meetingKind: z.enum(MEETING_KINDS, 'Choose the kind of meeting.'),
+  attendees: attendeeList,
+  duration: z.enum(DURATIONS, 'Choose how long.').transform(Number),
+  fromDate: z.iso.date('Give a date from today to 30 days ahead.'),
+};
+const meetingInitial = (subject: FormSubject) => ({ meetingKind: subject.meeting?.kind ?? 'strategy', attendees: (subject.meeting?.contacts ?? []).join('\n'), duration: '60', fromDate: subject.today });
 
 /** A case reference as the API takes it. */
 export const CASE_REF_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$';
@@ -16,7 +47,7 @@ const CASE_REF_MESSAGE = 'Give the case reference: letters, digits and . _ / - o
  * use case's input, and which field a domain refusal belongs beside.
  */
 
-export const FORM_NAMES = ['return', 'correct', 'safe', 'update', 'rhi', 'told', 'note'] as const;
+export const FORM_NAMES = ['return', 'correct', 'safe', 'update', 'rhi', 'told', 'note', 'meeting', 'meetingSlot', 'cancelMeeting'] as const;
 export type FormName = (typeof FORM_NAMES)[number];
 
 /** What a form is drawn from: the child, the episode the card is about, and today in local time. */
@@ -27,6 +58,15 @@ export interface FormSubject {
   today: string;
   timeNow: string;
   timeZone: string;
+  /** For the meeting forms: what is due or booked, who is invited by default, and the free times found. */
+  meeting?: {
+    kind: MeetingKind;
+    contacts: string[];
+    slots: { title: string; value: string }[];
+    unknown: string[];
+    calendar: boolean;
+    bookedAt?: string;
+  };
 }
 
 export interface ChildForm<T> {
@@ -197,6 +237,45 @@ export const CHILD_FORMS = {
       noteText: z.string().trim().min(1, 'Write what you know first (up to 500 characters).').max(500, 'Keep the note to 500 characters.'),
       noteRestricted: z.enum(['true', 'false']).catch('false'),
     }),
+    fieldOf: {},
+  }),
+  meeting: form({
+    title: 'Book a meeting',
+    help: (subject) =>
+      subject.meeting?.calendar
+        ? 'I will look for times when everyone invited is free, in working hours over the next working days.'
+        : 'No calendar is connected here, so the times offered are not checked against anyone’s calendar, and you will send the invitation yourself.',
+    submit: { title: 'Find times', verb: 'meeting.find' },
+    fields: meetingFields,
+    initial: meetingInitial,
+    schema: z.object(meetingSchema),
+    fieldOf: { attendees: 'attendees', fromDate: 'fromDate' },
+  }),
+  meetingSlot: form({
+    title: 'Book a meeting: choose a time',
+    help: (subject) =>
+      [
+        subject.meeting?.calendar ? 'Everyone whose calendar I can see is free at these times.' : 'These times are not checked against anyone’s calendar.',
+        subject.meeting?.unknown.length ? `Availability unknown (their calendars are not visible here): ${subject.meeting.unknown.join(', ')}.` : null,
+      ]
+        .filter(Boolean)
+        .join(' '),
+    submit: { title: 'Book', verb: 'meeting.book' },
+    fields: (subject) => [
+      ...meetingFields(subject),
+      { id: 'slot', kind: 'choice', label: 'Time (UK time)', required: true, errorMessage: 'Choose a time.', choices: subject.meeting?.slots ?? [] },
+    ],
+    initial: (subject) => ({ ...meetingInitial(subject), slot: subject.meeting?.slots[0]?.value ?? '' }),
+    schema: z.object({ ...meetingSchema, slot: z.iso.datetime({ offset: true, message: 'Choose a time.' }) }),
+    fieldOf: { slot: 'slot', attendees: 'attendees' },
+  }),
+  cancelMeeting: form({
+    title: 'Cancel the meeting',
+    help: (subject) => `Booked for ${subject.meeting?.bookedAt ?? ''}. Everyone invited is told, with your reason.`,
+    submit: { title: 'Cancel the meeting', verb: 'meeting.cancel' },
+    fields: () => [{ id: 'comment', kind: 'multiline', label: 'Why (sent to everyone invited)', required: true, maxLength: 500, errorMessage: 'Say why it is cancelled (up to 500 characters).' }],
+    initial: () => ({ comment: '' }),
+    schema: z.object({ comment: z.string().trim().min(1, 'Say why it is cancelled (up to 500 characters).').max(500, 'Say why it is cancelled (up to 500 characters).') }),
     fieldOf: {},
   }),
 } satisfies Record<FormName, ChildForm<unknown>>;

@@ -1,3 +1,4 @@
+import { meetingsOf } from './meetings';
 import { randomUUID } from 'node:crypto';
 import type { Child, Episode, ReturnInterview } from '../domain/types';
 import type { Queryable } from './db';
@@ -292,7 +293,8 @@ export async function loadListRecords(db: Queryable, asOf: Date, returnedAfter: 
   const byId = new Map([...episodes, ...windowEpisodes].map((episode) => [episode.id, episode]));
   const children = childIds.length ? (await db.query(`select ${CHILD_COLUMNS} from children where id = any($1::uuid[])`, [childIds])).map(toChild) : [];
   const returnInterviews = await rhisCoveringEpisodes(db, [...byId.keys()]);
-  return { children, episodes: [...byId.values()], returnInterviews };
+  const meetings = await meetingsOf(db, childIds);
+  return { children, episodes: [...byId.values()], returnInterviews, meetings };
 }
 
 // Audit

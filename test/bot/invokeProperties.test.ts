@@ -77,6 +77,9 @@ describe('random and mutated invoke payloads at /api/messages (fast-check)', fun
       'child.rhi': [...child, 'episodeId', 'rhiStep', 'rhiDate', 'rhiTime', 'rhiBy', 'rhiProvider'],
       'child.told': [...child, 'episodeId', 'toldDate', 'toldTime'],
       'episode.report': ['childRef', 'kind', 'reportedDate', 'reportedTime', 'dateOfBirth', 'concerns'],
+      'meeting.find': [...child, 'meetingId', 'meetingKind', 'attendees', 'duration', 'fromDate'],
+      'meeting.book': [...child, 'meetingId', 'meetingKind', 'attendees', 'duration', 'fromDate', 'slot'],
+      'meeting.cancel': [...child, 'meetingId', 'comment'],
     };
     assert.deepEqual(Object.keys(reads).sort(), [...VERBS].sort(), 'every verb is covered');
     // Each form's entries are refused by one rule whichever single field is mutated (a return before the

@@ -105,7 +105,7 @@ describe('the daily list card', () => {
     const card = text(renderListCard(list, OPTIONS));
     assert.equal(card.match(/SYN-R1 ·/g)!.length, 1, 'once');
     assert.match(card, /\*\*HIGH risk\*\* · missing from care · placed here by Example County Council · Trafficking concern/);
-    assert.match(card, /\*\*stage 1 intervention meeting due\*\* \(6 episodes in 90 days\)/);
+    assert.match(card, /\*\*Stage 1 intervention meeting due: 6th episode in 90 days\*\*/);
     assert.match(card, /\*\*Example County Council not yet told\*\*/);
   });
 
