@@ -4,7 +4,7 @@ import { fieldErrors, valuesOf } from '../cards/forms';
 import type { CardJson } from '../cards/render';
 import { holds, MISSING_TEAM_VIEW, type Audience, type Requirement } from '../domain/access';
 import { atLocalTime, formatLocal, localDate, shiftDate } from '../domain/calendar';
-import { freeSlots, MEETING_KIND_LABELS, meetingDue, type Availability } from '../domain/meetings';
+import { freeSlots, MEETING_KIND_LABELS, meetingsDue, type Availability } from '../domain/meetings';
 import { CalendarUnavailable } from '../graph/calendar';
 import { bookMeeting } from '../meetings/booking';
 import { cancelMeeting, findMeeting, meetingsOf, rescheduleMeeting, type Meeting } from '../store/meetings';
@@ -189,11 +189,11 @@ const slotChoice = (ctx: ActionContext, start: Date, minutes: number) => ({
   value: start.toISOString(),
 });
 
-/** The meeting due for the child now (what a booking answers), from its episodes and meetings. */
+/** The meetings due for the child now (what a booking answers, the first named), from its episodes and meetings. */
 async function dueFor(ctx: ActionContext, child: Child) {
   const episodes = await listEpisodesOfChild(ctx.deps.db, child.id);
   const latest = episodes.reduce<Episode | undefined>((found, episode) => (!found || episode.reportedAt > found.reportedAt ? episode : found), undefined);
-  return meetingDue(escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules), latest, await meetingsOf(ctx.deps.db, [child.id], 50));
+  return meetingsDue(escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules), latest, await meetingsOf(ctx.deps.db, [child.id], 50));
 }
 
 /** The booked meeting a card names, if it is this child's and still booked. */
@@ -436,12 +436,13 @@ export const ACTIONS: Record<string, CardAction<any>> = {
           void ctx.deps.refresher.request(data.listDate);
           return answerWithDetails(ctx, data, child, { notice: `✓ Moved: ${MEETING_KIND_LABELS[moving.kind]} is now ${when}.${moving.invitationSent ? ' Everyone invited gets the new time from the calendar.' : ' No calendar is connected: send the new invitation yourself.'}` });
         }
-        const due = await dueFor(ctx, child);
+        const [due, ...alsoDue] = await dueFor(ctx, child);
         if (!due) return refused({ form: 'No meeting is due for this child now (one may have been booked meanwhile): refresh the card.' });
         const { meeting, created } = await bookMeeting(ctx.deps.db, meetings, {
           childId: child.id,
           childRef: child.ref,
           trigger: due.key,
+          answers: [due, ...alsoDue].map((trigger) => trigger.key),
           kind: form.data.meetingKind,
           reason: due.reason,
           start,

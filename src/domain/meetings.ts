@@ -28,6 +28,8 @@ export interface MeetingTrigger {
 export interface BookedMeeting {
   trigger: string;
   status: 'booked' | 'cancelled';
+  /** Every trigger due when it was booked: one meeting answers them all (a stage 1 meeting covers the high risk too). */
+  answers: string[];
 }
 
 const ordinal = (value: number) => {
@@ -48,7 +50,12 @@ function kindOfRule(rule: NonNullable<Escalation['rule']>): MeetingKind {
  * cancelled one does not; a new trigger (stage 2 after stage 1) is due again.
  */
 export function meetingDue(escalation: Escalation, latest: Pick<Episode, 'id' | 'riskGrade' | 'exploitationConcerns'> | undefined, meetings: BookedMeeting[]): MeetingTrigger | null {
-  const answered = new Set(meetings.filter((meeting) => meeting.status === 'booked').map((meeting) => meeting.trigger));
+  return meetingsDue(escalation, latest, meetings)[0] ?? null;
+}
+
+/** Every trigger not yet answered by a booked meeting, the one to name first. */
+export function meetingsDue(escalation: Escalation, latest: Pick<Episode, 'id' | 'riskGrade' | 'exploitationConcerns'> | undefined, meetings: BookedMeeting[]): MeetingTrigger[] {
+  const answered = new Set(meetings.filter((meeting) => meeting.status === 'booked').flatMap((meeting) => [meeting.trigger, ...meeting.answers]));
   const candidates: MeetingTrigger[] = [];
   if (escalation.rule) {
     candidates.push({
@@ -61,7 +68,7 @@ export function meetingDue(escalation: Escalation, latest: Pick<Episode, 'id' | 
     const why = [latest.riskGrade === 'high' ? 'graded high risk' : null, ...latest.exploitationConcerns.map((concern) => `${EXPLOITATION_LABELS[concern]} concern`)].filter(Boolean);
     candidates.push({ key: `episode-${latest.id}`, kind: 'strategy', reason: why.join(', ') });
   }
-  return candidates.find((candidate) => !answered.has(candidate.key)) ?? null;
+  return candidates.filter((candidate) => !answered.has(candidate.key));
 }
 
 /** How a due meeting reads on the card: "Stage 1 intervention meeting due: 5th episode in 90 days". */

@@ -30,6 +30,8 @@ export interface BookingRequest {
   childId: string;
   childRef: string;
   trigger: string;
+  /** Every trigger due now: the meeting answers them all. */
+  answers: string[];
   kind: MeetingKind;
   reason: string;
   start: Date;
@@ -67,6 +69,7 @@ export async function bookMeeting(db: Database, settings: MeetingSettings, reque
         childId: request.childId,
         kind: request.kind,
         trigger: request.trigger,
+        answers: request.answers,
         startsAt: request.start,
         endsAt: request.end,
         organiser: settings.organiser ?? 'not connected',

@@ -9,6 +9,8 @@ export interface Meeting {
   childId: string;
   kind: MeetingKind;
   trigger: string;
+  /** Every trigger due when it was booked. */
+  answers: string[];
   status: 'booked' | 'cancelled';
   startsAt: Date;
   endsAt: Date;
@@ -22,13 +24,14 @@ export interface Meeting {
   invitationSent: boolean;
 }
 
-const COLUMNS = `id, child_id, kind, trigger_key, status, starts_at, ends_at, organiser_id, attendees, booked_by, booked_by_name, transaction_id, graph_event_id, join_url, invitation_sent`;
+const COLUMNS = `id, child_id, kind, trigger_key, answers, status, starts_at, ends_at, organiser_id, attendees, booked_by, booked_by_name, transaction_id, graph_event_id, join_url, invitation_sent`;
 
 const toMeeting = (row: Record<string, unknown>): Meeting => ({
   id: row.id as string,
   childId: row.child_id as string,
   kind: row.kind as MeetingKind,
   trigger: row.trigger_key as string,
+  answers: (row.answers as string[] | null) ?? [],
   status: row.status as Meeting['status'],
   startsAt: new Date(row.starts_at as Date),
   endsAt: new Date(row.ends_at as Date),
@@ -47,9 +50,9 @@ export type NewMeeting = Omit<Meeting, 'id' | 'status'>;
 /** Records a booked meeting; a second booking for the same child and trigger is a conflict (the unique index). */
 export async function insertMeeting(db: Queryable, meeting: NewMeeting): Promise<Meeting> {
   const rows = await db.query(
-    `insert into strategy_meetings (id, child_id, kind, trigger_key, status, starts_at, ends_at, organiser_id, attendees, booked_by, booked_by_name, transaction_id, graph_event_id, join_url, invitation_sent)
-     values ($1, $2, $3, $4, 'booked', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning ${COLUMNS}`,
-    [randomUUID(), meeting.childId, meeting.kind, meeting.trigger, meeting.startsAt, meeting.endsAt, meeting.organiser, meeting.attendees, meeting.bookedBy, meeting.bookedByName, meeting.transactionId, meeting.graphEventId, meeting.joinUrl, meeting.invitationSent],
+    `insert into strategy_meetings (id, child_id, kind, trigger_key, answers, status, starts_at, ends_at, organiser_id, attendees, booked_by, booked_by_name, transaction_id, graph_event_id, join_url, invitation_sent)
+     values ($1, $2, $3, $4, $15, 'booked', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning ${COLUMNS}`,
+    [randomUUID(), meeting.childId, meeting.kind, meeting.trigger, meeting.startsAt, meeting.endsAt, meeting.organiser, meeting.attendees, meeting.bookedBy, meeting.bookedByName, meeting.transactionId, meeting.graphEventId, meeting.joinUrl, meeting.invitationSent, meeting.answers],
   );
   return toMeeting(rows[0]!);
 }

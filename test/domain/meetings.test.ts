@@ -23,21 +23,31 @@ describe('when a meeting is due', () => {
   it('stops prompting once a meeting is booked for that trigger, not for a cancelled one', () => {
     const five = episodes(5);
     const escalation = escalationFor(five, NOW, CUMBRIA_RULES);
-    assert.equal(meetingDue(escalation, five.at(-1), [{ trigger: 'stage-1', status: 'booked' }]), null);
-    assert.equal(meetingDue(escalation, five.at(-1), [{ trigger: 'stage-1', status: 'cancelled' }])?.key, 'stage-1');
+    assert.equal(meetingDue(escalation, five.at(-1), [{ trigger: 'stage-1', status: 'booked', answers: [] }]), null);
+    assert.equal(meetingDue(escalation, five.at(-1), [{ trigger: 'stage-1', status: 'cancelled', answers: [] }])?.key, 'stage-1');
   });
 
   it('is due again at stage 2 after a stage 1 meeting was held', () => {
     const nine = [...episodes(9)];
-    const due = meetingDue(escalationFor(nine, NOW, CUMBRIA_RULES), nine.at(-1), [{ trigger: 'stage-1', status: 'booked' }]);
+    const due = meetingDue(escalationFor(nine, NOW, CUMBRIA_RULES), nine.at(-1), [{ trigger: 'stage-1', status: 'booked', answers: [] }]);
     assert.deepEqual(due, { key: 'stage-2', kind: 'stage_2', reason: '9th episode in 90 days' });
+  });
+
+  it('counts one meeting as answering every trigger due when it was booked, and prompts again for a new one', () => {
+    const five = episodes(5);
+    const risky = { ...five.at(-1)!, riskGrade: 'high' as const };
+    const escalation = escalationFor(five, NOW, CUMBRIA_RULES);
+    const booked = [{ trigger: 'stage-1', status: 'booked' as const, answers: ['stage-1', `episode-${risky.id}`] }];
+    assert.equal(meetingDue(escalation, risky, booked), null, 'the stage 1 meeting covers the high risk known when it was booked');
+    const next = anEpisode(child, { reportedAt: at('2026-06-08T10:00:00Z'), riskGrade: 'high' });
+    assert.equal(meetingDue(escalation, next, booked)?.key, `episode-${next.id}`, 'a new high-risk episode after it is due again');
   });
 
   it('is a strategy meeting for high risk or an exploitation concern, once per episode', () => {
     const [episode] = [anEpisode(child, { reportedAt: at('2026-06-08T10:00:00Z'), riskGrade: 'high', exploitationConcerns: ['cce', 'county_lines'] })];
     const due = meetingDue(escalationFor([episode!], NOW, CUMBRIA_RULES), episode, []);
     assert.equal(meetingDueText(due!), 'Strategy meeting due: graded high risk, CCE concern, County lines concern');
-    assert.equal(meetingDue(escalationFor([episode!], NOW, CUMBRIA_RULES), episode, [{ trigger: `episode-${episode!.id}`, status: 'booked' }]), null);
+    assert.equal(meetingDue(escalationFor([episode!], NOW, CUMBRIA_RULES), episode, [{ trigger: `episode-${episode!.id}`, status: 'booked', answers: [] }]), null);
   });
 });
 

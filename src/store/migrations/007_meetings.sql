@@ -4,6 +4,8 @@ alter table strategy_meetings drop constraint strategy_meetings_kind_check;
 alter table strategy_meetings add constraint strategy_meetings_kind_check check (kind in ('strategy_discussion', 'strategy', 'stage_1', 'stage_2'));
 alter table strategy_meetings add column trigger_key text not null check (length(trigger_key) <= 80);
 alter table strategy_meetings add column attendees text[] not null default '{}' check (cardinality(attendees) <= 20);
+-- Every trigger due when it was booked: one meeting answers them all.
+alter table strategy_meetings add column answers text[] not null default '{}' check (cardinality(answers) <= 10);
 alter table strategy_meetings add column booked_by text not null;
 alter table strategy_meetings add column booked_by_name text;
 -- Derived from (child, trigger, slot): a retried booking finds its meeting (and Graph its event) again.
