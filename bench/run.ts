@@ -57,7 +57,7 @@ async function main() {
         reportMissing(
           tx,
           {
-            child: { ref: `BENCH-${index}`, givenName: 'Bench', familyName: `Synthetic${index}`, dateOfBirth: '2011-01-01', lookedAfter: false, placingAuthority: null, placementInArea: null, school: null },
+            child: { ref: `BENCH-${index}`, givenName: 'Bench', familyName: `Synthetic${index}`, dateOfBirth: '2011-01-01', lookedAfter: false, placingAuthority: null, placementInArea: null, school: null, socialWorkerEmail: null },
             kind: 'missing_from_home',
             reportedAt: subHours(NOW, 1 + (index % 100)),
             riskGrade: index % 5 === 0 ? 'high' : 'medium',

@@ -108,6 +108,8 @@ async function loadChild(tx: Queryable, child: DemoChild, ctx: RecordingContext)
           placingAuthority: child.placingAuthority ?? null,
           placementInArea: child.placementInArea ?? null,
           school: child.school ?? null,
+          // An invented address on the reserved example domain: the social worker is invited to meetings.
+          socialWorkerEmail: child.ref === 'DEMO-1001' ? 'social.worker@example.org' : null,
         },
         kind: spec.kind,
         reportedAt,

@@ -64,6 +64,8 @@ export interface Child {
   placingAuthority: string | null;
   placementInArea: boolean | null;
   school: string | null;
+  /** The allocated social worker's email: invited to the child's meetings. */
+  socialWorkerEmail: string | null;
 }
 
 export interface Episode {

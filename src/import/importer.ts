@@ -27,7 +27,7 @@ async function applyRow(tx: Queryable, row: ImportRow, ctx: RecordingContext): P
   const reported = await reportMissing(
     tx,
     {
-      child: { ...row.child, placementInArea: null, school: null },
+      child: { ...row.child, placementInArea: null, school: null, socialWorkerEmail: null },
       kind: row.kind,
       reportedAt: row.reportedAt,
       riskGrade: row.riskGrade,

@@ -161,7 +161,8 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
   // Without a calendar, the invitation is a file the chair sends: a signed link that expires.
   const links = request.chair && booked && !booked.invitationSent ? [{ title: 'Download the invitation (.ics)', url: request.meetings.links.linkFor(booked.id, now) }] : [];
 
-  const contacts = [...new Set(Object.values(request.meetings.contacts).flat())];
+  // The agencies' configured contacts, and the child's social worker when recorded.
+  const contacts = [...new Set([...Object.values(request.meetings.contacts).flat(), ...(child.socialWorkerEmail ? [child.socialWorkerEmail] : [])])];
   const subject: FormSubject = {
     child,
     episode,

@@ -32,6 +32,7 @@ export const childSchema = z
     placingAuthority: optionalText(120).describe('For a looked-after child: the placing (responsible) authority; absent for this authority.'),
     placementInArea: z.boolean().nullish().transform((value) => value ?? null),
     school: optionalText(160),
+    socialWorkerEmail: z.email('must be an email address').max(254).nullish().transform((value) => value?.toLowerCase() ?? null).describe("The allocated social worker's email: invited to the child's strategy meetings."),
   })
   .strict();
 

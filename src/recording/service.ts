@@ -60,9 +60,9 @@ async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext
   const birthProblem = input.dateOfBirth ? dateOfBirthProblem(input.dateOfBirth, ctx.now.toISOString().slice(0, 10)) : null;
   if (birthProblem) refuse('validation', [{ path: 'child.dateOfBirth', message: `The date of birth ${birthProblem}.` }]);
   await tx.query(
-    `insert into children (id, ref, given_name, family_name, date_of_birth, looked_after, placing_authority, placement_in_area, school)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (ref) do nothing`,
-    [randomUUID(), input.ref, input.givenName, input.familyName, input.dateOfBirth, input.lookedAfter ?? false, input.placingAuthority, input.placementInArea, input.school],
+    `insert into children (id, ref, given_name, family_name, date_of_birth, looked_after, placing_authority, placement_in_area, school, social_worker_email)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (ref) do nothing`,
+    [randomUUID(), input.ref, input.givenName, input.familyName, input.dateOfBirth, input.lookedAfter ?? false, input.placingAuthority, input.placementInArea, input.school, input.socialWorkerEmail ?? null],
   );
   const child = (await repo.findChildByRef(tx, input.ref, { lock: true }))!;
   const changes = Object.fromEntries(

@@ -11,7 +11,7 @@ import type { Queryable } from './db';
 type Row = Record<string, unknown>;
 
 const CHILD_COLUMNS = `id, ref, given_name, family_name, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
-  looked_after, placing_authority, placement_in_area, school`;
+  looked_after, placing_authority, placement_in_area, school, social_worker_email`;
 
 const toChild = (row: Row): Child => ({
   id: row.id as string,
@@ -23,6 +23,7 @@ const toChild = (row: Row): Child => ({
   placingAuthority: (row.placing_authority as string | null) ?? null,
   placementInArea: (row.placement_in_area as boolean | null) ?? null,
   school: (row.school as string | null) ?? null,
+  socialWorkerEmail: (row.social_worker_email as string | null) ?? null,
 });
 
 const EPISODE_COLUMNS = `id, child_id, kind, reported_at, returned_at, police_ref, risk_grade, last_seen, exploitation_concerns,
@@ -94,6 +95,7 @@ export async function updateChild(db: Queryable, id: string, changes: Partial<Om
     placingAuthority: 'placing_authority',
     placementInArea: 'placement_in_area',
     school: 'school',
+    socialWorkerEmail: 'social_worker_email',
   };
   const entries = Object.entries(changes).filter(([, value]) => value !== undefined) as [keyof typeof changes, unknown][];
   if (entries.length === 0) return;

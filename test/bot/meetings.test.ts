@@ -60,7 +60,9 @@ describe('strategy meetings booked from the card, through Microsoft Graph (a loc
   beforeEach(async () => {
     await app.refresher.idle();
     await app.db.exec('truncate audit_log, strategy_meetings, posted_cards, episode_history, episodes, children restart identity cascade');
-    await app.db.transaction((tx) => reportMissing(tx, report({ riskGrade: 'high', exploitationConcerns: ['cce'], policeRef: 'POL-MTG1', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
+    const notification = report({ riskGrade: 'high', exploitationConcerns: ['cce'], policeRef: 'POL-MTG1', reportedAt: at('2026-06-09T02:00:00Z') });
+    notification.child = { ...notification.child, socialWorkerEmail: 'allocated.sw@council.example' };
+    await app.db.transaction((tx) => reportMissing(tx, notification, context({ now: NOW })));
     await app.poster.runOnce();
     Object.assign(graph.calendar, { busy: new Map(), unknown: new Set(), events: [], failNext: [], stallNextCreate: 0 });
     graph.calls.length = 0;
@@ -84,7 +86,7 @@ describe('strategy meetings booked from the card, through Microsoft Graph (a loc
     graph.calendar.busy.set('mispers@force.example', [{ start: at('2026-06-09T08:00:00Z'), end: at('2026-06-09T12:00:00Z') }]);
     graph.calendar.unknown.add('dsl@school.example');
     const form = await act('child.details', { ...target, form: 'meeting' });
-    assert.match(text(form), /mispers@force\.example\\ndsl@school\.example/, 'the invited are pre-filled from MEETING_CONTACTS');
+    assert.match(text(form), /"value":"mispers@force\.example\\ndsl@school\.example\\nallocated\.sw@council\.example"/, 'the invited are pre-filled from MEETING_CONTACTS and the child’s social worker');
     const found = await act('meeting.find', { ...target, ...ENTRIES });
     const card = text(found);
     assert.deepEqual(graph.problems, []);

@@ -29,6 +29,7 @@ export function aChild(overrides: Partial<Child> = {}): Child {
     placingAuthority: null,
     placementInArea: null,
     school: null,
+    socialWorkerEmail: null,
     ...overrides,
   };
 }

@@ -20,6 +20,7 @@ export function report(overrides: Partial<ReportMissingInput> & { childRef?: str
       placingAuthority: null,
       placementInArea: null,
       school: null,
+      socialWorkerEmail: null,
     },
     kind: 'missing_from_home',
     reportedAt: at('2026-06-08T20:00:00Z'),

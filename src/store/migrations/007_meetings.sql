@@ -14,3 +14,5 @@ alter table strategy_meetings add column invitation_sent boolean not null defaul
 alter table strategy_meetings add column cancel_comment text check (length(cancel_comment) <= 500);
 create unique index strategy_meetings_one_per_trigger on strategy_meetings (child_id, trigger_key) where status = 'booked';
 create index strategy_meetings_coming on strategy_meetings (starts_at) where status = 'booked';
+-- The allocated social worker, invited to the child's meetings (given by the case system, optional).
+alter table children add column social_worker_email text check (length(social_worker_email) <= 254);
