@@ -177,6 +177,7 @@ export const configSchema = z.object({
   GRAPH_TENANT_ID: z.string().optional(),
   GRAPH_CLIENT_ID: z.string().optional(),
   GRAPH_CLIENT_SECRET: z.string().optional(),
+  GRAPH_CLIENT_CERTIFICATE_PATH: z.string().optional().transform((value) => value || undefined),
   GRAPH_ORGANISER: z.union([z.email('must be the organiser mailbox address'), z.literal('')]).default('').transform((value) => value || undefined),
   MEETING_CONTACTS: meetingContacts,
   MEETING_HOURS: meetingHours,
@@ -201,6 +202,8 @@ export const graphCredentials = (config: Config) => ({
   tenantId: config.GRAPH_TENANT_ID || config.MicrosoftAppTenantId,
   clientId: config.GRAPH_CLIENT_ID || config.MicrosoftAppId,
   clientSecret: config.GRAPH_CLIENT_SECRET || config.MicrosoftAppPassword,
+  /** A PEM file with the certificate and its private key: used instead of the secret when given. */
+  certificatePath: config.GRAPH_CLIENT_CERTIFICATE_PATH,
 });
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -213,8 +216,12 @@ function checkWhole(config: Config): string[] {
     problems.push('HOST: without MicrosoftAppId the bot runs in local mode, with no Bot Framework authentication, so it listens on loopback only (127.0.0.1): set MicrosoftAppId to listen elsewhere');
   }
   const credentials = graphCredentials(config);
-  if (usesGroups(config) && (!credentials.tenantId || !credentials.clientId || !credentials.clientSecret)) {
-    problems.push('GRAPH_CLIENT_ID: Entra groups are checked through Microsoft Graph: set GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET (or the bot\'s MicrosoftAppTenantId, MicrosoftAppId and MicrosoftAppPassword)');
+  const canSignIn = Boolean(credentials.tenantId && credentials.clientId && (credentials.clientSecret || credentials.certificatePath));
+  if (usesGroups(config) && !canSignIn) {
+    problems.push('GRAPH_CLIENT_ID: Entra groups are checked through Microsoft Graph: set GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH (or the bot\'s MicrosoftAppTenantId, MicrosoftAppId and MicrosoftAppPassword)');
+  }
+  if (config.GRAPH_ORGANISER && !canSignIn) {
+    problems.push('GRAPH_ORGANISER: meetings are booked through Microsoft Graph: set GRAPH_TENANT_ID, GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET or GRAPH_CLIENT_CERTIFICATE_PATH (or the bot\'s app registration), or leave GRAPH_ORGANISER empty to offer .ics invitations instead');
   }
   return problems;
 }

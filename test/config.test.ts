@@ -95,6 +95,18 @@ describe('configuration', () => {
     assert.equal(loadConfig({ GRAPH_BASE_URL: 'http://127.0.0.1:9999' }).GRAPH_BASE_URL, 'http://127.0.0.1:9999');
   });
 
+  it('reads the meeting settings, and needs Graph credentials (a secret or a certificate) for an organiser mailbox', () => {
+    const config = loadConfig({ MEETING_CONTACTS: 'police=MisPers@Force.example, education=dsl@school.example,police=duty@force.example', MEETING_HOURS: '08:30-16:00', MEETING_WINDOW_DAYS: '5' });
+    assert.deepEqual(config.MEETING_CONTACTS, { police: ['mispers@force.example', 'duty@force.example'], education: ['dsl@school.example'] });
+    assert.deepEqual([config.MEETING_HOURS, config.MEETING_WINDOW_DAYS, config.GRAPH_ORGANISER], [{ start: '08:30', end: '16:00' }, 5, undefined]);
+    assert.throws(() => loadConfig({ MEETING_CONTACTS: 'gangs=someone@example.test' }), /MEETING_CONTACTS: "gangs=…" must be agency=<email>/);
+    assert.throws(() => loadConfig({ MEETING_HOURS: '17:00-09:00' }), /MEETING_HOURS: must be HH:MM-HH:MM, the start before the end/);
+    assert.throws(() => loadConfig({ GRAPH_ORGANISER: 'missing.meetings@council.example' }), /GRAPH_ORGANISER: meetings are booked through Microsoft Graph/);
+    const certificate = loadConfig({ GRAPH_ORGANISER: 'missing.meetings@council.example', GRAPH_TENANT_ID: 'tenant', GRAPH_CLIENT_ID: 'client', GRAPH_CLIENT_CERTIFICATE_PATH: '/etc/huddle/graph.pem' });
+    assert.equal(certificate.GRAPH_ORGANISER, 'missing.meetings@council.example');
+    assert.throws(() => loadConfig({ MEETING_LINK_SECRET: 'short' }), /MEETING_LINK_SECRET: must be at least 32 characters/);
+  });
+
   it('documents every setting in .env.example', () => {
     const documented = [...readFileSync(join(__dirname, '..', '.env.example'), 'utf8').matchAll(/^([A-Za-z_]+)=/gm)].map((match) => match[1]).sort();
     assert.deepEqual(documented, Object.keys(configSchema.shape).sort());

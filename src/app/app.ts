@@ -7,7 +7,7 @@ import { ChannelSender } from '../bot/sender';
 import { DailyPoster } from '../posting/dailyPoster';
 import { CardRefresher } from '../posting/cardRefresher';
 import { MissingHuddleBot } from '../bot/bot';
-import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { RoleDirectory, type RoleSettings } from '../access/roles';
 import { graphCredentials, usesGroups, type Config } from '../config';
 import { createGraphClient } from '../graph/client';
@@ -82,9 +82,10 @@ export function roleSettings(config: Config): RoleSettings {
 
 /** The Graph client, when an app registration is configured for it (null in local mode without one). */
 function graphClient(config: Config, credential: TokenCredential | undefined) {
-  const { tenantId, clientId, clientSecret } = graphCredentials(config);
-  if (!credential && !(tenantId && clientId && clientSecret)) return null;
-  return createGraphClient({ baseUrl: config.GRAPH_BASE_URL, credential: credential ?? new ClientSecretCredential(tenantId, clientId, clientSecret) });
+  const { tenantId, clientId, clientSecret, certificatePath } = graphCredentials(config);
+  if (!credential && !(tenantId && clientId && (clientSecret || certificatePath))) return null;
+  const signIn = credential ?? (certificatePath ? new ClientCertificateCredential(tenantId, clientId, { certificatePath }) : new ClientSecretCredential(tenantId, clientId, clientSecret));
+  return createGraphClient({ baseUrl: config.GRAPH_BASE_URL, credential: signIn });
 }
 
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {

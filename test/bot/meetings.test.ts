@@ -98,6 +98,16 @@ describe('strategy meetings booked from the card, through Microsoft Graph (a loc
     assert.match(card, /Availability unknown \(their calendars are not visible here\): dsl@school\.example\./);
   });
 
+  it('says so when nobody is free in the window, and moves the search on to the next days', async () => {
+    graph.calendar.busy.set('mispers@force.example', [{ start: at('2026-06-01T00:00:00Z'), end: at('2026-06-12T00:00:00Z') }]);
+    const found = await act('meeting.find', { ...target, ...ENTRIES });
+    const card = found.body.value;
+    assert.deepEqual(refusalsShown(card), ['No time from Tue 9 Jun to Thu 11 Jun when everyone is free: I have moved the search on to the next days, so try again.']);
+    assert.match(JSON.stringify(card), /"id":"fromDate","label":"Look from","isRequired":true,"errorMessage":"[^"]+","value":"2026-06-12"/);
+    const next = await act('meeting.find', { ...target, ...ENTRIES, fromDate: '2026-06-12' });
+    assert.match(JSON.stringify(next.body.value), /"title":"Fri 12 Jun 09:00–10:00"/, 'the next days have times');
+  });
+
   it('books a private Teams meeting with no child’s name, and every copy shows the time and join link', async () => {
     const booked = await book();
     assert.match(text(booked), /✓ Booked: Strategy meeting, Tue 9 Jun 09:00–10:00\. In missing\.meetings@council\.example's calendar as a Teams meeting; 2 people are invited\./);
