@@ -23,7 +23,7 @@ export function assertNoOverlap(candidate: Interval, existing: Interval[], timeZ
     const message = clash.returnedAt
       ? `This child has another episode from ${from} to ${formatLocal(clash.returnedAt, timeZone)}: check the times.`
       : `This child is already recorded as missing since ${from}: record that return first, or check the times.`;
-    throw new DomainError('overlapping_episode', message, [{ path, message }]);
+    throw new DomainError('overlapping_episode', message, [{ path, message, otherId: clash.id }]);
   }
 }
 

@@ -13,6 +13,8 @@ export type DomainErrorCode =
 export interface FieldProblem {
   path: string;
   message: string;
+  /** The other record a clash is with (an episode's id), so a caller can name it in its own terms (a file's line). */
+  otherId?: string;
 }
 
 export class DomainError extends Error {

@@ -23,7 +23,8 @@ export interface ImportOptions {
 }
 
 /** Applies one row with the same use cases as the API; answers what happened to it. */
-async function applyRow(tx: Queryable, row: ImportRow, ctx: RecordingContext): Promise<'created' | 'updated' | 'unchanged'> {
+async function applyRow(tx: Queryable, row: ImportRow, ctx: RecordingContext, lines: Map<string, number>): Promise<'created' | 'updated' | 'unchanged'> {
+  // The row's whole interval (report and return) is checked at once: rows may come in any order.
   const reported = await reportMissing(
     tx,
     {
@@ -36,8 +37,10 @@ async function applyRow(tx: Queryable, row: ImportRow, ctx: RecordingContext): P
       exploitationConcerns: [],
     },
     ctx,
+    { returnedAt: row.returnedAt },
   );
   let episode = reported.value;
+  lines.set(episode.id, row.line);
   let changed = false;
   if (row.returnedAt && episode.returnedAt?.getTime() !== row.returnedAt.getTime()) {
     episode = await recordReturn(tx, episode.id, { returnedAt: row.returnedAt, safeAndWellCheck: null }, ctx);
@@ -96,16 +99,22 @@ class RolledBack extends Error {}
 /** Applies one chunk in its own transaction; `rehearse` rolls it back after (only its problems are kept). */
 async function applyChunk(db: Database, chunk: ImportRow[], ctx: RecordingContext, summary: ImportSummary, rehearse: boolean, onRow: () => void): Promise<Record<'created' | 'updated' | 'unchanged', number>> {
   const counts = { created: 0, updated: 0, unchanged: 0 };
+  // The episodes this file's rows made, by the line they came from (a child's rows share a chunk).
+  const lines = new Map<string, number>();
   try {
     await db.transaction(async (tx) => {
       for (const row of chunk) {
         try {
-          counts[await withSavepoint(tx, () => applyRow(tx, row, ctx))]++;
+          counts[await withSavepoint(tx, () => applyRow(tx, row, ctx, lines))]++;
         } catch (error) {
           if (!isDomainError(error)) throw error;
           // Each problem is a sentence of its own, named by the file's column rather than the API's field.
           const problems = error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }];
-          for (const problem of problems) summary.problems.push({ line: row.line, column: COLUMN_OF_FIELD[problem.path] ?? problem.path, message: problem.message });
+          for (const problem of problems) {
+            const other = problem.otherId ? lines.get(problem.otherId) : undefined;
+            const message = other ? `${problem.message.replace(/\.$/, '')} (line ${other} of this file).` : problem.message;
+            summary.problems.push({ line: row.line, column: COLUMN_OF_FIELD[problem.path] ?? problem.path, message });
+          }
         }
         onRow();
       }

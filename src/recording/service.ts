@@ -76,8 +76,14 @@ async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext
   return { ...child, ...changes };
 }
 
-export async function reportMissing(tx: Queryable, input: ReportMissingInput, ctx: RecordingContext): Promise<Recorded<Episode>> {
-  assertPlausible({ reportedAt: input.reportedAt });
+/**
+ * Records a child reported missing. `returnedAt` is for history (an import's row that is already
+ * over): the whole interval is checked against the child's other episodes before anything is
+ * stored, so the order rows arrive in never matters, and the return is recorded with it.
+ */
+export async function reportMissing(tx: Queryable, input: ReportMissingInput, ctx: RecordingContext, options: { returnedAt?: Date | null } = {}): Promise<Recorded<Episode>> {
+  const returnedAt = options.returnedAt ?? null;
+  assertPlausible({ reportedAt: input.reportedAt, returnedAt });
   const child = await lockChild(tx, input.child, ctx);
   if (input.kind !== 'missing_from_home' && !child.lookedAfter) refuse('validation', [{ path: 'kind', message: NOT_LOOKED_AFTER }]);
   const existing =
@@ -88,7 +94,11 @@ export async function reportMissing(tx: Queryable, input: ReportMissingInput, ct
     return { value: existing, created: false };
   }
   assertNotFuture('reportedAt', input.reportedAt, ctx.now);
-  const candidate = { id: '', reportedAt: input.reportedAt, returnedAt: null };
+  if (returnedAt) {
+    assertReturnAfterReport(input.reportedAt, returnedAt, ctx.timeZone);
+    assertNotFuture('returnedAt', returnedAt, ctx.now);
+  }
+  const candidate = { id: '', reportedAt: input.reportedAt, returnedAt };
   assertNoOverlap(candidate, await repo.listEpisodesOfChild(tx, child.id), ctx.timeZone);
   const episode = await repo.insertEpisode(
     tx,
@@ -96,7 +106,7 @@ export async function reportMissing(tx: Queryable, input: ReportMissingInput, ct
       childId: child.id,
       kind: input.kind,
       reportedAt: input.reportedAt,
-      returnedAt: null,
+      returnedAt,
       policeRef: input.policeRef,
       riskGrade: input.riskGrade,
       lastSeen: input.lastSeen,
@@ -115,6 +125,17 @@ export async function reportMissing(tx: Queryable, input: ReportMissingInput, ct
     );
   }
   await auditAs(tx, ctx, { action: 'episode.reported', subjectType: 'episode', subjectId: episode.id, details: { childRef: child.ref, kind: episode.kind } });
+  if (returnedAt) {
+    // The return is history too: the correction window and the audit read it from here.
+    await tx.query(`insert into episode_history (id, episode_id, field, old_value, new_value, changed_at, changed_by) values ($1, $2, 'returnedAt', 'null', $3, $4, $5)`, [
+      randomUUID(),
+      episode.id,
+      JSON.stringify(returnedAt),
+      ctx.now,
+      ctx.actor.name,
+    ]);
+    await auditAs(tx, ctx, { action: 'episode.returned', subjectType: 'episode', subjectId: episode.id, details: { childRef: child.ref, safeAndWellCheck: null } });
+  }
   return { value: episode, created: true };
 }
 

@@ -86,6 +86,24 @@ forEachDriver('CSV import', (db) => {
     assert.equal(await count('episodes'), 3);
   });
 
+  it('imports a child’s episodes in any order (SSDA903 files are not sorted), and again changes nothing', async () => {
+    const file = 'CHILD,DOB,MISSING,MIS_START,MIS_END\nSYN007,01/05/2009,M,10/03/2018,12/03/2018\nSYN007,01/05/2009,A,05/09/2017,06/09/2017\nSYN007,01/05/2009,M,01/02/2016,02/02/2016\n';
+    const summary = await importEpisodesCsv(db(), file, context(), options);
+    assert.deepEqual([summary.rejected, summary.created, summary.problems], [false, 3, []]);
+    const again = await importEpisodesCsv(db(), file, context(), options);
+    assert.deepEqual([again.created, again.updated, again.unchanged], [0, 0, 3]);
+  });
+
+  it('still refuses a real overlap in the same file, naming both lines in local time', async () => {
+    const file = 'CHILD,DOB,MISSING,MIS_START,MIS_END\nSYN008,01/05/2009,M,10/06/2018,15/06/2018\nSYN008,01/05/2009,A,12/06/2018,13/06/2018\n';
+    const summary = await importEpisodesCsv(db(), file, context(), options);
+    assert.equal(summary.rejected, true);
+    assert.deepEqual(summary.problems.map((problem) => [problem.line, problem.message]), [
+      [3, 'This child has another episode from 00:00 Sun 10 Jun to 00:00 Fri 15 Jun: check the times (line 2 of this file).'],
+    ]);
+    assert.equal(await count('episodes'), 0);
+  });
+
   it('imports the SSDA903 Missing table idempotently', async () => {
     const file = 'CHILD,DOB,MISSING,MIS_START,MIS_END\nSYN001,01/05/2011,M,01/06/2026,03/06/2026\nSYN001,01/05/2011,A,03/06/2026,03/06/2026\n';
     const first = await importEpisodesCsv(db(), file, context(), options);
