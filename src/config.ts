@@ -157,6 +157,7 @@ export const configSchema = z.object({
   LOCAL_AUTHORITY: z.string().min(1).default('Demo Borough Council'),
   TIMEZONE: timeZone,
   RHI_DUE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+  RHI_CHASE_DAYS: z.coerce.number().int().min(1).max(365).default(28),
   ESCALATION_RULES: escalationRules,
   DAILY_POST_TIME: z
     .string()

@@ -68,6 +68,7 @@ export function listSettings(config: Config, now = new Date()): ListSettings {
     bankHolidays: bankHolidays(config.BANK_HOLIDAY_REGION, config.BANK_HOLIDAYS, now),
     localAuthority: config.LOCAL_AUTHORITY,
     rhiDueHours: config.RHI_DUE_HOURS,
+    rhiChaseDays: config.RHI_CHASE_DAYS,
     escalationRules: config.ESCALATION_RULES,
   };
 }

@@ -8,6 +8,11 @@ import type { Child, Episode, ExploitationConcern, ReturnInterview, RiskGrade, E
 export interface ListSettings extends HuddleCalendar {
   localAuthority: string;
   rhiDueHours: number;
+  /**
+   * Days after a return that an unanswered RHI stays on the list (RHI_CHASE_DAYS): the huddle can
+   * still act on it. Later it is counted as not done in the monthly figures, not shown every morning.
+   */
+  rhiChaseDays: number;
   escalationRules: EscalationRule[];
 }
 
@@ -186,12 +191,14 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
         });
         continue;
       }
+      // A past episode shows the child as they were then (their age at the report), not as today.
+      const then = summarise(child, localDate(episode.reportedAt, settings.timeZone), settings.localAuthority);
       const rhi = rhiByEpisode.get(episode.id);
       const state = rhiState({ returnedAt }, rhi, asOf, settings.rhiDueHours);
       const dueAt = rhiDueAt(returnedAt, settings.rhiDueHours).toISOString();
       if (returnedAt.getTime() > since.getTime()) {
         returned.push({
-          ...summary,
+          ...then,
           ...context,
           returnedAt: returnedAt.toISOString(),
           safeAndWellCheck: episode.safeAndWellCheck,
@@ -199,9 +206,10 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
           rhiState: state,
         });
       }
-      if (state === 'overdue' || state === 'due_soon') {
+      const chased = asOf.getTime() - returnedAt.getTime() < settings.rhiChaseDays * 86_400_000;
+      if ((state === 'overdue' || state === 'due_soon') && chased) {
         rhis.push({
-          ...summary,
+          ...then,
           ...context,
           rhiId: rhi?.id ?? null,
           returnedAt: returnedAt.toISOString(),

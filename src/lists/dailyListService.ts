@@ -10,6 +10,8 @@ export async function loadDailyList(db: Queryable, date: string, now: Date, sett
   const asOf = listInstant(date, now, settings);
   if (!asOf) throw new DomainError('validation', `There is no list for ${date} yet: it is in the future.`, [{ path: 'date', message: 'must not be after today' }]);
   const windowDays = Math.max(...settings.escalationRules.map((rule) => rule.windowDays));
-  const records = await loadListRecords(db, asOf, previousHuddleAt(date, settings), subDays(asOf, windowDays));
+  const since = previousHuddleAt(date, settings);
+  const chaseFrom = subDays(asOf, settings.rhiChaseDays);
+  const records = await loadListRecords(db, asOf, since < chaseFrom ? since : chaseFrom, subDays(asOf, windowDays));
   return buildDailyList(records, date, asOf, settings);
 }

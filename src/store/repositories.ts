@@ -276,14 +276,19 @@ export async function updateRhi(db: Queryable, id: string, changes: RhiChanges):
  * Episodes that can appear on a list as of `asOf`: open then, returned after `returnedAfter`, reported
  * after `reportedAfter` (the escalation window), or returned with no RHI answered yet.
  */
+/**
+ * What the list for `asOf` needs, read through indexes so its cost follows the active set, not all
+ * history: open episodes (episodes_open), returns after `returnedAfter` (the previous huddle or the
+ * RHI chase window, whichever is earlier: episodes_returned) and reports after `reportedAfter` (the
+ * escalation window: episodes_reported); then those children's episodes in that window.
+ */
 export async function loadListRecords(db: Queryable, asOf: Date, returnedAfter: Date, reportedAfter: Date) {
   const episodes = (
     await db.query(
-      `select ${EPISODE_COLUMNS} from episodes e
-        where e.reported_at <= $1
-          and (e.returned_at is null or e.returned_at > $2 or e.reported_at > $3
-               or not exists (select 1 from return_interview_episodes x join return_interviews r on r.id = x.return_interview_id
-                               where x.episode_id = e.id and (r.completed_at is not null or (r.outcome = 'declined' and r.offered_at is not null))))`,
+      `select ${EPISODE_COLUMNS} from episodes where id in (
+         select id from episodes where returned_at is null and reported_at <= $1
+         union select id from episodes where returned_at > $2 and reported_at <= $1
+         union select id from episodes where reported_at > $3 and reported_at <= $1)`,
       [asOf, returnedAfter, reportedAfter],
     )
   ).map(toEpisode);

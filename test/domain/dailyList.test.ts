@@ -117,3 +117,38 @@ describe('huddle calendar', () => {
     assert.equal(initialsOf({ givenName: ' ', familyName: '' }), '?');
   });
 });
+
+describe('what the huddle can still act on (RHI_CHASE_DAYS)', () => {
+  const child = aChild({ dateOfBirth: '2000-03-01' });
+  const DAY = 86_400_000;
+  const listWith = (returnedAt: Date, rhis: ReturnType<typeof anRhi>[] = [], episode = anEpisode(child, { reportedAt: new Date(returnedAt.getTime() - 3_600_000), returnedAt })) =>
+    buildDailyList({ children: [child], episodes: [episode], returnInterviews: rhis.map((rhi) => ({ ...rhi, episodeIds: [episode.id] })) }, '2026-06-09', NOW, SETTINGS);
+
+  it('keeps an unanswered RHI on the list until 28 days after the return, and not at 28 days', () => {
+    assert.equal(listWith(new Date(NOW.getTime() - 28 * DAY + 1)).rhis.length, 1);
+    assert.equal(listWith(new Date(NOW.getTime() - 28 * DAY)).rhis.length, 0);
+  });
+
+  it('never shows history (an episode years ago with no RHI data) as overdue', () => {
+    const list = listWith(at('2018-03-12T00:00:00Z'));
+    assert.deepEqual([list.rhis.length, list.counts.rhisOverdue], [0, 0]);
+  });
+
+  it('takes an RHI answered late off the list', () => {
+    const returnedAt = new Date(NOW.getTime() - 10 * DAY);
+    const episode = anEpisode(child, { reportedAt: new Date(returnedAt.getTime() - 3_600_000), returnedAt });
+    assert.equal(listWith(returnedAt, [], episode).rhis.length, 1);
+    assert.equal(listWith(returnedAt, [anRhi([episode], { offeredAt: NOW, outcome: 'accepted', completedAt: NOW, provider: 'in_house' })], episode).rhis.length, 0);
+  });
+
+  it('shows a past episode’s child at their age then, and an open one at their age today', () => {
+    const back = listWith(new Date(NOW.getTime() - 5 * DAY));
+    assert.equal(back.rhis[0]!.age, 26, 'age at the report, 4 June 2026');
+    const young = aChild({ dateOfBirth: '2010-06-05' });
+    const returnedAt = at('2026-06-03T12:00:00Z');
+    const past = buildDailyList({ children: [young], episodes: [anEpisode(young, { reportedAt: at('2026-06-03T10:00:00Z'), returnedAt })], returnInterviews: [] }, '2026-06-09', NOW, SETTINGS);
+    assert.equal(past.rhis[0]!.age, 15, 'fifteen when reported, sixteen today');
+    const open = buildDailyList({ children: [young], episodes: [anEpisode(young, { reportedAt: at('2026-06-03T10:00:00Z') })], returnInterviews: [] }, '2026-06-09', NOW, SETTINGS);
+    assert.equal(open.missingNow[0]!.age, 16);
+  });
+});

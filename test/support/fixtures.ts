@@ -13,6 +13,7 @@ export const SETTINGS: ListSettings = {
   bankHolidays: [],
   localAuthority: LOCAL_AUTHORITY,
   rhiDueHours: 72,
+  rhiChaseDays: 28,
   escalationRules: CUMBRIA_RULES,
 };
 
