@@ -1,0 +1,69 @@
+/**
+ * npm run bench:history: the daily list's cost against years of history, as a ratio in one run.
+ * For each database (embedded PGlite, then PostgreSQL): 300 children missing now, the list for a
+ * card measured (what a list.page invoke and GET /api/v1/daily-list do: load the day's records,
+ * build the list, render a page); then BENCH_HISTORY (default 1,000,000) invented episodes from
+ * 2015–2020 are added, all returned, none with an RHI (as an SSDA903 import leaves them), and the
+ * same list is measured again. Goal: ≤ 1.2×. Nothing is kept.
+ */
+import { performance } from 'node:perf_hooks';
+import { listCard } from '../src/lists/listCards';
+import { openTestDatabase } from '../test/support/databases';
+import { SETTINGS } from '../test/support/fixtures';
+import { stopPostgres } from '../test/support/postgres';
+
+const NOW = new Date('2026-06-09T08:00:00Z');
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
+const BATCH = 100_000;
+
+async function median(work: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let index = 0; index < ROUNDS; index++) {
+    const start = performance.now();
+    await work();
+    times.push(performance.now() - start);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+}
+
+async function run(driver: 'pglite' | 'postgres') {
+  const db = await openTestDatabase(driver);
+  try {
+    await db.exec(`
+      insert into children (id, ref, given_name, family_name, looked_after) select gen_random_uuid(), 'LIVE-' || n, 'Live', 'Synthetic' || n, false from generate_series(1, 300) n;
+      insert into episodes (id, child_id, kind, reported_at, risk_grade, source)
+        select gen_random_uuid(), id, 'missing_from_home', timestamptz '2026-06-09 07:00+00' - (row_number() over ()) * interval '10 minutes', 'medium', 'api' from children;`);
+    const audience = { agency: 'police' as const, displayLevel: 'initials' as const, private: false };
+    const card = () => listCard(db, { kind: 'daily_list', date: '2026-06-09', page: 0, audience, now: NOW }, SETTINGS);
+    await card();
+    const before = await median(card);
+    const started = performance.now();
+    for (let from = 0; from < HISTORY; from += BATCH) {
+      const count = Math.min(BATCH, HISTORY - from);
+      await db.exec(`
+        insert into children (id, ref, given_name, family_name, looked_after)
+          select gen_random_uuid(), 'HIST-' || (${from} + n), 'Hist', 'Synthetic', false from generate_series(1, ${count}) n;
+        insert into episodes (id, child_id, kind, reported_at, returned_at, source)
+          select gen_random_uuid(), c.id, 'missing_from_home', timestamptz '2015-01-01 00:00+00' + (substr(c.ref, 6)::int) * interval '150 seconds',
+                 timestamptz '2015-01-01 06:00+00' + (substr(c.ref, 6)::int) * interval '150 seconds', 'import'
+            from children c where c.ref like 'HIST-%' and substr(c.ref, 6)::int > ${from} and substr(c.ref, 6)::int <= ${from + count};`);
+    }
+    await db.exec('analyze');
+    const loaded = (performance.now() - started) / 1000;
+    await card();
+    const after = await median(card);
+    console.log(`${driver.padEnd(8)} list for a card, ${HISTORY.toLocaleString('en-GB')} historical episodes ÷ none: ${(after / before).toFixed(2)}x  (this run: ${before.toFixed(1)} ms → ${after.toFixed(1)} ms; history loaded in ${loaded.toFixed(0)} s)`);
+  } finally {
+    await db.close();
+  }
+}
+
+async function main() {
+  console.log(`rounds: ${ROUNDS} (median of each); goal ≤ 1.2x`);
+  await run('pglite');
+  await run('postgres');
+  await stopPostgres();
+}
+
+if (require.main === module) void main();
