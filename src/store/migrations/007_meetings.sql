@@ -16,3 +16,5 @@ create unique index strategy_meetings_one_per_trigger on strategy_meetings (chil
 create index strategy_meetings_coming on strategy_meetings (starts_at) where status = 'booked';
 -- The allocated social worker, invited to the child's meetings (given by the case system, optional).
 alter table children add column social_worker_email text check (length(social_worker_email) <= 254);
+-- Every list build reads the shown children's meetings: by child, not across every meeting ever booked.
+create index strategy_meetings_child on strategy_meetings (child_id, starts_at desc);
