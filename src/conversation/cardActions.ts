@@ -13,7 +13,7 @@ import { DomainError, isDomainError } from '../domain/errors';
 import { escalationFor } from '../domain/escalation';
 import { nextRhiSteps, RHI_STEP_LABELS, rhiDueAt, rhiStepChanges } from '../domain/rhi';
 import { AGENCY_NAMES, RISK_GRADE_LABELS, type Child, type Episode } from '../domain/types';
-import { childDetailsCard, type DetailsRequest } from '../lists/childDetails';
+import { childDetailsCard, episodesForCard, type DetailsRequest } from '../lists/childDetails';
 import { CHILD_FORMS, FORM_NAMES, REPORT_FORM, reportFormCard, type FormName, type FormValues } from '../lists/childForms';
 import { loadDailyList } from '../lists/dailyListService';
 import { listCard } from '../lists/listCards';
@@ -23,7 +23,7 @@ import { acknowledge } from '../store/acknowledgements';
 import { rememberPage } from '../store/postedCards';
 import type { Queryable } from '../store/db';
 import { addNote } from '../store/notes';
-import { episodeHistory, findChildByRef, findEpisode, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
+import { episodeHistory, findChildByRef, findEpisode, rhisCoveringEpisodes } from '../store/repositories';
 import { RETURN_CORRECTION_HOURS, returnCorrectable } from '../domain/episodes';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
 
@@ -173,7 +173,7 @@ function theEpisode(episode: Episode | undefined): Episode {
 
 /** The key of the child as its card shows it now: what an acknowledgement of the child covers. */
 async function keyOf(db: Queryable, child: Child, ctx: ActionContext): Promise<string | null> {
-  const episodes = await listEpisodesOfChild(db, child.id);
+  const episodes = await episodesForCard(db, child.id, ctx.deps.now(), ctx.deps.settings.escalationRules);
   const episode = episodes.find((candidate) => !candidate.returnedAt) ?? episodes.at(-1);
   if (!episode) return null;
   const stage = escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules).rule?.stage ?? null;
@@ -191,7 +191,7 @@ const slotChoice = (ctx: ActionContext, start: Date, minutes: number) => ({
 
 /** The meetings due for the child now (what a booking answers, the first named), from its episodes and meetings. */
 async function dueFor(ctx: ActionContext, child: Child) {
-  const episodes = await listEpisodesOfChild(ctx.deps.db, child.id);
+  const episodes = await episodesForCard(ctx.deps.db, child.id, ctx.deps.now(), ctx.deps.settings.escalationRules);
   const latest = episodes.reduce<Episode | undefined>((found, episode) => (!found || episode.reportedAt > found.reportedAt ? episode : found), undefined);
   return meetingsDue(escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules), latest, await meetingsOf(ctx.deps.db, [child.id], 50));
 }

@@ -11,7 +11,8 @@ import { AGENCY_NAMES, EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABE
 import { acknowledgementsOn } from '../store/acknowledgements';
 import type { Queryable } from '../store/db';
 import { NOTE_CATEGORY_LABELS, notesFor } from '../store/notes';
-import { episodeHistory, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
+import { episodeHistory, recentEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
+import type { EscalationRule } from '../domain/escalation';
 import { CHILD_FORMS, type FormName, type FormSubject } from './childForms';
 import { bookedText } from '../cards/dailyListCard';
 import { meetingDue, meetingDueText } from '../domain/meetings';
@@ -46,9 +47,18 @@ export interface ChildFocus {
   rhi: Awaited<ReturnType<typeof rhisCoveringEpisodes>>[number] | undefined;
 }
 
+/**
+ * The episodes a child's card reads, however long the child's history: those inside the widest
+ * escalation window, any open, and the latest (oldest first).
+ */
+export function episodesForCard(db: Queryable, childId: string, now: Date, rules: EscalationRule[]): Promise<Episode[]> {
+  const windowDays = Math.max(...rules.map((rule) => rule.windowDays));
+  return recentEpisodesOfChild(db, childId, new Date(now.getTime() - windowDays * 86_400_000));
+}
+
 /** The episode the card is about: the open one, else the latest. */
-export async function childFocus(db: Queryable, child: Child): Promise<ChildFocus & { episodes: Episode[] }> {
-  const episodes = await listEpisodesOfChild(db, child.id);
+export async function childFocus(db: Queryable, child: Child, now: Date, rules: EscalationRule[]): Promise<ChildFocus & { episodes: Episode[] }> {
+  const episodes = await episodesForCard(db, child.id, now, rules);
   const episode = episodes.find((candidate) => !candidate.returnedAt) ?? episodes.at(-1);
   const rhi = episode ? (await rhisCoveringEpisodes(db, [episode.id]))[0] : undefined;
   return { episodes, episode, open: Boolean(episode && !episode.returnedAt), rhi };
@@ -70,7 +80,7 @@ interface Powers {
 export async function childDetailsCard(db: Queryable, request: DetailsRequest, settings: ListSettings): Promise<CardJson> {
   const { child, audience, now } = request;
   const tz = settings.timeZone;
-  const { episodes, episode, open, rhi } = await childFocus(db, child);
+  const { episodes, episode, open, rhi } = await childFocus(db, child, now, settings.escalationRules);
   const today = localDate(now, tz);
   const summary = summarise(child, today, settings.localAuthority);
   const escalation = escalationFor(episodes, now, settings.escalationRules);

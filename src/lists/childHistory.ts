@@ -3,7 +3,7 @@ import { EPISODE_KIND_LABELS, RISK_GRADE_LABELS, type Child, type RiskGrade } fr
 import type { Queryable } from '../store/db';
 import { NOTE_CATEGORY_LABELS, notesFor } from '../store/notes';
 import { RHI_OUTCOME_LABELS, RHI_PROVIDER_LABELS } from '../domain/rhi';
-import { episodeHistory, listEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
+import { episodeHistory, latestEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
 
 /**
  * A child's history for the missing team: the latest `limit` episodes with their grades and RHI, and
@@ -12,10 +12,11 @@ import { episodeHistory, listEpisodesOfChild, rhisCoveringEpisodes } from '../st
 export async function childHistoryText(db: Queryable, child: Child, timeZone: string, limit: number): Promise<string> {
   const at = (date: Date) => formatLocal(date, timeZone);
   const name = [child.givenName, child.familyName].filter(Boolean).join(' ') || child.ref;
-  const episodes = await listEpisodesOfChild(db, child.id);
+  // The latest `limit` episodes only, and how many there are: a child with years of history costs the same.
+  const { episodes, total } = await latestEpisodesOfChild(db, child.id, limit);
   const rhis = await rhisCoveringEpisodes(db, episodes.map((episode) => episode.id));
-  const lines = [`**${name}** · ${child.ref} · history (${episodes.length} episode${episodes.length === 1 ? '' : 's'})`];
-  for (const episode of [...episodes].reverse().slice(0, limit)) {
+  const lines = [`**${name}** · ${child.ref} · history (${total} episode${total === 1 ? '' : 's'})`];
+  for (const episode of episodes) {
     const grades = (await episodeHistory(db, episode.id)).filter((entry) => entry.field === 'riskGrade').map((entry) => `${RISK_GRADE_LABELS[entry.newValue as RiskGrade] ?? 'cleared'} ${at(entry.changedAt)}`);
     const rhi = rhis.find((candidate) => candidate.episodeIds.includes(episode.id));
     const rhiText = rhi
@@ -27,7 +28,7 @@ export async function childHistoryText(db: Queryable, child: Child, timeZone: st
       `- ${EPISODE_KIND_LABELS[episode.kind]}: ${at(episode.reportedAt)} → ${episode.returnedAt ? at(episode.returnedAt) : '**still missing**'} · risk ${grades.join(' → ') || 'not graded'} · RHI ${rhiText}`,
     );
   }
-  if (episodes.length > limit) lines.push(`- …and ${episodes.length - limit} earlier episode${episodes.length - limit === 1 ? '' : 's'}`);
+  if (total > limit) lines.push(`- …and ${total - limit} earlier episode${total - limit === 1 ? '' : 's'}`);
   const notes = await notesFor(db, [child.id], true);
   lines.push('', `**Notes (${notes.length})**`);
   for (const note of notes.slice(0, limit)) lines.push(`- ${at(note.createdAt)} ${note.agencyName}, ${note.authorName} · ${NOTE_CATEGORY_LABELS[note.category].split(' (')[0]}${note.restricted ? ' · restricted' : ''}: ${note.body}`);

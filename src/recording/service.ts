@@ -99,7 +99,7 @@ export async function reportMissing(tx: Queryable, input: ReportMissingInput, ct
     assertNotFuture('returnedAt', returnedAt, ctx.now);
   }
   const candidate = { id: '', reportedAt: input.reportedAt, returnedAt };
-  assertNoOverlap(candidate, await repo.listEpisodesOfChild(tx, child.id), ctx.timeZone);
+  assertNoOverlap(candidate, await repo.episodesNear(tx, child.id, input.reportedAt, returnedAt), ctx.timeZone);
   const episode = await repo.insertEpisode(
     tx,
     {
@@ -155,7 +155,7 @@ export async function recordReturn(tx: Queryable, episodeId: string, input: Reco
   const { episode, childRef } = await lockEpisode(tx, episodeId);
   assertReturnAfterReport(episode.reportedAt, input.returnedAt, ctx.timeZone);
   assertNotFuture('returnedAt', input.returnedAt, ctx.now);
-  assertNoOverlap({ id: episode.id, reportedAt: episode.reportedAt, returnedAt: input.returnedAt }, await repo.listEpisodesOfChild(tx, episode.childId), ctx.timeZone, 'returnedAt');
+  assertNoOverlap({ id: episode.id, reportedAt: episode.reportedAt, returnedAt: input.returnedAt }, await repo.episodesNear(tx, episode.childId, episode.reportedAt, input.returnedAt), ctx.timeZone, 'returnedAt');
   const updated = await repo.updateEpisode(
     tx,
     episode,

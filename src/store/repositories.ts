@@ -124,6 +124,44 @@ export async function listEpisodesOfChild(db: Queryable, childId: string): Promi
   return (await db.query(`select ${EPISODE_COLUMNS} from episodes where child_id = $1 order by reported_at`, [childId])).map(toEpisode);
 }
 
+/**
+ * A child's episodes that could overlap [start, end] (end null: still open), oldest first: a superset
+ * the domain's overlap rule then decides on, read through episodes_child whatever the child's history.
+ */
+export async function episodesNear(db: Queryable, childId: string, start: Date, end: Date | null): Promise<Episode[]> {
+  return (
+    await db.query(
+      `select ${EPISODE_COLUMNS} from episodes where child_id = $1 and ($3::timestamptz is null or reported_at <= $3) and (returned_at is null or returned_at >= $2) order by reported_at`,
+      [childId, start, end],
+    )
+  ).map(toEpisode);
+}
+
+/**
+ * What a child's card needs, however long its history: the episodes reported since `since` (the
+ * escalation window), any still open, and the latest; oldest first.
+ */
+export async function recentEpisodesOfChild(db: Queryable, childId: string, since: Date): Promise<Episode[]> {
+  return (
+    await db.query(
+      `select ${EPISODE_COLUMNS} from episodes where id in (
+         select id from episodes where child_id = $1 and (reported_at > $2 or returned_at is null)
+         union (select id from episodes where child_id = $1 order by reported_at desc limit 1))
+       order by reported_at`,
+      [childId, since],
+    )
+  ).map(toEpisode);
+}
+
+/** A child's latest `limit` episodes (newest first) and how many there are in all. */
+export async function latestEpisodesOfChild(db: Queryable, childId: string, limit: number): Promise<{ episodes: Episode[]; total: number }> {
+  const [episodes, count] = await Promise.all([
+    db.query(`select ${EPISODE_COLUMNS} from episodes where child_id = $1 order by reported_at desc limit $2`, [childId, limit]),
+    db.query<{ n: number }>(`select count(*)::int as n from episodes where child_id = $1`, [childId]),
+  ]);
+  return { episodes: episodes.map(toEpisode), total: count[0]?.n ?? 0 };
+}
+
 export async function insertEpisode(db: Queryable, episode: Omit<Episode, 'id'>, source: string): Promise<Episode> {
   const id = randomUUID();
   await db.query(

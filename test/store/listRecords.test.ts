@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { loadDailyList } from '../../src/lists/dailyListService';
 import { reportMissing } from '../../src/recording/service';
-import { loadListRecords } from '../../src/store/repositories';
+import { episodesNear, latestEpisodesOfChild, loadListRecords, recentEpisodesOfChild } from '../../src/store/repositories';
 import { forEachDriver } from '../support/databases';
 import { at, SETTINGS } from '../support/fixtures';
 import { context, report } from '../support/recording';
@@ -28,6 +28,22 @@ forEachDriver('the list’s reads with years of history', (db, driver) => {
     assert.deepEqual([records.episodes.length, records.children.length], [3, 3], 'not one of the 3,000 historical episodes is read');
     const list = await loadDailyList(db(), '2026-06-09', NOW, SETTINGS);
     assert.deepEqual([list.counts.missingNow, list.counts.rhisOverdue, list.rhis.length], [3, 0, 0], 'history never shows as overdue');
+  });
+
+  it('reads a child’s card and history from its recent episodes, however many it has had', async () => {
+    const { value: open } = await db().transaction((tx) => reportMissing(tx, report({ childRef: 'LONG-1', policeRef: 'POL-LONG', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
+    await db().exec(`
+      insert into episodes (id, child_id, kind, reported_at, returned_at, source)
+        select gen_random_uuid(), '${open.childId}', 'missing_from_home', timestamptz '2019-01-01 00:00+00' + n * interval '2 days',
+               timestamptz '2019-01-01 06:00+00' + n * interval '2 days', 'import' from generate_series(1, 500) n;
+      insert into episodes (id, child_id, kind, reported_at, returned_at, source)
+        values (gen_random_uuid(), '${open.childId}', 'missing_from_home', '2026-05-01 10:00+00', '2026-05-01 20:00+00', 'import');`);
+    const recent = await recentEpisodesOfChild(db(), open.childId, at('2026-03-11T08:00:00Z'));
+    assert.deepEqual(recent.map((episode) => episode.reportedAt.toISOString()), ['2026-05-01T10:00:00.000Z', '2026-06-09T02:00:00.000Z'], 'the window and the open one, not 500 from 2019–2021');
+    const latest = await latestEpisodesOfChild(db(), open.childId, 20);
+    assert.deepEqual([latest.episodes.length, latest.total, latest.episodes[0]!.reportedAt.toISOString()], [20, 502, '2026-06-09T02:00:00.000Z']);
+    const near = await episodesNear(db(), open.childId, at('2026-04-30T00:00:00Z'), at('2026-05-02T00:00:00Z'));
+    assert.deepEqual(near.map((episode) => episode.reportedAt.toISOString()), ['2026-05-01T10:00:00.000Z'], 'the overlap check reads only neighbours');
   });
 
   if (driver === 'postgres') {
