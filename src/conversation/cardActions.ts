@@ -11,7 +11,7 @@ import { cancelMeeting, findMeeting, meetingsOf, rescheduleMeeting, type Meeting
 import { childKey, type DailyList } from '../domain/dailyList';
 import { DomainError, isDomainError } from '../domain/errors';
 import { escalationFor } from '../domain/escalation';
-import { nextRhiSteps, RHI_STEP_LABELS, rhiDueAt, rhiStepChanges } from '../domain/rhi';
+import { nextRhiSteps, rhiDueAt, rhiStepChanges, rhiStepWord } from '../domain/rhi';
 import { AGENCY_NAMES, RISK_GRADE_LABELS, type Child, type Episode } from '../domain/types';
 import { childDetailsCard, episodesForCard, type DetailsRequest } from '../lists/childDetails';
 import { CHILD_FORMS, FORM_NAMES, REPORT_FORM, reportFormCard, type FormName, type FormValues } from '../lists/childForms';
@@ -339,14 +339,14 @@ export const ACTIONS: Record<string, CardAction<any>> = {
         const allowed = nextRhiSteps(existing);
         if (!allowed.includes(values.rhiStep)) {
           const message = allowed.length
-            ? `That step does not follow what is recorded: next is ${allowed.map((step) => RHI_STEP_LABELS[step].split(' (')[0]!.toLowerCase()).join(', ')}.`
+            ? `That step does not follow what is recorded: next is ${allowed.map(rhiStepWord).join(', ')}.`
             : 'This interview is already recorded as done.';
           throw new DomainError('validation', message, [{ path: 'outcome', message }]);
         }
         const changes = rhiStepChanges(values.rhiStep, time, values.rhiBy, values.rhiProvider);
         const after = existing ? await changeRhi(tx, existing.id, changes, recordingContext(ctx)) : (await createRhi(tx, { episodeIds: [episode.id], ...changes }, recordingContext(ctx))).value;
         const next = nextRhiSteps(after);
-        return `✓ Recorded: interview ${RHI_STEP_LABELS[values.rhiStep].split(' (')[0]!.toLowerCase()} ${local(ctx, time)}.${next.length ? ` Next: ${next.map((step) => RHI_STEP_LABELS[step].split(' (')[0]!.toLowerCase()).join(', ')}.` : ''}`;
+        return `✓ Recorded: interview ${rhiStepWord(values.rhiStep)} ${local(ctx, time)}.${next.length ? ` Next: ${next.map(rhiStepWord).join(', ')}.` : ''}`;
       }),
   }),
   'child.told': action({

@@ -67,6 +67,9 @@ export const RHI_STEP_LABELS: Record<RhiStep, string> = {
   completed: 'Completed (the child was seen)',
 };
 
+/** A step in a sentence, without the label's explanation: "no contact". */
+export const rhiStepWord = (step: RhiStep) => RHI_STEP_LABELS[step].split(' (')[0]!.toLowerCase();
+
 export const RHI_OUTCOME_LABELS: Record<RhiOutcome, string> = { accepted: 'accepted', declined: 'declined', no_contact: 'no contact' };
 
 export const RHI_PROVIDER_LABELS: Record<RhiProvider, string> = {

@@ -10,7 +10,7 @@ import { nextRhiSteps, RHI_OUTCOME_LABELS, RHI_PROVIDER_LABELS, rhiDueAt, rhiSta
 import { AGENCY_NAMES, EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type Child, type Episode } from '../domain/types';
 import { acknowledgementsOn } from '../store/acknowledgements';
 import type { Queryable } from '../store/db';
-import { NOTE_CATEGORY_LABELS, notesFor } from '../store/notes';
+import { noteCategoryWord, notesFor } from '../store/notes';
 import { episodeHistory, recentEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
 import type { EscalationRule } from '../domain/escalation';
 import { CHILD_FORMS, type FormName, type FormSubject } from './childForms';
@@ -216,7 +216,7 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
     riskHistory,
     noteCount: notes.length,
     notes: notes.slice(0, 10).map((note) => ({
-      text: `**${note.agencyName}** ${formatLocal(note.createdAt, tz)} · ${note.authorName} · ${NOTE_CATEGORY_LABELS[note.category].split(' (')[0]}${note.restricted ? ' · **restricted**' : ''}: ${note.body}`,
+      text: `**${note.agencyName}** ${formatLocal(note.createdAt, tz)} · ${note.authorName} · ${noteCategoryWord(note.category)}${note.restricted ? ' · **restricted**' : ''}: ${note.body}`,
     })),
     hasForm: formItems.length > 0,
     formItems,

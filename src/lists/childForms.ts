@@ -97,6 +97,15 @@ const optionalText = (max: number, tooLong: string) =>
     .max(max, tooLong)
     .transform((value) => value || undefined);
 
+/** A multi-select of exploitation concerns, as Teams sends it: values joined by commas. */
+const concernList = z
+  .string()
+  .max(200)
+  .transform((value) => value.split(',').filter(Boolean))
+  .pipe(z.array(z.enum(EXPLOITATION_CONCERNS, 'Choose from the concerns listed.')));
+/** A police risk grade, or none chosen. */
+const gradeChoice = z.union([z.enum(RISK_GRADES), z.literal('')], 'Choose one of the grades.');
+
 const dateField = (id: string, label: string, subject: FormSubject, min?: string): FormField => ({
   id,
   kind: 'date',
@@ -173,14 +182,10 @@ export const CHILD_FORMS = {
       concerns: (subject.episode?.exploitationConcerns ?? []).join(','),
     }),
     schema: z.object({
-      riskGrade: z.union([z.enum(RISK_GRADES), z.literal('')], 'Choose one of the grades.'),
+      riskGrade: gradeChoice,
       riskReason: optionalText(500, 'Keep the reason to 500 characters.'),
       lastSeen: optionalText(500, 'Keep it to 500 characters.'),
-      concerns: z
-        .string()
-        .max(200)
-        .transform((value) => value.split(',').filter(Boolean))
-        .pipe(z.array(z.enum(EXPLOITATION_CONCERNS, 'Choose from the concerns listed.'))),
+      concerns: concernList,
     }),
     fieldOf: { riskGrade: 'riskGrade', riskReason: 'riskReason', lastSeen: 'lastSeen', exploitationConcerns: 'concerns' },
   }),
@@ -315,14 +320,10 @@ export const REPORT_FORM = {
     placingAuthority: optionalText(120, 'Keep the authority to 120 characters.'),
     reportedDate: date,
     reportedTime: time,
-    riskGrade: z.union([z.enum(RISK_GRADES), z.literal('')], 'Choose one of the grades.').transform((value) => value || undefined),
+    riskGrade: gradeChoice.transform((value) => value || undefined),
     policeRef: optionalText(64, 'Keep the police reference to 64 characters.'),
     lastSeen: optionalText(500, 'Keep it to 500 characters.'),
-    concerns: z
-      .string()
-      .max(200)
-      .transform((value) => value.split(',').filter(Boolean))
-      .pipe(z.array(z.enum(EXPLOITATION_CONCERNS, 'Choose from the concerns listed.'))),
+    concerns: concernList,
   }),
   fieldOf: {
     'child.ref': 'childRef',

@@ -1,7 +1,7 @@
 import { formatLocal } from '../domain/calendar';
 import { EPISODE_KIND_LABELS, RISK_GRADE_LABELS, type Child, type RiskGrade } from '../domain/types';
 import type { Queryable } from '../store/db';
-import { NOTE_CATEGORY_LABELS, notesFor } from '../store/notes';
+import { noteCategoryWord, notesFor } from '../store/notes';
 import { RHI_OUTCOME_LABELS, RHI_PROVIDER_LABELS } from '../domain/rhi';
 import { episodeHistory, latestEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
 
@@ -31,7 +31,7 @@ export async function childHistoryText(db: Queryable, child: Child, timeZone: st
   if (total > limit) lines.push(`- …and ${total - limit} earlier episode${total - limit === 1 ? '' : 's'}`);
   const notes = await notesFor(db, [child.id], true);
   lines.push('', `**Notes (${notes.length})**`);
-  for (const note of notes.slice(0, limit)) lines.push(`- ${at(note.createdAt)} ${note.agencyName}, ${note.authorName} · ${NOTE_CATEGORY_LABELS[note.category].split(' (')[0]}${note.restricted ? ' · restricted' : ''}: ${note.body}`);
+  for (const note of notes.slice(0, limit)) lines.push(`- ${at(note.createdAt)} ${note.agencyName}, ${note.authorName} · ${noteCategoryWord(note.category)}${note.restricted ? ' · restricted' : ''}: ${note.body}`);
   if (notes.length > limit) lines.push(`- …and ${notes.length - limit} earlier note${notes.length - limit === 1 ? '' : 's'}`);
   if (notes.length === 0) lines.push('- none yet');
   return lines.join('\n');

@@ -19,6 +19,9 @@ export const NOTE_CATEGORY_LABELS: Record<NoteCategory, string> = {
   other: 'Other',
 };
 
+/** A category in a line of text, without the label's explanation: "Seen". */
+export const noteCategoryWord = (category: NoteCategory) => NOTE_CATEGORY_LABELS[category].split(' (')[0]!;
+
 export interface AgencyNote {
   id: string;
   childId: string;
