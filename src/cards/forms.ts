@@ -1,3 +1,4 @@
+import type { DomainError } from '../domain/errors';
 import type { CardJson } from './render';
 
 /**
@@ -97,6 +98,13 @@ export function renderForm(form: FormView): CardJson[] {
 /** The values a card sent for a form's fields, as strings (what Teams sends), bounded. */
 export function valuesOf(ids: string[], raw: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(ids.map((id) => [id, typeof raw[id] === 'string' ? (raw[id] as string).slice(0, 2000) : '']));
+}
+
+/** A domain refusal's sentences beside the fields they concern (`fieldOf`: its paths to field ids); the rest above the form. */
+export function errorsBeside(error: DomainError, fieldOf: Record<string, string>): Record<string, string> {
+  const errors: Record<string, string> = {};
+  for (const problem of error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }]) errors[fieldOf[problem.path] ?? 'form'] ??= problem.message;
+  return errors;
 }
 
 /** The first problem zod found with each field, as the sentence to show beside it. */

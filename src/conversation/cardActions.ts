@@ -1,6 +1,6 @@
 import { z, type ZodType } from 'zod';
 import { CHILD_ACK_VERB, CHILD_DETAILS_VERB, CHILD_NOTE_VERB, LIST_ACK_VERB, LIST_PAGE_VERB } from '../cards/dailyListCard';
-import { fieldErrors, valuesOf } from '../cards/forms';
+import { errorsBeside, fieldErrors, valuesOf } from '../cards/forms';
 import type { CardJson } from '../cards/render';
 import { holds, MISSING_TEAM_VIEW, type Audience, type Requirement } from '../domain/access';
 import { atLocalTime, formatLocal, localDate, shiftDate } from '../domain/calendar';
@@ -8,12 +8,12 @@ import { freeSlots, MEETING_KIND_LABELS, meetingsDue, type Availability } from '
 import { CalendarUnavailable } from '../graph/calendar';
 import { bookMeeting } from '../meetings/booking';
 import { cancelMeeting, findMeeting, meetingsOf, rescheduleMeeting, type Meeting } from '../store/meetings';
-import { childKey, type DailyList } from '../domain/dailyList';
+import type { DailyList } from '../domain/dailyList';
 import { DomainError, isDomainError } from '../domain/errors';
 import { escalationFor } from '../domain/escalation';
 import { nextRhiSteps, rhiDueAt, rhiStepChanges, rhiStepWord } from '../domain/rhi';
 import { AGENCY_NAMES, RISK_GRADE_LABELS, type Child, type Episode } from '../domain/types';
-import { childDetailsCard, episodesForCard, type DetailsRequest } from '../lists/childDetails';
+import { cardKey, childDetailsCard, episodesForCard, focusOf, type DetailsRequest } from '../lists/childDetails';
 import { CHILD_FORMS, FORM_NAMES, REPORT_FORM, reportFormCard, type FormName, type FormValues } from '../lists/childForms';
 import { loadDailyList } from '../lists/dailyListService';
 import { listCard } from '../lists/listCards';
@@ -148,10 +148,7 @@ async function submitForm<N extends FormName>(
     });
   } catch (error) {
     if (!isDomainError(error)) throw error;
-    const fieldOf: Record<string, string> = CHILD_FORMS[name].fieldOf;
-    const errors: Record<string, string> = {};
-    for (const problem of error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }]) errors[fieldOf[problem.path] ?? 'form'] ??= problem.message;
-    return refused(errors);
+    return refused(errorsBeside(error, CHILD_FORMS[name].fieldOf));
   }
   // An audit of the turn goes on the connection after the commit (PGlite runs one transaction at a time).
   if (typeof done !== 'string') await auditAction(ctx, ...done.audit);
@@ -174,10 +171,7 @@ function theEpisode(episode: Episode | undefined): Episode {
 /** The key of the child as its card shows it now: what an acknowledgement of the child covers. */
 async function keyOf(db: Queryable, child: Child, ctx: ActionContext): Promise<string | null> {
   const episodes = await episodesForCard(db, child.id, ctx.deps.now(), ctx.deps.settings.escalationRules);
-  const episode = episodes.find((candidate) => !candidate.returnedAt) ?? episodes.at(-1);
-  if (!episode) return null;
-  const stage = escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules).rule?.stage ?? null;
-  return childKey({ caseRef: child.ref, episodeId: episode.id, riskGrade: episode.riskGrade, escalationStage: stage });
+  return cardKey(child, focusOf(episodes), escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules));
 }
 
 const CHAIRS = ['chair'] as const;
@@ -192,8 +186,7 @@ const slotChoice = (ctx: ActionContext, start: Date, minutes: number) => ({
 /** The meetings due for the child now (what a booking answers, the first named), from its episodes and meetings. */
 async function dueFor(ctx: ActionContext, child: Child) {
   const episodes = await episodesForCard(ctx.deps.db, child.id, ctx.deps.now(), ctx.deps.settings.escalationRules);
-  const latest = episodes.reduce<Episode | undefined>((found, episode) => (!found || episode.reportedAt > found.reportedAt ? episode : found), undefined);
-  return meetingsDue(escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules), latest, await meetingsOf(ctx.deps.db, [child.id], 50));
+  return meetingsDue(escalationFor(episodes, ctx.deps.now(), ctx.deps.settings.escalationRules), focusOf(episodes), await meetingsOf(ctx.deps.db, [child.id], 50));
 }
 
 /** The booked meeting a card names, if it is this child's and still booked. */
@@ -246,9 +239,7 @@ export const ACTIONS: Record<string, CardAction<any>> = {
         created = (await ctx.deps.db.transaction((tx) => reportMissing(tx, input.data, recordingContext(ctx)))).created;
       } catch (error) {
         if (!isDomainError(error)) throw error;
-        const errors: Record<string, string> = {};
-        for (const problem of error.problems) errors[REPORT_FORM.fieldOf[problem.path] ?? 'form'] ??= problem.message;
-        return refused(Object.keys(errors).length ? errors : { form: error.message });
+        return refused(errorsBeside(error, REPORT_FORM.fieldOf));
       }
       const child = (await findChildByRef(ctx.deps.db, input.data.child.ref))!;
       // Today's list, whatever date the form carried: the server's clock decides which card changed.

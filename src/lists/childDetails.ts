@@ -12,7 +12,7 @@ import { acknowledgementsOn } from '../store/acknowledgements';
 import type { Queryable } from '../store/db';
 import { noteCategoryWord, notesFor } from '../store/notes';
 import { episodeHistory, recentEpisodesOfChild, rhisCoveringEpisodes } from '../store/repositories';
-import type { EscalationRule } from '../domain/escalation';
+import type { Escalation, EscalationRule } from '../domain/escalation';
 import { CHILD_FORMS, type FormName, type FormSubject } from './childForms';
 import { bookedText } from '../cards/dailyListCard';
 import { meetingDue, meetingDueText } from '../domain/meetings';
@@ -56,10 +56,17 @@ export function episodesForCard(db: Queryable, childId: string, now: Date, rules
   return recentEpisodesOfChild(db, childId, new Date(now.getTime() - windowDays * 86_400_000));
 }
 
-/** The episode the card is about: the open one, else the latest. */
+/** The episode a card is about: the open one, else the latest (episodes oldest first). */
+export const focusOf = (episodes: Episode[]) => episodes.find((candidate) => !candidate.returnedAt) ?? episodes.at(-1);
+
+/** The child as its card shows it, by key: what acknowledging the child covers (null without an episode). */
+export const cardKey = (child: Child, focus: Episode | undefined, escalation: Escalation) =>
+  focus ? childKey({ caseRef: child.ref, episodeId: focus.id, riskGrade: focus.riskGrade, escalationStage: escalation.rule?.stage ?? null }) : null;
+
+/** The episode the card is about, its episodes and its RHI. */
 export async function childFocus(db: Queryable, child: Child, now: Date, rules: EscalationRule[]): Promise<ChildFocus & { episodes: Episode[] }> {
   const episodes = await episodesForCard(db, child.id, now, rules);
-  const episode = episodes.find((candidate) => !candidate.returnedAt) ?? episodes.at(-1);
+  const episode = focusOf(episodes);
   const rhi = episode ? (await rhisCoveringEpisodes(db, [episode.id]))[0] : undefined;
   return { episodes, episode, open: Boolean(episode && !episode.returnedAt), rhi };
 }
@@ -93,7 +100,7 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
     acknowledges: !request.missingTeam && acknowledges(audience.agency),
     missingTeam: request.missingTeam,
   };
-  const key = episode ? childKey({ caseRef: child.ref, episodeId: episode.id, riskGrade: episode.riskGrade, escalationStage: escalation.rule?.stage ?? null }) : null;
+  const key = cardKey(child, episode, escalation);
   const acknowledgements = powers.acknowledges ? await acknowledgementsOn(db, request.back.listDate) : [];
   const meetings = await meetingsOf(db, [child.id], 50);
   const due = meetingDue(escalation, episode, meetings);
