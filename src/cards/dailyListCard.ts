@@ -155,9 +155,21 @@ function rowsOf(list: DailyList, kind: ListCardKind): Row[] {
 }
 
 /** Whether this agency has acknowledged the child as it is now (the whole list, or the child alone). */
-function acknowledgedBy(agency: AgencyCode, key: string, acknowledgements: Acknowledgement[]): boolean {
-  return acknowledgements.some((ack) => ack.agency === agency && ack.seen.includes(key));
+type SeenBy = Map<AgencyCode, Set<string>>;
+
+/** Every child key each agency has acknowledged (the whole list, or the child alone), read once per card. */
+function seenByAgency(acknowledgements: Acknowledgement[]): SeenBy {
+  const seen: SeenBy = new Map();
+  for (const ack of acknowledgements) {
+    const keys = seen.get(ack.agency) ?? new Set<string>();
+    for (const key of ack.seen) keys.add(key);
+    seen.set(ack.agency, keys);
+  }
+  return seen;
 }
+
+/** Whether this agency has acknowledged the child as it is now. */
+const acknowledgedBy = (agency: AgencyCode, key: string, seen: SeenBy) => seen.get(agency)?.has(key) ?? false;
 
 function activityLine(row: Row, options: ListCardOptions): string {
   const clock = (at: Date) => formatLocal(at, options.timeZone, 'HH:mm');
@@ -174,14 +186,14 @@ function activityLine(row: Row, options: ListCardOptions): string {
 }
 
 /** Who has acknowledged the list, and how many children are new to each since. */
-function acknowledgedLine(options: ListCardOptions, rows: Row[]): string {
+function acknowledgedLine(options: ListCardOptions, rows: Row[], seen: SeenBy): string {
   const agencies = options.agencies.filter((agency) => acknowledges(agency.code));
   if (agencies.length === 0) return 'No agency channels linked yet.';
   return agencies
     .map((agency) => {
       const ack = options.acknowledgements.find((candidate) => candidate.agency === agency.code && candidate.childId === null);
       if (!ack) return `${agency.name} —`;
-      const fresh = rows.filter((row) => !acknowledgedBy(agency.code, row.key, options.acknowledgements)).length;
+      const fresh = rows.filter((row) => !acknowledgedBy(agency.code, row.key, seen)).length;
       return `${agency.name} ✓ ${formatLocal(ack.at, options.timeZone, 'HH:mm')} ${ack.userName}${fresh ? ` (${fresh} new since)` : ''}`;
     })
     .join(' · ');
@@ -198,6 +210,7 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
   const { agency } = options.audience;
   const since = formatLocal(new Date(list.since), timeZone, 'EEE HH:mm');
   const rows = rowsOf(list, options.kind);
+  const seen = seenByAgency(options.acknowledgements);
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const pages = Math.max(1, Math.ceil(rows.length / pageSize));
   const page = Math.min(Math.max(0, options.page), pages - 1);
@@ -210,7 +223,7 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
         .filter((row) => row.section === section)
         .map((row) => {
           const [line1, line2, line3] = linesOf(row, level, timeZone, list.asOf);
-          const fresh = acknowledges(agency) && options.acknowledgements.some((ack) => ack.agency === agency && ack.childId === null) && !acknowledgedBy(agency, row.key, options.acknowledgements);
+          const fresh = acknowledges(agency) && options.acknowledgements.some((ack) => ack.agency === agency && ack.childId === null) && !acknowledgedBy(agency, row.key, seen);
           return {
             style: row.child.riskGrade === 'high' ? 'attention' : 'default',
             line1: fresh ? `${line1} · **new since ${AGENCY_NAMES[agency]} acknowledged**` : line1,
@@ -231,7 +244,7 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
       : `**${counts.rhisOverdue}** RHIs overdue · **${counts.rhisDueSoon}** due within 24 hours`;
   const data = (target: number) => ({ kind: options.kind, listDate: list.date, page: target });
   const listAck = options.acknowledgements.find((ack) => ack.agency === agency && ack.childId === null);
-  const unacknowledged = acknowledges(agency) ? rows.filter((row) => !acknowledgedBy(agency, row.key, options.acknowledgements)).length : 0;
+  const unacknowledged = acknowledges(agency) ? rows.filter((row) => !acknowledgedBy(agency, row.key, seen)).length : 0;
   const acknowledgeTitle = acknowledges(agency) && (!listAck ? `Acknowledge for ${AGENCY_NAMES[agency]}` : unacknowledged > 0 ? `Acknowledge ${unacknowledged} new for ${AGENCY_NAMES[agency]}` : null);
   const actions = [
     // The acknowledgement is of the list as this card shows it: every child's key, on every page.
@@ -246,7 +259,7 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
     meetingsDue: due.length ? `**Meetings due:** ${due.join(', ')}` : '',
     title: options.kind === 'daily_list' ? `Daily missing list · ${day}` : `Return Home Interviews · ${day}`,
     summary,
-    acknowledged: acknowledgedLine(options, rows),
+    acknowledged: acknowledgedLine(options, rows, seen),
     notice: options.notice ?? '',
     sections,
     empty: rows.length === 0 ? (options.kind === 'daily_list' ? 'No child is missing, back or waiting for an RHI today.' : 'No RHI is overdue or due within 24 hours.') : '',
