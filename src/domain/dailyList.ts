@@ -1,6 +1,6 @@
 import { ageOn, atLocalTime, localDate, previousHuddleAt, type HuddleCalendar } from './calendar';
 import { escalationFor, meetingReasons, type EscalationRule, type MeetingReason } from './escalation';
-import { meetingDue, type BookedMeeting, type MeetingKind, type MeetingTrigger } from './meetings';
+import { meetingDue, nextBooked, type BookedMeeting, type MeetingKind, type MeetingTrigger } from './meetings';
 import { isOla } from './episodes';
 import { hoursOverdue, rhiDueAt, rhiState, type RhiState } from './rhi';
 import type { Child, Episode, ExploitationConcern, ReturnInterview, RiskGrade, EpisodeKind, SafeAndWell, RhiOutcome } from './types';
@@ -163,7 +163,7 @@ export function buildDailyList(input: ListInput, date: string, asOf: Date, setti
     const latest = episodes.reduce<Episode | undefined>((found, episode) => (!found || episode.reportedAt > found.reportedAt ? episode : found), undefined);
     const meetings = meetingsByChild.get(childId) ?? [];
     const due = meetingDue(escalation, latest, meetings);
-    const next = meetings.filter((meeting) => meeting.status === 'booked' && meeting.endsAt.getTime() >= asOf.getTime()).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())[0];
+    const next = nextBooked(meetings, asOf);
     const booked = next ? { kind: next.kind, startsAt: next.startsAt.toISOString(), joinUrl: next.joinUrl } : null;
     for (const episode of episodes) {
       const returnedAt = episode.returnedAt && episode.returnedAt.getTime() <= asOf.getTime() ? episode.returnedAt : null;

@@ -71,6 +71,11 @@ export function meetingsDue(escalation: Escalation, latest: Pick<Episode, 'id' |
   return candidates.filter((candidate) => !answered.has(candidate.key));
 }
 
+/** The next booked meeting that has not ended at `at`: what every copy of the card shows. */
+export function nextBooked<T extends BookedMeeting & { startsAt: Date; endsAt: Date }>(meetings: T[], at: Date): T | undefined {
+  return meetings.filter((meeting) => meeting.status === 'booked' && meeting.endsAt.getTime() >= at.getTime()).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())[0];
+}
+
 /** How a due meeting reads on the card: "Stage 1 intervention meeting due: 5th episode in 90 days". */
 export const meetingDueText = (trigger: MeetingTrigger) => `${MEETING_KIND_LABELS[trigger.kind]} due: ${trigger.reason}`;
 

@@ -15,7 +15,7 @@ import { episodeHistory, recentEpisodesOfChild, rhisCoveringEpisodes } from '../
 import type { Escalation, EscalationRule } from '../domain/escalation';
 import { CHILD_FORMS, type FormName, type FormSubject } from './childForms';
 import { bookedText } from '../cards/dailyListCard';
-import { meetingDue, meetingDueText } from '../domain/meetings';
+import { meetingDue, meetingDueText, nextBooked } from '../domain/meetings';
 import type { MeetingSettings } from '../meetings/booking';
 import { meetingsOf } from '../store/meetings';
 
@@ -104,7 +104,7 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
   const acknowledgements = powers.acknowledges ? await acknowledgementsOn(db, request.back.listDate) : [];
   const meetings = await meetingsOf(db, [child.id], 50);
   const due = meetingDue(escalation, episode, meetings);
-  const booked = meetings.filter((meeting) => meeting.status === 'booked' && meeting.endsAt.getTime() >= now.getTime()).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())[0];
+  const booked = nextBooked(meetings, now);
   const acknowledged = key !== null && acknowledgements.some((ack) => ack.agency === audience.agency && ack.seen.includes(key));
 
   const status = !episode
