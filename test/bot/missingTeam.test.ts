@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { changeEpisode, createRhi, recordReturn, reportMissing } from '../../src/recording/service';
 import { episodeHistory, findChildByRef, findEpisode, listEpisodesOfChild, rhisCoveringEpisodes } from '../../src/store/repositories';
 import { startTestApp } from '../support/app';
-import { cardProblems } from '../support/cards';
+import { cardProblems, refusalsShown } from '../support/cards';
 import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, teamsMessage, type ConnectorStub, postActivity } from '../support/connector';
 import { linkTestChannel } from '../support/channels';
 import { at } from '../support/fixtures';
@@ -39,7 +39,6 @@ function field(card: { body: Element[] }, id: string): { input: Element; problem
 }
 
 /** The sentences shown as refusals anywhere on a card. */
-const problemsOn = (card: { body: Element[] }) => elementsOf(card).filter((element) => element.type === 'TextBlock' && element.color === 'Attention').map((element) => element.text!);
 const buttonsOn = (card: { body: Element[] }) => elementsOf(card).flatMap((element) => (element.type === 'ActionSet' ? element.actions!.map((action) => action.title!) : []));
 
 describe('a child’s card: forms drawn in the card, refusals beside the field, a confirmation for every write', () => {
@@ -348,7 +347,7 @@ describe('a child’s card: forms drawn in the card, refusals beside the field, 
     const shown: string[] = [];
     for (const [verb, data] of attempts) {
       const answer = await act(verb, data);
-      const problems = answer.body.statusCode === 200 ? problemsOn(answer.body.value) : [answer.body.value.message];
+      const problems = answer.body.statusCode === 200 ? refusalsShown(answer.body.value) : [answer.body.value.message];
       assert.ok(problems.length > 0, `${verb} ${JSON.stringify(data).slice(0, 120)} was not refused`);
       shown.push(...problems);
     }

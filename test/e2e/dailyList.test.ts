@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestApp } from '../support/app';
 import { at } from '../support/fixtures';
-import { ARTIFACTS, launchChromium, postInChannel, startPlayground, type Playground } from '../support/playground';
+import { ARTIFACTS, childCard, launchChromium, openDailyList, postInChannel, startPlayground, type Playground } from '../support/playground';
 
 // A working day after the post time, so the scheduler's run is due; the demo data is dated from it.
 const TUESDAY_0910 = at('2026-11-24T09:10:00Z');
@@ -16,12 +16,7 @@ describe('the daily list in two Playground channels, acknowledged and added to (
   let browser: Browser;
   let page: Page;
 
-  const openChannel = async (name: string): Promise<Locator> => {
-    await page.getByText(name, { exact: true }).first().click();
-    const card = page.locator('.ac-adaptiveCard').filter({ hasText: 'Daily missing list · Tue 24 Nov' }).first();
-    await card.waitFor({ timeout: 30_000 });
-    return card;
-  };
+  const openChannel = (name: string) => openDailyList(page, name, 'Daily missing list · Tue 24 Nov');
 
   before(async () => {
     // No role in the environment: the demo grants Morgan Coordinator (the Playground's user) the missing team.
@@ -98,7 +93,7 @@ describe('the daily list in two Playground channels, acknowledged and added to (
   it('adds a note from a child’s card in General that shows on the Police copy', async () => {
     const general = await openChannel('General');
     await general.getByRole('button', { name: 'Open the card for DEMO-1002' }).click();
-    const details = page.locator('.ac-adaptiveCard').filter({ hasText: 'Only you can see this view.' }).first();
+    const details = childCard(page);
     await details.getByRole('button', { name: 'Add what you know' }).click();
     await details.getByRole('radio', { name: 'Seen (the child was seen)' }).check();
     await details.locator('textarea').first().fill('Seen at the school gate at 08:40');
@@ -115,7 +110,7 @@ describe('the daily list in two Playground channels, acknowledged and added to (
   it('shows a refused return in the page, beside the time, with the entries kept', async () => {
     const police = await openChannel('Police');
     await police.getByRole('button', { name: 'Open the card for DEMO-1003' }).click();
-    const details = page.locator('.ac-adaptiveCard').filter({ hasText: 'Only you can see this view.' }).first();
+    const details = childCard(page);
     await details.getByRole('button', { name: 'Record found / returned' }).click();
     // The Playground draws Input.Time as a Fluent time picker that takes a typed time.
     const time = details.locator('input[placeholder="Select a time..."]');

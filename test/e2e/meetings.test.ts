@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestApp } from '../support/app';
 import { at } from '../support/fixtures';
 import { graphEnv, startGraphFake, TEST_CREDENTIAL, type GraphFake } from '../support/graphFake';
-import { ARTIFACTS, launchChromium, postInChannel, startPlayground, type Playground } from '../support/playground';
+import { ARTIFACTS, childCard, launchChromium, openDailyList, postInChannel, startPlayground, type Playground } from '../support/playground';
 
 const TUESDAY_0910 = at('2026-11-24T09:10:00Z');
 const MORGAN = '00000000-0000-0000-0000-0000000000020';
@@ -17,16 +17,8 @@ describe('a chair books a stage 1 meeting from the card in the Playground, throu
   let browser: Browser;
   let page: Page;
 
-  const openChannel = async (name: string): Promise<Locator> => {
-    await page.getByText(name, { exact: true }).first().click();
-    // The person's own view of the post stays on a child's card until they go back to the list.
-    const back = page.locator('.ac-adaptiveCard').filter({ hasText: 'Only you can see this view.' }).getByRole('button', { name: 'Back to the list' });
-    if (await back.count()) await back.first().click();
-    const card = page.locator('.ac-adaptiveCard').filter({ hasText: 'Daily missing list · Tue 24 Nov' }).first();
-    await card.waitFor({ timeout: 30_000 });
-    return card;
-  };
-  const details = () => page.locator('.ac-adaptiveCard').filter({ hasText: 'Only you can see this view.' }).first();
+  const openChannel = (name: string) => openDailyList(page, name, 'Daily missing list · Tue 24 Nov');
+  const details = () => childCard(page);
   const say = async (text: string) => {
     await page.getByText('Personal Chat', { exact: true }).first().click();
     const composer = page.locator('[data-lexical-editor="true"]').first();

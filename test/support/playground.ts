@@ -75,3 +75,19 @@ export async function postInChannel(page: import('playwright-core').Page, channe
   await page.keyboard.type(` ${text}`);
   await page.getByRole('button', { name: 'Post' }).click();
 }
+
+/** The card a person has open on a child: their own view of a post, which only they see. */
+export const childCard = (page: import('playwright-core').Page) => page.locator('.ac-adaptiveCard').filter({ hasText: 'Only you can see this view.' }).first();
+
+/**
+ * Opens a channel and answers its daily list card (the one whose title is `title`), going back to
+ * the list first if the person's own view of the post is still on a child's card.
+ */
+export async function openDailyList(page: import('playwright-core').Page, channel: string, title: string): Promise<import('playwright-core').Locator> {
+  await page.getByText(channel, { exact: true }).first().click();
+  const back = page.locator('.ac-adaptiveCard').filter({ hasText: 'Only you can see this view.' }).getByRole('button', { name: 'Back to the list' });
+  if (await back.count()) await back.first().click();
+  const card = page.locator('.ac-adaptiveCard').filter({ hasText: title }).first();
+  await card.waitFor({ timeout: 30_000 });
+  return card;
+}
