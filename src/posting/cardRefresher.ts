@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CardSender } from '../bot/sender';
-import type { ListSettings } from '../domain/dailyList';
+import type { DailyList, ListSettings } from '../domain/dailyList';
+import { loadDailyList } from '../lists/dailyListService';
 import type { RoleDirectory } from '../access/roles';
 import { audienceAt, type Audience } from '../domain/access';
 import { listCard } from '../lists/listCards';
@@ -69,12 +70,16 @@ export class CardRefresher {
   private async refreshAll(listDate: string): Promise<void> {
     const { db, settings, sender, logger } = this.deps;
     const posts = (await postedCardsOn(db, listDate)).filter((post) => post.status === 'sent' && post.activityId);
+    // The day's list is the same for every copy in a round (a change during it starts another round):
+    // loaded once, not once per copy.
+    let list: Promise<DailyList> | undefined;
     for (const post of posts) {
       try {
         const audience = await audienceOfPost(db, this.deps.roles, post);
         if (!audience) continue; // unlinked, or no longer the missing team's: leave that copy as it was
         // The page the copy was last turned to stays (the card clamps a page the list no longer has).
-        const card = await listCard(db, { kind: post.kind, date: listDate, page: post.page, audience, now: this.deps.now() }, settings);
+        list ??= loadDailyList(db, listDate, this.deps.now(), settings);
+        const card = await listCard(db, { kind: post.kind, date: listDate, page: post.page, audience, now: this.deps.now(), list: await list }, settings);
         await sender.updateCard(post.reference, post.activityId!, card);
       } catch (error) {
         logger.error({ post: post.id, error: (error as Error).message }, 'could not update a posted card');
