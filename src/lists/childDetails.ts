@@ -185,7 +185,6 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
     episode,
     rhi,
     today,
-    timeNow: formatLocal(now, tz, 'HH:mm'),
     timeZone: tz,
     meeting: {
       kind: booked?.kind ?? due?.kind ?? 'strategy',

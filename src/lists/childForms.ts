@@ -56,7 +56,6 @@ export interface FormSubject {
   episode: Episode | undefined;
   rhi: ReturnInterview | undefined;
   today: string;
-  timeNow: string;
   timeZone: string;
   /** For the meeting forms: what is due or booked, who is invited by default, and the free times found. */
   meeting?: {
