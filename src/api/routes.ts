@@ -245,6 +245,8 @@ export const API_ROUTES: ApiRoute[] = [
         summary = await importEpisodesCsv(deps.db, request.body, { ...context(request, deps), actor: { name: request.caller, kind: 'import' } }, {
           skipInvalid: request.query.skipInvalid === 'true',
           timeZone: deps.settings.timeZone,
+          // The embedded database has one connection, which the bot needs meanwhile.
+          shareConnection: deps.db.driver === 'pglite',
         });
       } catch (error) {
         if (!(error instanceof CsvFormatError)) throw error;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
 import { ConfigError, loadConfig, loadDotEnv } from '../config';
@@ -14,8 +14,10 @@ one in DATA_DIR). Two formats, recognised by the header line:
   native   child_ref,given_name,family_name,date_of_birth,looked_after,placing_authority,episode_kind,
            reported_at,returned_at,risk_grade,police_ref,rhi_ref,rhi_offered_at,rhi_outcome,rhi_completed_at
   SSDA903  CHILD,DOB,MISSING,MIS_START,MIS_END   (dates dd/mm/yyyy; MISSING M or A)
-A file with any bad row is not imported; every bad row is listed. --skip-invalid imports the good
-rows and lists the rest. Importing the same file again changes nothing.`;
+A file with any bad row is not imported; every bad row is listed (the first 1,000 of them, and how
+many in all). --skip-invalid imports the good rows and lists the rest. Importing the same file again
+changes nothing. The file is read as it is imported, in one transaction: a file of any length needs
+the same memory, and an import stopped half way stores nothing.`;
 
 export function describeSummary(summary: ImportSummary): string {
   const lines = [
@@ -35,31 +37,27 @@ async function main(argv: string[]): Promise<number> {
   }
   loadDotEnv();
   const config = loadConfig();
-  let text: string;
+  let size: number;
   try {
-    text = readFileSync(positionals[0]!, 'utf8');
+    size = statSync(positionals[0]!).size;
   } catch (error) {
     console.error(`Cannot read ${positionals[0]}: ${(error as Error).message}`);
     return 2;
   }
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  const bar = process.stderr.isTTY ? new SingleBar({ format: 'Importing [{bar}] {value}/{total} rows', stream: process.stderr }, Presets.shades_classic) : null;
+  // Progress by the bytes read: the file is read as it is imported, so its rows are not counted first.
+  const bar = process.stderr.isTTY ? new SingleBar({ format: 'Importing [{bar}] {percentage}% · {rows} rows read', stream: process.stderr }, Presets.shades_classic) : null;
   try {
     await migrate(db);
-    let started = false;
+    bar?.start(size, 0, { rows: 0 });
     const summary = await importEpisodesCsv(
       db,
-      text,
+      createReadStream(positionals[0]!),
       { actor: { name: `csv:${positionals[0]}`, kind: 'import' }, now: new Date(), localAuthority: config.LOCAL_AUTHORITY, timeZone: config.TIMEZONE },
       {
         skipInvalid: values['skip-invalid'] ?? false,
         timeZone: config.TIMEZONE,
-        onProgress: (done, total) => {
-          if (!bar) return;
-          if (!started) bar.start(total, 0);
-          started = true;
-          bar.update(done);
-        },
+        onProgress: ({ rows, bytes }) => bar?.update(bytes, { rows }),
       },
     );
     bar?.stop();

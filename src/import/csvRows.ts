@@ -1,5 +1,6 @@
 import { TZDate } from '@date-fns/tz';
-import { parse } from 'csv-parse/sync';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { EVENT_DATE_MESSAGE, isPlausibleEventDate } from '../domain/plausible';
 import { RHI_OUTCOMES, RHI_PROVIDERS, RISK_GRADES, type EpisodeKind, type RhiProvider } from '../domain/types';
@@ -256,40 +257,64 @@ function csvFormatError(error: unknown): CsvFormatError {
   return new CsvFormatError(`The file is not valid CSV${lines ? ` at line ${lines}` : ''}: ${what}.`, lines ?? null);
 }
 
-export function parseEpisodesCsv(text: string, timeZone: string): ParsedFile {
-  let records: Record<string, string>[];
-  let header: string[] = [];
-  try {
-    records = parse(text, {
-      bom: true,
-      skip_empty_lines: true,
-      trim: true,
-      columns: (names: string[]) => {
-        header = names.map((name) => name.trim());
-        return header;
-      },
-    });
-  } catch (error) {
-    throw csvFormatError(error);
-  }
-  if (header.length === 0) throw new CsvFormatError('The file is empty: it needs a header line and one row per episode.');
-  const format = detectFormat(header);
-  const rows: ImportRow[] = [];
-  const problems: RowProblem[] = [];
-  const seen = new Map<string, number>();
-  records.forEach((record, index) => {
-    const reader = new RowReader(record, index + 2, timeZone);
-    const row = format === 'native' ? nativeRow(reader) : ssda903Row(reader, timeZone);
-    if (row) {
-      const key = row.policeRef ?? `${row.child.ref}@${row.reportedAt.toISOString()}`;
-      const earlier = seen.get(key);
-      if (earlier) reader.problem(row.policeRef ? 'police_ref' : 'reported_at', `repeats the episode on line ${earlier}`);
-      else {
-        seen.set(key, row.line);
-        rows.push(row);
-      }
-    }
-    problems.push(...reader.problems);
+/** A row longer than this is refused as a whole file problem: no episode needs it. */
+export const MAX_RECORD_CHARS = 16 * 1024;
+
+/** One line of the file read: its row when it is good, else the problems found on it. */
+export interface ReadLine {
+  line: number;
+  row: ImportRow | null;
+  problems: RowProblem[];
+}
+
+export interface EpisodeReader {
+  /** Known once the header has been read. */
+  readonly format: CsvFormat | null;
+  /** Bytes of the file read so far (for progress). */
+  readonly bytes: number;
+  lines(): AsyncGenerator<ReadLine>;
+}
+
+/**
+ * Reads a CSV file of episodes as it arrives (csv-parse's stream API): only the row being read is
+ * held, so a file of any length reads in the same memory.
+ */
+export function readEpisodes(source: Readable, timeZone: string): EpisodeReader {
+  let format: CsvFormat | null = null;
+  const parser = parse({
+    bom: true,
+    skip_empty_lines: true,
+    trim: true,
+    info: true,
+    max_record_size: MAX_RECORD_CHARS,
+    columns: (names: string[]) => {
+      const header = names.map((name) => name.trim());
+      format = detectFormat(header);
+      return header;
+    },
   });
-  return { format, rows, problems };
+  source.on('error', (error) => parser.destroy(error));
+  source.pipe(parser);
+  return {
+    get format() {
+      return format;
+    },
+    get bytes() {
+      return parser.info.bytes;
+    },
+    async *lines() {
+      try {
+        for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+          const reader = new RowReader(record, info.lines, timeZone);
+          const row = format === 'native' ? nativeRow(reader) : ssda903Row(reader, timeZone);
+          yield { line: info.lines, row, problems: reader.problems };
+        }
+      } catch (error) {
+        if (error instanceof CsvFormatError) throw error;
+        const cause = (error as { cause?: unknown }).cause;
+        throw cause instanceof CsvFormatError ? cause : csvFormatError(error);
+      }
+      if (format === null) throw new CsvFormatError('The file is empty: it needs a header line and one row per episode.');
+    },
+  };
 }

@@ -1,8 +1,37 @@
-import { isDomainError } from '../domain/errors';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { isDomainError, type FieldProblem } from '../domain/errors';
+import type { Child, Episode, ReturnInterview } from '../domain/types';
+import { insertRows } from '../store/bulk';
 import { withSavepoint, type Database, type Queryable } from '../store/db';
-import { audit, findRhiByExternalRef } from '../store/repositories';
-import { createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
-import { parseEpisodesCsv, type CsvFormat, type ImportRow, type RowProblem } from './csvRows';
+import * as repo from '../store/repositories';
+import {
+  assertChildInput,
+  assertKindFits,
+  assertNewEpisode,
+  childChanges,
+  createRhi,
+  newEpisode,
+  newRhi,
+  policeRefElsewhere,
+  recordReturn,
+  reportMissing,
+  storeNewEpisodes,
+  storeNewRhis,
+  type NewEpisode,
+  type NewRhi,
+  type RecordingContext,
+} from '../recording/service';
+import { readEpisodes, type CsvFormat, type ImportRow, type RowProblem } from './csvRows';
+
+/**
+ * The CSV import. The file is read as it arrives and applied in batches: for each batch the
+ * children, episodes and RHIs its rows name are read in a few statements, every row is checked with
+ * the same domain rules as the API (the whole interval of each episode against the child's others,
+ * so the order of rows never matters), and the new episodes, their history, RHIs and audit are
+ * written in a few statements. A row that changes something already recorded (a return corrected,
+ * an RHI extended) goes through the API's own use cases instead.
+ */
 
 export interface ImportSummary {
   format: CsvFormat;
@@ -13,65 +42,267 @@ export interface ImportSummary {
   invalid: number;
   /** True when nothing was stored because some rows were bad (and skipInvalid was off). */
   rejected: boolean;
+  /** The first MAX_PROBLEMS problems, by line; `invalid` counts every bad row. */
   problems: RowProblem[];
+}
+
+export interface ImportProgress {
+  /** Rows read and checked so far. */
+  rows: number;
+  /** Bytes of the file read so far. */
+  bytes: number;
 }
 
 export interface ImportOptions {
   skipInvalid: boolean;
   timeZone: string;
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Others need this database's only connection meanwhile (PGlite behind the running bot): the file
+   * (bounded by the API) is applied in short transactions, a child's rows together, with a
+   * rehearsal first when every row must be good. Otherwise the whole file is one transaction.
+   */
+  shareConnection?: boolean;
+  onProgress?: (progress: ImportProgress) => void;
 }
 
-/** Applies one row with the same use cases as the API; answers what happened to it. */
-async function applyRow(tx: Queryable, row: ImportRow, ctx: RecordingContext, lines: Map<string, number>): Promise<'created' | 'updated' | 'unchanged'> {
-  // The row's whole interval (report and return) is checked at once: rows may come in any order.
-  const reported = await reportMissing(
-    tx,
-    {
-      child: { ...row.child, placementInArea: null, school: null, socialWorkerEmail: null },
-      kind: row.kind,
-      reportedAt: row.reportedAt,
-      riskGrade: row.riskGrade,
-      policeRef: row.policeRef,
-      lastSeen: null,
-      exploitationConcerns: [],
-    },
-    ctx,
-    { returnedAt: row.returnedAt },
-  );
+/** Rows checked and written together when the file is one transaction. */
+export const BATCH_ROWS = 1_000;
+/** Rows per transaction when others share the connection: each holds it for a few milliseconds. */
+export const CHUNK_ROWS = 100;
+/** Problems listed in a summary; `invalid` counts every bad row beyond them. */
+export const MAX_PROBLEMS = 1_000;
+
+/** The file's column for a field a domain refusal names. */
+const COLUMN_OF_FIELD: Record<string, string> = {
+  'child.dateOfBirth': 'date_of_birth',
+  kind: 'episode_kind',
+  reportedAt: 'reported_at',
+  returnedAt: 'returned_at',
+  policeRef: 'police_ref',
+  offeredAt: 'rhi_offered_at',
+  outcome: 'rhi_outcome',
+  completedAt: 'rhi_completed_at',
+  provider: 'rhi_provider',
+  episodeIds: 'rhi_ref',
+};
+
+class Rejected extends Error {}
+
+/** The tally of one import: counts, and the problems of bad lines (bounded). */
+class Tally {
+  readonly summary: ImportSummary;
+  constructor(format: CsvFormat) {
+    this.summary = { format, rows: 0, created: 0, updated: 0, unchanged: 0, invalid: 0, rejected: false, problems: [] };
+  }
+
+  count(outcome: 'created' | 'updated' | 'unchanged'): void {
+    this.summary[outcome]++;
+  }
+
+  refuse(line: number, problems: RowProblem[]): void {
+    this.summary.invalid++;
+    const room = MAX_PROBLEMS - this.summary.problems.length;
+    if (room > 0) this.summary.problems.push(...problems.slice(0, room));
+  }
+
+  /** Each problem of a domain refusal is a sentence of its own, named by the file's column rather than the API's field. */
+  async refuseDomain(line: number, problems: FieldProblem[], lineOf: (episodeId: string) => Promise<number | undefined>): Promise<void> {
+    const rows: RowProblem[] = [];
+    for (const problem of problems) {
+      const other = problem.otherId ? await lineOf(problem.otherId) : undefined;
+      const message = other ? `${problem.message.replace(/\.$/, '')} (line ${other} of this file).` : problem.message;
+      rows.push({ line, column: COLUMN_OF_FIELD[problem.path] ?? problem.path, message });
+    }
+    this.refuse(line, rows);
+  }
+
+  get anyInvalid(): boolean {
+    return this.summary.invalid > 0;
+  }
+}
+
+/** The lines of this file that made each episode: kept in the transaction, not in memory. */
+const LINES_TABLE = 'import_lines';
+
+async function startLines(tx: Queryable): Promise<void> {
+  await tx.query(`create temp table if not exists ${LINES_TABLE} (episode_id uuid primary key, line int not null) on commit drop`);
+}
+
+async function linesOf(tx: Queryable, episodeIds: readonly string[]): Promise<Map<string, number>> {
+  if (episodeIds.length === 0) return new Map();
+  const rows = await tx.query<{ episode_id: string; line: number }>(`select episode_id, line from ${LINES_TABLE} where episode_id = any($1::uuid[])`, [episodeIds]);
+  return new Map(rows.map((row) => [row.episode_id, row.line]));
+}
+
+const childInput = (row: ImportRow) => ({ ...row.child, placementInArea: null, school: null, socialWorkerEmail: null });
+
+const reportInput = (row: ImportRow) => ({
+  child: childInput(row),
+  kind: row.kind,
+  reportedAt: row.reportedAt,
+  riskGrade: row.riskGrade,
+  policeRef: row.policeRef,
+  lastSeen: null,
+  exploitationConcerns: [],
+});
+
+const rhiInput = (row: ImportRow, episodeId: string) => ({
+  ref: row.rhi!.ref,
+  episodeIds: [episodeId],
+  offeredAt: row.rhi!.offeredAt ?? undefined,
+  outcome: row.rhi!.outcome ?? undefined,
+  completedAt: row.rhi!.completedAt ?? undefined,
+  provider: row.rhi!.provider ?? undefined,
+});
+
+/** Whether a row naming an episode already recorded would change it (a row's empty cell changes nothing). */
+function rowChanges(existing: Episode, row: ImportRow, rhi: ReturnInterview | undefined): boolean {
+  if (row.returnedAt && existing.returnedAt?.getTime() !== row.returnedAt.getTime()) return true;
+  if (!row.rhi) return false;
+  if (!rhi || !rhi.episodeIds.includes(existing.id)) return true;
+  const same = (given: Date | string | null, stored: Date | string | null) => given === null || String(given instanceof Date ? given.getTime() : given) === String(stored instanceof Date ? stored.getTime() : stored);
+  return !(same(row.rhi.offeredAt, rhi.offeredAt) && same(row.rhi.outcome, rhi.outcome) && same(row.rhi.completedAt, rhi.completedAt) && same(row.rhi.provider, rhi.provider));
+}
+
+/** A row that changes what is recorded, through the API's own use cases; answers its episode. */
+async function applyChange(tx: Queryable, row: ImportRow, ctx: RecordingContext): Promise<{ outcome: 'created' | 'updated' | 'unchanged'; episodeId: string }> {
+  const reported = await reportMissing(tx, reportInput(row), ctx, { returnedAt: row.returnedAt });
   let episode = reported.value;
-  lines.set(episode.id, row.line);
   let changed = false;
   if (row.returnedAt && episode.returnedAt?.getTime() !== row.returnedAt.getTime()) {
     episode = await recordReturn(tx, episode.id, { returnedAt: row.returnedAt, safeAndWellCheck: null }, ctx);
     changed = true;
   }
   if (row.rhi) {
-    const before = JSON.stringify(await findRhiByExternalRef(tx, row.rhi.ref));
-    const rhi = await createRhi(
-      tx,
-      {
-        ref: row.rhi.ref,
-        episodeIds: [episode.id],
-        offeredAt: row.rhi.offeredAt ?? undefined,
-        outcome: row.rhi.outcome ?? undefined,
-        completedAt: row.rhi.completedAt ?? undefined,
-        provider: row.rhi.provider ?? undefined,
-      },
-      ctx,
-    );
+    const before = JSON.stringify(await repo.findRhiByExternalRef(tx, row.rhi.ref));
+    const rhi = await createRhi(tx, rhiInput(row, episode.id), ctx);
     changed ||= JSON.stringify(rhi.value) !== before;
   }
-  return reported.created ? 'created' : changed ? 'updated' : 'unchanged';
+  return { outcome: reported.created ? 'created' : changed ? 'updated' : 'unchanged', episodeId: episode.id };
 }
 
-/** Rows applied in one transaction: between chunks the database is free for everyone else. */
-export const CHUNK_ROWS = 20;
+/**
+ * Checks and applies one batch of good rows inside the caller's transaction. New episodes (and
+ * their new RHIs) are written together; rows that change something recorded follow one by one.
+ */
+async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally): Promise<void> {
+  const children = new Map((await repo.lockChildrenByRef(tx, [...new Set(rows.map((row) => row.child.ref))])).map((child) => [child.ref, child]));
+  const policeRefs = rows.flatMap((row) => (row.policeRef ? [row.policeRef] : []));
+  const known = await repo.episodesOfChildrenOrRefs(tx, [...children.values()].map((child) => child.id), policeRefs);
+  const byChild = new Map<string, Episode[]>();
+  const byPoliceRef = new Map<string, Episode>();
+  for (const episode of known) {
+    byChild.set(episode.childId, [...(byChild.get(episode.childId) ?? []), episode]);
+    if (episode.policeRef) byPoliceRef.set(episode.policeRef, episode);
+  }
+  const rhis = new Map((await repo.rhisByExternalRef(tx, [...new Set(rows.flatMap((row) => (row.rhi ? [row.rhi.ref] : [])))])).map((rhi) => [rhi.externalRef!, rhi]));
+  const lines = await linesOf(tx, known.map((episode) => episode.id));
+  const lineOf = async (episodeId: string) => lines.get(episodeId) ?? (await linesOf(tx, [episodeId])).get(episodeId);
 
-const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const fresh: NewEpisode[] = [];
+  const freshRhis: NewRhi[] = [];
+  const newChildren = new Map<string, Child>();
+  const rhiRefsTaken = new Set(rhis.keys());
+  const changes: ImportRow[] = [];
+  for (const row of rows) {
+    try {
+      assertChildInput(row.child, ctx.now);
+      let child = children.get(row.child.ref);
+      if (child && Object.keys(childChanges(child, childInput(row))).length > 0) {
+        changes.push(row);
+        continue;
+      }
+      if (!child) {
+        child = { id: randomUUID(), ...childInput(row) };
+        children.set(child.ref, child);
+        newChildren.set(child.id, child);
+      }
+      assertKindFits(row.kind, child);
+      const own = byChild.get(child.id) ?? [];
+      const existing = (row.policeRef ? byPoliceRef.get(row.policeRef) : undefined) ?? own.find((episode) => episode.reportedAt.getTime() === row.reportedAt.getTime());
+      if (existing) {
+        const line = lines.get(existing.id);
+        if (line !== undefined) tally.refuse(row.line, [{ line: row.line, column: row.policeRef ? 'police_ref' : 'reported_at', message: `repeats the episode on line ${line}` }]);
+        else if (existing.childId !== child.id) await tally.refuseDomain(row.line, [policeRefElsewhere(row.policeRef)], lineOf);
+        else if (rowChanges(existing, row, row.rhi ? rhis.get(row.rhi.ref) : undefined)) changes.push(row);
+        else tally.count('unchanged');
+        continue;
+      }
+      assertNewEpisode(row.reportedAt, row.returnedAt, own, ctx);
+      // An RHI already recorded, or named by an earlier row, is extended by the use case.
+      if (row.rhi && rhiRefsTaken.has(row.rhi.ref)) {
+        changes.push(row);
+        continue;
+      }
+      const made = newEpisode(child, reportInput(row), row.returnedAt, ctx);
+      if (row.rhi) {
+        freshRhis.push(newRhi(rhiInput(row, made.episode.id), [made.episode], child.ref, ctx));
+        rhiRefsTaken.add(row.rhi.ref);
+      }
+      byChild.set(child.id, [...own, made.episode]);
+      if (row.policeRef) byPoliceRef.set(row.policeRef, made.episode);
+      lines.set(made.episode.id, row.line);
+      fresh.push(made);
+      tally.count('created');
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      await tally.refuseDomain(row.line, error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }], lineOf);
+    }
+  }
+
+  const made = new Set(fresh.map((item) => item.episode.childId));
+  await repo.insertChildren(tx, [...newChildren.values()].filter((child) => made.has(child.id)));
+  await storeNewEpisodes(tx, fresh, ctx.actor.name);
+  await storeNewRhis(tx, freshRhis);
+  await insertRows(tx, LINES_TABLE, { episode_id: 'uuid', line: 'int' }, fresh.map((item) => [item.episode.id, lines.get(item.episode.id)]));
+
+  for (const row of changes) {
+    try {
+      const { outcome, episodeId } = await withSavepoint(tx, () => applyChange(tx, row, ctx));
+      tally.count(outcome);
+      await tx.query(`insert into ${LINES_TABLE} (episode_id, line) values ($1, $2) on conflict (episode_id) do nothing`, [episodeId, row.line]);
+    } catch (error) {
+      if (!isDomainError(error)) throw error;
+      await tally.refuseDomain(row.line, error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }], lineOf);
+    }
+  }
+}
+
+const asStream = (source: Readable | string): Readable => (typeof source === 'string' ? Readable.from([source]) : source);
+
+/** The whole file in one transaction, read and applied batch by batch; a rejected file is rolled back. */
+async function importInOneTransaction(db: Database, source: Readable | string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
+  const reader = readEpisodes(asStream(source), options.timeZone);
+  let tally: Tally | undefined;
+  try {
+    await db.transaction(async (tx) => {
+      await startLines(tx);
+      let batch: ImportRow[] = [];
+      const flush = async () => {
+        await applyBatch(tx, batch, ctx, tally!);
+        batch = [];
+        options.onProgress?.({ rows: tally!.summary.rows, bytes: reader.bytes });
+      };
+      for await (const read of reader.lines()) {
+        tally ??= new Tally(reader.format!);
+        tally.summary.rows++;
+        if (read.row) batch.push(read.row);
+        else tally.refuse(read.line, read.problems);
+        if (batch.length >= BATCH_ROWS) await flush();
+      }
+      tally ??= new Tally(reader.format!);
+      if (batch.length > 0) await flush();
+      if (tally.anyInvalid && !options.skipInvalid) throw new Rejected();
+    });
+  } catch (error) {
+    if (!(error instanceof Rejected)) throw error;
+    Object.assign(tally!.summary, { rejected: true, created: 0, updated: 0, unchanged: 0 });
+  }
+  return tally!.summary;
+}
 
 /**
- * The rows in chunks of about CHUNK_ROWS, a child's rows always in one chunk (its episodes must not
+ * The rows in chunks of about `size`, a child's rows always in one chunk (its episodes must not
  * overlap, and one RHI may cover several of them), in file order otherwise.
  */
 export function chunksByChild(rows: ImportRow[], size = CHUNK_ROWS): ImportRow[][] {
@@ -94,96 +325,63 @@ export function chunksByChild(rows: ImportRow[], size = CHUNK_ROWS): ImportRow[]
   return chunks;
 }
 
-class RolledBack extends Error {}
-
-/** Applies one chunk in its own transaction; `rehearse` rolls it back after (only its problems are kept). */
-async function applyChunk(db: Database, chunk: ImportRow[], ctx: RecordingContext, summary: ImportSummary, rehearse: boolean, onRow: () => void): Promise<Record<'created' | 'updated' | 'unchanged', number>> {
-  const counts = { created: 0, updated: 0, unchanged: 0 };
-  // The episodes this file's rows made, by the line they came from (a child's rows share a chunk).
-  const lines = new Map<string, number>();
-  try {
-    await db.transaction(async (tx) => {
-      for (const row of chunk) {
-        try {
-          counts[await withSavepoint(tx, () => applyRow(tx, row, ctx, lines))]++;
-        } catch (error) {
-          if (!isDomainError(error)) throw error;
-          // Each problem is a sentence of its own, named by the file's column rather than the API's field.
-          const problems = error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }];
-          for (const problem of problems) {
-            const other = problem.otherId ? lines.get(problem.otherId) : undefined;
-            const message = other ? `${problem.message.replace(/\.$/, '')} (line ${other} of this file).` : problem.message;
-            summary.problems.push({ line: row.line, column: COLUMN_OF_FIELD[problem.path] ?? problem.path, message });
-          }
-        }
-        onRow();
-      }
-      if (rehearse) throw new RolledBack();
-    });
-  } catch (error) {
-    if (!(error instanceof RolledBack)) throw error;
-  }
-  return counts;
-}
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Applies the rows chunk by chunk, each chunk in its own transaction, yielding between chunks so
- * that an import never holds the database (on PGlite, the only connection) for long. When every row
- * must be good, a rehearsal (each chunk rolled back) finds every bad row first and nothing is stored.
+ * A file (bounded by the API) applied chunk by chunk, each chunk its own short transaction, so that
+ * others get the connection between them. When every row must be good, a rehearsal (each chunk
+ * rolled back) finds every bad row first and nothing is stored. A row that a change made between
+ * the rehearsal and the import turns bad (a rare race) is reported, and the rows before it stay.
  */
-async function applyRows(db: Database, rows: ImportRow[], ctx: RecordingContext, options: ImportOptions, summary: ImportSummary): Promise<void> {
+async function importInChunks(db: Database, source: Readable | string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
+  const reader = readEpisodes(asStream(source), options.timeZone);
+  const rows: ImportRow[] = [];
+  const problems: { line: number; problems: RowProblem[] }[] = [];
+  // Chunks are by child, so a police reference repeated by two children is found here.
+  const policeRefLines = new Map<string, number>();
+  for await (const read of reader.lines()) {
+    const earlier = read.row?.policeRef ? policeRefLines.get(read.row.policeRef) : undefined;
+    if (earlier) problems.push({ line: read.line, problems: [{ line: read.line, column: 'police_ref', message: `repeats the episode on line ${earlier}` }] });
+    else if (read.row) {
+      rows.push(read.row);
+      if (read.row.policeRef) policeRefLines.set(read.row.policeRef, read.line);
+    } else problems.push(read);
+  }
   const chunks = chunksByChild(rows);
-  const passes = options.skipInvalid ? 1 : 2;
-  let done = 0;
-  const progress = () => options.onProgress?.(++done, rows.length * passes);
-  if (!options.skipInvalid) {
+  const pass = async (tally: Tally, rehearse: boolean) => {
+    for (const found of problems) tally.refuse(found.line, found.problems);
+    tally.summary.rows = rows.length + problems.length;
     for (const chunk of chunks) {
-      await applyChunk(db, chunk, ctx, summary, true, progress);
+      try {
+        await db.transaction(async (tx) => {
+          await startLines(tx);
+          await applyBatch(tx, chunk, ctx, tally);
+          if (rehearse) throw new Rejected();
+        });
+      } catch (error) {
+        if (!(error instanceof Rejected)) throw error;
+      }
+      options.onProgress?.({ rows: tally.summary.rows, bytes: reader.bytes });
       await yieldToOthers();
     }
-    if (summary.problems.length > 0) {
-      summary.rejected = true;
-      return;
-    }
+    return tally.summary;
+  };
+  if (!options.skipInvalid) {
+    const rehearsal = await pass(new Tally(reader.format!), true);
+    if (rehearsal.invalid > 0) return { ...rehearsal, rejected: true, created: 0, updated: 0, unchanged: 0 };
   }
-  for (const chunk of chunks) {
-    const counts = await applyChunk(db, chunk, ctx, summary, false, progress);
-    summary.created += counts.created;
-    summary.updated += counts.updated;
-    summary.unchanged += counts.unchanged;
-    await yieldToOthers();
-  }
+  return pass(new Tally(reader.format!), false);
 }
 
 /**
- * Imports a CSV of episodes. A file with bad rows is rejected whole, with every bad row and why,
- * unless `skipInvalid`: then the good rows land and the bad ones are reported. Importing the same
- * file again changes nothing. A row that a change made between the rehearsal and the import turns
- * bad (a rare race) is reported, and the rows before it stay imported.
+ * Imports a CSV of episodes (a string, or a stream read as it arrives). A file with bad rows is
+ * rejected whole, with every bad row and why, unless `skipInvalid`: then the good rows land and the
+ * bad ones are reported. Importing the same file again changes nothing.
  */
-/** The file's column for a field a domain refusal names. */
-const COLUMN_OF_FIELD: Record<string, string> = {
-  'child.dateOfBirth': 'date_of_birth',
-  kind: 'episode_kind',
-  reportedAt: 'reported_at',
-  returnedAt: 'returned_at',
-  policeRef: 'police_ref',
-  offeredAt: 'rhi_offered_at',
-  outcome: 'rhi_outcome',
-  completedAt: 'rhi_completed_at',
-  provider: 'rhi_provider',
-  episodeIds: 'rhi_ref',
-};
-
-export async function importEpisodesCsv(db: Database, text: string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
-  const parsed = parseEpisodesCsv(text, options.timeZone);
-  const total = parsed.rows.length + new Set(parsed.problems.map((problem) => problem.line)).size;
-  const summary: ImportSummary = { format: parsed.format, rows: total, created: 0, updated: 0, unchanged: 0, invalid: 0, rejected: false, problems: [...parsed.problems] };
-  if (parsed.problems.length > 0 && !options.skipInvalid) summary.rejected = true;
-  else await applyRows(db, parsed.rows, ctx, options, summary);
+export async function importEpisodesCsv(db: Database, source: Readable | string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
+  const summary = options.shareConnection ? await importInChunks(db, source, ctx, options) : await importInOneTransaction(db, source, ctx, options);
   summary.problems.sort((a, b) => a.line - b.line);
-  summary.invalid = new Set(summary.problems.map((problem) => problem.line)).size;
-  await audit(db, {
+  await repo.audit(db, {
     actor: ctx.actor.name,
     actorKind: ctx.actor.kind,
     action: summary.rejected ? 'import.rejected' : 'import.completed',

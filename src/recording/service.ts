@@ -55,25 +55,89 @@ function assertNotFuture(path: keyof typeof TIME_NAMES, time: Date | null | unde
   if (time && isInFuture(time, now)) refuse('validation', [{ path, message: `The ${TIME_NAMES[path]} is in the future.` }]);
 }
 
-/** Finds or creates the child and locks its row, so notifications about one child take turns. */
-async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext): Promise<Child> {
-  const birthProblem = input.dateOfBirth ? dateOfBirthProblem(input.dateOfBirth, ctx.now.toISOString().slice(0, 10)) : null;
+/** Refuses a date of birth no child of this service can have. */
+export function assertChildInput(input: Pick<ChildInput, 'dateOfBirth'>, now: Date): void {
+  const birthProblem = input.dateOfBirth ? dateOfBirthProblem(input.dateOfBirth, now.toISOString().slice(0, 10)) : null;
   if (birthProblem) refuse('validation', [{ path: 'child.dateOfBirth', message: `The date of birth ${birthProblem}.` }]);
-  await tx.query(
-    `insert into children (id, ref, given_name, family_name, date_of_birth, looked_after, placing_authority, placement_in_area, school, social_worker_email)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) on conflict (ref) do nothing`,
-    [randomUUID(), input.ref, input.givenName, input.familyName, input.dateOfBirth, input.lookedAfter ?? false, input.placingAuthority, input.placementInArea, input.school, input.socialWorkerEmail ?? null],
-  );
-  const child = (await repo.findChildByRef(tx, input.ref, { lock: true }))!;
-  const changes = Object.fromEntries(
+}
+
+/** The fields of a child's record a notification would change (a newer notification knows better). */
+export function childChanges(child: Child, input: ChildInput): Partial<Omit<Child, 'id' | 'ref'>> {
+  return Object.fromEntries(
     (Object.keys(input) as (keyof ChildInput)[])
-      .filter((key) => key !== 'ref' && input[key] !== null && input[key] !== child[key])
+      .filter((key) => key !== 'ref' && input[key] !== null && input[key] !== undefined && input[key] !== child[key])
       .map((key) => [key, input[key]]),
   );
+}
+
+/** Finds or creates the child and locks its row, so notifications about one child take turns. */
+async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext): Promise<Child> {
+  assertChildInput(input, ctx.now);
+  await repo.insertChildren(tx, [{ id: randomUUID(), ...input, lookedAfter: input.lookedAfter ?? false, socialWorkerEmail: input.socialWorkerEmail ?? null }]);
+  const child = (await repo.findChildByRef(tx, input.ref, { lock: true }))!;
+  const changes = childChanges(child, input);
   if (Object.keys(changes).length === 0) return child;
   await repo.updateChild(tx, child.id, changes);
   await auditAs(tx, ctx, { action: 'child.updated', subjectType: 'child', subjectId: child.ref, details: { fields: Object.keys(changes) } });
   return { ...child, ...changes };
+}
+
+export function assertKindFits(kind: ReportMissingInput['kind'], child: Pick<Child, 'lookedAfter'>): void {
+  if (kind !== 'missing_from_home' && !child.lookedAfter) refuse('validation', [{ path: 'kind', message: NOT_LOOKED_AFTER }]);
+}
+
+/**
+ * A new episode's times against now and against the child's other episodes: the whole interval
+ * (report and, for history, return) at once, so the order episodes arrive in never matters.
+ */
+export function assertNewEpisode(reportedAt: Date, returnedAt: Date | null, others: readonly Episode[], ctx: RecordingContext): void {
+  assertNotFuture('reportedAt', reportedAt, ctx.now);
+  if (returnedAt) {
+    assertReturnAfterReport(reportedAt, returnedAt, ctx.timeZone);
+    assertNotFuture('returnedAt', returnedAt, ctx.now);
+  }
+  assertNoOverlap({ id: '', reportedAt, returnedAt }, [...others], ctx.timeZone);
+}
+
+/** What a new episode writes: the episode, its first grade and its return as history, and the audit. */
+export interface NewEpisode {
+  episode: Episode;
+  history: repo.NewHistoryEntry[];
+  audits: repo.AuditEntry[];
+}
+
+export function newEpisode(child: Child, input: ReportMissingInput, returnedAt: Date | null, ctx: RecordingContext): NewEpisode {
+  const episode: Episode = {
+    id: randomUUID(),
+    childId: child.id,
+    kind: input.kind,
+    reportedAt: input.reportedAt,
+    returnedAt,
+    policeRef: input.policeRef,
+    riskGrade: input.riskGrade,
+    lastSeen: input.lastSeen,
+    exploitationConcerns: input.exploitationConcerns,
+    safeAndWellCheck: null,
+    placingAuthorityNotifiedAt: null,
+    ...authoritiesFor(child, ctx.localAuthority),
+  };
+  const by = { actor: ctx.actor.name, actorKind: ctx.actor.kind, conversationId: ctx.actor.conversationId, subjectType: 'episode', subjectId: episode.id };
+  const made: NewEpisode = { episode, history: [], audits: [{ ...by, action: 'episode.reported', details: { childRef: child.ref, kind: episode.kind } }] };
+  // The first grade is history too: the continuum is read from the first entry on.
+  if (episode.riskGrade) made.history.push({ episodeId: episode.id, field: 'riskGrade', oldValue: null, newValue: episode.riskGrade, changedAt: input.reportedAt, changedBy: ctx.actor.name });
+  if (returnedAt) {
+    // The return is history too: the correction window and the audit read it from here.
+    made.history.push({ episodeId: episode.id, field: 'returnedAt', oldValue: null, newValue: returnedAt, changedAt: ctx.now, changedBy: ctx.actor.name });
+    made.audits.push({ ...by, action: 'episode.returned', details: { childRef: child.ref, safeAndWellCheck: null } });
+  }
+  return made;
+}
+
+/** Stores new episodes with their history and audit: a few statements whatever their number. */
+export async function storeNewEpisodes(tx: Queryable, made: readonly NewEpisode[], source: string): Promise<void> {
+  await repo.insertEpisodes(tx, made.map((item) => item.episode), source);
+  await repo.insertHistory(tx, made.flatMap((item) => item.history));
+  await repo.auditMany(tx, made.flatMap((item) => item.audits));
 }
 
 /**
@@ -85,59 +149,24 @@ export async function reportMissing(tx: Queryable, input: ReportMissingInput, ct
   const returnedAt = options.returnedAt ?? null;
   assertPlausible({ reportedAt: input.reportedAt, returnedAt });
   const child = await lockChild(tx, input.child, ctx);
-  if (input.kind !== 'missing_from_home' && !child.lookedAfter) refuse('validation', [{ path: 'kind', message: NOT_LOOKED_AFTER }]);
+  assertKindFits(input.kind, child);
   const existing =
     (input.policeRef ? await repo.findEpisodeByPoliceRef(tx, input.policeRef) : undefined) ??
     (await repo.findEpisodeByChildAndReport(tx, child.id, input.reportedAt));
   if (existing) {
-    if (existing.childId !== child.id) refuse('conflict', [{ path: 'policeRef', message: `Police reference ${input.policeRef} is already recorded for another child: check the reference.` }]);
+    if (existing.childId !== child.id) refuse('conflict', [policeRefElsewhere(input.policeRef)]);
     return { value: existing, created: false };
   }
-  assertNotFuture('reportedAt', input.reportedAt, ctx.now);
-  if (returnedAt) {
-    assertReturnAfterReport(input.reportedAt, returnedAt, ctx.timeZone);
-    assertNotFuture('returnedAt', returnedAt, ctx.now);
-  }
-  const candidate = { id: '', reportedAt: input.reportedAt, returnedAt };
-  assertNoOverlap(candidate, await repo.episodesNear(tx, child.id, input.reportedAt, returnedAt), ctx.timeZone);
-  const episode = await repo.insertEpisode(
-    tx,
-    {
-      childId: child.id,
-      kind: input.kind,
-      reportedAt: input.reportedAt,
-      returnedAt,
-      policeRef: input.policeRef,
-      riskGrade: input.riskGrade,
-      lastSeen: input.lastSeen,
-      exploitationConcerns: input.exploitationConcerns,
-      safeAndWellCheck: null,
-      placingAuthorityNotifiedAt: null,
-      ...authoritiesFor(child, ctx.localAuthority),
-    },
-    ctx.actor.name,
-  );
-  if (episode.riskGrade) {
-    // The first grade is history too: the continuum is read from the first entry on.
-    await tx.query(
-      `insert into episode_history (id, episode_id, field, old_value, new_value, changed_at, changed_by) values ($1, $2, 'riskGrade', 'null', $3, $4, $5)`,
-      [randomUUID(), episode.id, JSON.stringify(episode.riskGrade), input.reportedAt, ctx.actor.name],
-    );
-  }
-  await auditAs(tx, ctx, { action: 'episode.reported', subjectType: 'episode', subjectId: episode.id, details: { childRef: child.ref, kind: episode.kind } });
-  if (returnedAt) {
-    // The return is history too: the correction window and the audit read it from here.
-    await tx.query(`insert into episode_history (id, episode_id, field, old_value, new_value, changed_at, changed_by) values ($1, $2, 'returnedAt', 'null', $3, $4, $5)`, [
-      randomUUID(),
-      episode.id,
-      JSON.stringify(returnedAt),
-      ctx.now,
-      ctx.actor.name,
-    ]);
-    await auditAs(tx, ctx, { action: 'episode.returned', subjectType: 'episode', subjectId: episode.id, details: { childRef: child.ref, safeAndWellCheck: null } });
-  }
-  return { value: episode, created: true };
+  assertNewEpisode(input.reportedAt, returnedAt, await repo.episodesNear(tx, child.id, input.reportedAt, returnedAt), ctx);
+  const made = newEpisode(child, input, returnedAt, ctx);
+  await storeNewEpisodes(tx, [made], ctx.actor.name);
+  return { value: made.episode, created: true };
 }
+
+export const policeRefElsewhere = (policeRef: string | null): FieldProblem => ({
+  path: 'policeRef',
+  message: `Police reference ${policeRef} is already recorded for another child: check the reference.`,
+});
 
 /**
  * Locks the episode's child, then the episode: changes to one child take turns, as reports do.
@@ -240,21 +269,47 @@ export async function createRhi(tx: Queryable, input: CreateRhiInput, ctx: Recor
     }
   }
   const episodes = await coverableEpisodes(tx, input.episodeIds, null, null);
-  const rhi = {
+  const made = newRhi(input, episodes, childRef, ctx);
+  await storeNewRhis(tx, [made]);
+  return { value: made.rhi, created: true };
+}
+
+/** What a new RHI writes: the interview (with the episodes it covers) and its audit. */
+export interface NewRhi {
+  rhi: ReturnInterview;
+  audit: repo.AuditEntry;
+}
+
+/** A new RHI over episodes already found coverable, refused unless its times and outcome add up. */
+export function newRhi(input: CreateRhiInput, episodes: readonly Episode[], childRef: string | null, ctx: RecordingContext): NewRhi {
+  const rhi: ReturnInterview = {
+    id: randomUUID(),
     childId: episodes[0]!.childId,
     externalRef: input.ref ?? null,
-    episodeIds: [...new Set(input.episodeIds)],
+    episodeIds: [...new Set(input.episodeIds)].sort(),
     offeredAt: input.offeredAt ?? null,
     offeredBy: input.offeredBy ?? null,
     outcome: input.outcome ?? (input.completedAt ? 'accepted' : null),
     completedAt: input.completedAt ?? null,
     completedBy: input.completedBy ?? null,
     provider: input.provider ?? null,
-  } satisfies Omit<ReturnInterview, 'id'>;
-  assertConsistentRhi(rhi, episodes, ctx.now);
-  const created = await repo.insertRhi(tx, rhi);
-  await auditAs(tx, ctx, { action: 'rhi.created', subjectType: 'return_interview', subjectId: created.id, details: { childRef, episodes: created.episodeIds.length, outcome: created.outcome } });
-  return { value: created, created: true };
+  };
+  assertConsistentRhi(rhi, [...episodes], ctx.now);
+  const audit = {
+    actor: ctx.actor.name,
+    actorKind: ctx.actor.kind,
+    conversationId: ctx.actor.conversationId,
+    action: 'rhi.created',
+    subjectType: 'return_interview',
+    subjectId: rhi.id,
+    details: { childRef, episodes: rhi.episodeIds.length, outcome: rhi.outcome },
+  };
+  return { rhi, audit };
+}
+
+export async function storeNewRhis(tx: Queryable, made: readonly NewRhi[]): Promise<void> {
+  await repo.insertRhis(tx, made.map((item) => item.rhi));
+  await repo.auditMany(tx, made.map((item) => item.audit));
 }
 
 export async function changeRhi(tx: Queryable, id: string, input: ChangeRhiInput, ctx: RecordingContext): Promise<ReturnInterview> {

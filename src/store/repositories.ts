@@ -1,6 +1,7 @@
 import { meetingsOf } from './meetings';
 import { randomUUID } from 'node:crypto';
 import type { Child, Episode, ReturnInterview } from '../domain/types';
+import { insertRows, type ColumnTypes } from './bulk';
 import type { Queryable } from './db';
 
 /**
@@ -162,30 +163,84 @@ export async function latestEpisodesOfChild(db: Queryable, childId: string, limi
   return { episodes: episodes.map(toEpisode), total: count[0]?.n ?? 0 };
 }
 
-export async function insertEpisode(db: Queryable, episode: Omit<Episode, 'id'>, source: string): Promise<Episode> {
-  const id = randomUUID();
-  await db.query(
-    `insert into episodes (id, child_id, kind, reported_at, returned_at, police_ref, risk_grade, last_seen, exploitation_concerns,
-       safe_and_well_check, responsible_authority, host_authority, placement_in_area, source)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-    [
-      id,
-      episode.childId,
-      episode.kind,
-      episode.reportedAt,
-      episode.returnedAt,
-      episode.policeRef,
-      episode.riskGrade,
-      episode.lastSeen,
-      episode.exploitationConcerns,
-      episode.safeAndWellCheck,
-      episode.responsibleAuthority,
-      episode.hostAuthority,
-      episode.placementInArea,
-      source,
-    ],
+const EPISODE_INSERT_COLUMNS: ColumnTypes = {
+  id: 'uuid',
+  child_id: 'uuid',
+  kind: 'text',
+  reported_at: 'timestamptz',
+  returned_at: 'timestamptz',
+  police_ref: 'text',
+  risk_grade: 'text',
+  last_seen: 'text',
+  exploitation_concerns: 'jsonb',
+  safe_and_well_check: 'text',
+  responsible_authority: 'text',
+  host_authority: 'text',
+  placement_in_area: 'boolean',
+  source: 'text',
+};
+
+/** New episodes, one statement for all of them. */
+export async function insertEpisodes(db: Queryable, episodes: readonly Episode[], source: string): Promise<void> {
+  // The concerns are a text[] column: they travel as JSON and are unpacked in the statement.
+  const rows = episodes.map((episode) => [
+    episode.id,
+    episode.childId,
+    episode.kind,
+    episode.reportedAt,
+    episode.returnedAt,
+    episode.policeRef,
+    episode.riskGrade,
+    episode.lastSeen,
+    JSON.stringify(episode.exploitationConcerns),
+    episode.safeAndWellCheck,
+    episode.responsibleAuthority,
+    episode.hostAuthority,
+    episode.placementInArea,
+    source,
+  ]);
+  await insertRows(db, 'episodes', EPISODE_INSERT_COLUMNS, rows, '', { exploitation_concerns: (column) => `array(select jsonb_array_elements_text(${column}))` });
+}
+
+/** A change to an episode, as the history of that episode keeps it. */
+export interface NewHistoryEntry extends Omit<HistoryEntry, 'reason'> {
+  episodeId: string;
+}
+
+export async function insertHistory(db: Queryable, entries: readonly NewHistoryEntry[]): Promise<void> {
+  await insertRows(
+    db,
+    'episode_history',
+    { id: 'uuid', episode_id: 'uuid', field: 'text', old_value: 'jsonb', new_value: 'jsonb', changed_at: 'timestamptz', changed_by: 'text' },
+    entries.map((entry) => [randomUUID(), entry.episodeId, entry.field, JSON.stringify(entry.oldValue), JSON.stringify(entry.newValue), entry.changedAt, entry.changedBy]),
   );
-  return { id, ...episode };
+}
+
+export interface NewChild extends Omit<Child, 'id'> {
+  id: string;
+}
+
+/** Children not yet recorded; one already there (by case reference) is left as it is. */
+export async function insertChildren(db: Queryable, children: readonly NewChild[]): Promise<void> {
+  await insertRows(
+    db,
+    'children',
+    { id: 'uuid', ref: 'text', given_name: 'text', family_name: 'text', date_of_birth: 'date', looked_after: 'boolean', placing_authority: 'text', placement_in_area: 'boolean', school: 'text', social_worker_email: 'text' },
+    children.map((child) => [child.id, child.ref, child.givenName, child.familyName, child.dateOfBirth, child.lookedAfter, child.placingAuthority, child.placementInArea, child.school, child.socialWorkerEmail]),
+    'on conflict (ref) do nothing',
+  );
+}
+
+/** The children with these case references, locked: changes to one child take turns. */
+export async function lockChildrenByRef(db: Queryable, refs: readonly string[]): Promise<Child[]> {
+  if (refs.length === 0) return [];
+  return (await db.query(`select ${CHILD_COLUMNS} from children where ref = any($1::text[]) order by ref for update`, [refs])).map(toChild);
+}
+
+/** Every episode of these children, and any with these police references (whoever's they are). */
+export async function episodesOfChildrenOrRefs(db: Queryable, childIds: readonly string[], policeRefs: readonly string[]): Promise<Episode[]> {
+  if (childIds.length === 0 && policeRefs.length === 0) return [];
+  return (await db.query(`select ${EPISODE_COLUMNS} from episodes where child_id = any($1::uuid[]) or police_ref = any($2::text[])`, [childIds, policeRefs])).map(toEpisode);
 }
 
 export type EpisodeChanges = Partial<
@@ -269,25 +324,31 @@ export async function rhisCoveringEpisodes(db: Queryable, episodeIds: string[]):
   return rows.map(toRhi);
 }
 
-export async function insertRhi(db: Queryable, rhi: Omit<ReturnInterview, 'id'>): Promise<ReturnInterview> {
-  const id = randomUUID();
-  await db.query(
-    `insert into return_interviews (id, child_id, external_ref, offered_at, offered_by, outcome, completed_at, completed_by, provider)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [id, rhi.childId, rhi.externalRef, rhi.offeredAt, rhi.offeredBy, rhi.outcome, rhi.completedAt, rhi.completedBy, rhi.provider],
+/** New RHIs with the episodes each covers, in two statements whatever their number. */
+export async function insertRhis(db: Queryable, rhis: readonly ReturnInterview[]): Promise<void> {
+  await insertRows(
+    db,
+    'return_interviews',
+    { id: 'uuid', child_id: 'uuid', external_ref: 'text', offered_at: 'timestamptz', offered_by: 'text', outcome: 'text', completed_at: 'timestamptz', completed_by: 'text', provider: 'text' },
+    rhis.map((rhi) => [rhi.id, rhi.childId, rhi.externalRef, rhi.offeredAt, rhi.offeredBy, rhi.outcome, rhi.completedAt, rhi.completedBy, rhi.provider]),
   );
-  await addRhiEpisodes(db, id, rhi.episodeIds);
-  return { id, ...rhi, episodeIds: [...rhi.episodeIds].sort() };
+  await insertRows(
+    db,
+    'return_interview_episodes',
+    { return_interview_id: 'uuid', episode_id: 'uuid' },
+    rhis.flatMap((rhi) => rhi.episodeIds.map((episodeId) => [rhi.id, episodeId])),
+  );
+}
+
+/** The RHIs with these references. */
+export async function rhisByExternalRef(db: Queryable, refs: readonly string[]): Promise<ReturnInterview[]> {
+  if (refs.length === 0) return [];
+  return (await db.query(`select ${RHI_COLUMNS} from return_interviews r where r.external_ref = any($1::text[])`, [refs])).map(toRhi);
 }
 
 export async function addRhiEpisodes(db: Queryable, rhiId: string, episodeIds: string[]): Promise<void> {
-  for (const episodeId of episodeIds) {
-    await db.query(
-      // The same pair again is nothing new; an episode another RHI covers is a conflict, never dropped.
-      `insert into return_interview_episodes (return_interview_id, episode_id) values ($1, $2) on conflict (return_interview_id, episode_id) do nothing`,
-      [rhiId, episodeId],
-    );
-  }
+  // The same pair again is nothing new; an episode another RHI covers is a conflict, never dropped.
+  await insertRows(db, 'return_interview_episodes', { return_interview_id: 'uuid', episode_id: 'uuid' }, episodeIds.map((episodeId) => [rhiId, episodeId]), 'on conflict (return_interview_id, episode_id) do nothing');
 }
 
 export type RhiChanges = Partial<Pick<ReturnInterview, 'offeredAt' | 'offeredBy' | 'outcome' | 'completedAt' | 'completedBy' | 'provider'>>;
@@ -357,12 +418,20 @@ export interface AuditEntry {
 }
 
 export async function audit(db: Queryable, entry: AuditEntry): Promise<void> {
-  // A child named in the details is the entry's subject, so `audit <case ref>` finds it.
-  const childRef = typeof entry.details?.childRef === 'string' ? entry.details.childRef : undefined;
-  const subject = { type: entry.subjectType ?? (childRef ? 'child' : null), id: entry.subjectId ?? childRef ?? null };
-  await db.query(
-    `insert into audit_log (actor, actor_name, actor_kind, action, subject_type, subject_id, conversation_id, details) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [entry.actor, entry.actorName ?? null, entry.actorKind, entry.action, subject.type, subject.id, entry.conversationId ?? null, JSON.stringify(entry.details ?? {})],
+  await auditMany(db, [entry]);
+}
+
+/** Audit entries in one statement, in the order given. */
+export async function auditMany(db: Queryable, entries: readonly AuditEntry[]): Promise<void> {
+  await insertRows(
+    db,
+    'audit_log',
+    { actor: 'text', actor_name: 'text', actor_kind: 'text', action: 'text', subject_type: 'text', subject_id: 'text', conversation_id: 'text', details: 'jsonb' },
+    entries.map((entry) => {
+      // A child named in the details is the entry's subject, so `audit <case ref>` finds it.
+      const childRef = typeof entry.details?.childRef === 'string' ? entry.details.childRef : undefined;
+      return [entry.actor, entry.actorName ?? null, entry.actorKind, entry.action, entry.subjectType ?? (childRef ? 'child' : null), entry.subjectId ?? childRef ?? null, entry.conversationId ?? null, JSON.stringify(entry.details ?? {})];
+    }),
   );
 }
 

@@ -1,12 +1,25 @@
 import assert from 'node:assert/strict';
-import { CsvFormatError, NATIVE_COLUMNS, parseEpisodesCsv, parseTime } from '../../src/import/csvRows';
+import { Readable } from 'node:stream';
+import { CsvFormatError, NATIVE_COLUMNS, parseTime, readEpisodes, type ImportRow, type RowProblem } from '../../src/import/csvRows';
+
+/** Every line of a file read through the stream reader, as the import reads it. */
+async function parseEpisodesCsv(text: string, timeZone: string) {
+  const reader = readEpisodes(Readable.from([text]), timeZone);
+  const rows: ImportRow[] = [];
+  const problems: RowProblem[] = [];
+  for await (const line of reader.lines()) {
+    if (line.row) rows.push(line.row);
+    problems.push(...line.problems);
+  }
+  return { format: reader.format, rows, problems };
+}
 
 const HEADER = NATIVE_COLUMNS.join(',');
 const TZ = 'Europe/London';
 
 describe('reading episode CSV files', () => {
-  it('reads the native format with local times, offsets and a shared RHI', () => {
-    const parsed = parseEpisodesCsv(
+  it('reads the native format with local times, offsets and a shared RHI', async () => {
+    const parsed = await parseEpisodesCsv(
       [
         HEADER,
         'CSV-1,Ada,Sample,2011-05-01,N,,home,2026-06-01T10:00,2026-06-01T20:00:00Z,medium,POL-1,RHI-1,2026-06-02T09:00,accepted,2026-06-03T09:00',
@@ -29,8 +42,8 @@ describe('reading episode CSV files', () => {
     assert.equal(third!.kind, 'missing_from_care');
   });
 
-  it('reads the SSDA903 Missing table as looked-after episodes from local midnight', () => {
-    const parsed = parseEpisodesCsv('CHILD,DOB,MISSING,MIS_START,MIS_END\nSYN001,01/05/2011,M,01/06/2026,03/06/2026\nSYN002,,A,15/01/2026,\n', TZ);
+  it('reads the SSDA903 Missing table as looked-after episodes from local midnight', async () => {
+    const parsed = await parseEpisodesCsv('CHILD,DOB,MISSING,MIS_START,MIS_END\nSYN001,01/05/2011,M,01/06/2026,03/06/2026\nSYN002,,A,15/01/2026,\n', TZ);
     assert.equal(parsed.format, 'ssda903');
     assert.deepEqual(parsed.problems, []);
     assert.equal(parsed.rows[0]!.kind, 'missing_from_care');
@@ -41,8 +54,8 @@ describe('reading episode CSV files', () => {
     assert.equal(parsed.rows[1]!.returnedAt, null);
   });
 
-  it('lists every bad row with its line, column and reason', () => {
-    const parsed = parseEpisodesCsv(
+  it('lists every bad row with its line, column and reason', async () => {
+    const parsed = await parseEpisodesCsv(
       [
         HEADER,
         ',Ada,Sample,2011-05-01,N,,home,2026-06-01T10:00,,,,,,,', // no child ref
@@ -58,10 +71,18 @@ describe('reading episode CSV files', () => {
     assert.equal(parsed.rows.length, 0);
   });
 
-  it('flags a row that repeats an earlier episode of the same file', () => {
-    const row = 'CSV-5,Ada,Sample,,N,,home,2026-06-01T10:00,,,POL-5,,,,';
-    const parsed = parseEpisodesCsv([HEADER, row, row].join('\n'), TZ);
-    assert.deepEqual(parsed.problems, [{ line: 3, column: 'police_ref', message: 'repeats the episode on line 2' }]);
+  it('reads a file as it arrives, in pieces that split rows anywhere, giving each row its line', async () => {
+    const text = [HEADER, 'CSV-6,Ada,Sample,,N,,home,2026-06-01T10:00,,,POL-6,,,,', '', 'CSV-7,Ben,Example,,N,,home,2026-06-02T10:00,,,POL-7,,,,'].join('\n');
+    const reader = readEpisodes(Readable.from(text.match(/[\s\S]{1,7}/g)!), TZ);
+    const lines: [number, string | undefined][] = [];
+    for await (const line of reader.lines()) lines.push([line.line, line.row?.child.ref]);
+    assert.deepEqual(lines, [[2, 'CSV-6'], [4, 'CSV-7']], 'the empty line 3 is skipped but counted');
+    assert.equal(reader.bytes, Buffer.byteLength(text));
+  });
+
+  it('refuses a file with a row longer than any episode needs, naming its line', async () => {
+    const long = `CSV-8,${'x'.repeat(20_000)},Sample,,N,,home,2026-06-01T10:00,,,,,,,`;
+    await assert.rejects(parseEpisodesCsv([HEADER, long].join('\n'), TZ), (error: Error) => error instanceof CsvFormatError && /a row is too long/.test(error.message));
   });
 
   it('refuses a local time inside the spring-forward gap instead of moving it', () => {
@@ -69,8 +90,8 @@ describe('reading episode CSV files', () => {
     assert.equal((parseTime('2026-03-29T02:30', TZ) as Date).toISOString(), '2026-03-29T01:30:00.000Z');
   });
 
-  it('names the columns each format needs when the header is neither', () => {
-    assert.throws(() => parseEpisodesCsv('child,when\nA,B\n', TZ), (error: Error) => error instanceof CsvFormatError && /child_ref/.test(error.message) && /MIS_START/.test(error.message));
-    assert.throws(() => parseEpisodesCsv('', TZ), CsvFormatError);
+  it('names the columns each format needs when the header is neither', async () => {
+    await assert.rejects(parseEpisodesCsv('child,when\nA,B\n', TZ), (error: Error) => error instanceof CsvFormatError && /child_ref/.test(error.message) && /MIS_START/.test(error.message));
+    await assert.rejects(parseEpisodesCsv('', TZ), (error: Error) => error instanceof CsvFormatError && /The file is empty/.test(error.message));
   });
 });
