@@ -207,6 +207,22 @@ function nativeRow(reader: RowReader): ImportRow | null {
   };
 }
 
+/** Midnights already worked out: a file's days repeat, and finding a zone's offset is slow (Intl). */
+const midnights = new Map<string, number>();
+
+/** Local midnight of a date (YYYY-MM-DD) in the zone. */
+function midnight(date: string, timeZone: string): Date {
+  const key = `${timeZone} ${date}`;
+  let time = midnights.get(key);
+  if (time === undefined) {
+    const [year, month, dayOfMonth] = date.split('-').map(Number) as [number, number, number];
+    time = new TZDate(year, month - 1, dayOfMonth, 0, 0, timeZone).getTime();
+    if (midnights.size >= 50_000) midnights.clear(); // about 130 years of days: bounded all the same
+    midnights.set(key, time);
+  }
+  return new Date(time);
+}
+
 /** SSDA903 gives dates only: the episode runs from local midnight of MIS_START to local midnight of MIS_END. */
 function ssda903Row(reader: RowReader, timeZone: string): ImportRow | null {
   const ref = reader.text('CHILD', { required: true, max: 64 });
@@ -223,16 +239,12 @@ function ssda903Row(reader: RowReader, timeZone: string): ImportRow | null {
   const end = day('MIS_END', false);
   if (start && end && end < start) reader.problem('MIS_END', 'is before MIS_START');
   if (reader.problems.length > 0) return null;
-  const midnight = (date: string) => {
-    const [year, month, dayOfMonth] = date.split('-').map(Number) as [number, number, number];
-    return new Date(new TZDate(year, month - 1, dayOfMonth, 0, 0, timeZone).getTime());
-  };
   return {
     line: reader.line,
     child: { ref: ref!, givenName: null, familyName: null, dateOfBirth, lookedAfter: true, placingAuthority: null },
     kind: kind!,
-    reportedAt: midnight(start!),
-    returnedAt: end ? midnight(end) : null,
+    reportedAt: midnight(start!, timeZone),
+    returnedAt: end ? midnight(end, timeZone) : null,
     riskGrade: null,
     policeRef: null,
     rhi: null,

@@ -17,7 +17,6 @@ import {
   recordReturn,
   reportMissing,
   storeNewEpisodes,
-  storeNewRhis,
   type NewEpisode,
   type NewRhi,
   type RecordingContext,
@@ -253,7 +252,8 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
   const made = new Set(fresh.map((item) => item.episode.childId));
   await repo.insertChildren(tx, [...newChildren.values()].filter((child) => made.has(child.id)));
   await storeNewEpisodes(tx, fresh, ctx.actor.name);
-  await storeNewRhis(tx, freshRhis);
+  await repo.insertRhis(tx, freshRhis.map((item) => item.rhi));
+  await repo.auditMany(tx, importAudits(fresh, freshRhis, children, ctx));
   await insertRows(tx, LINES_TABLE, { episode_id: 'uuid', line: 'int' }, fresh.map((item) => [item.episode.id, lines.get(item.episode.id)]));
 
   for (const row of changes) {
@@ -268,6 +268,30 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
   }
 }
 
+/**
+ * The audit of a batch's new records: one entry per child (so `audit <case ref>` finds it) saying
+ * what the import added, rather than the API's three entries an episode. Each episode also keeps
+ * the import that made it as its source.
+ */
+function importAudits(fresh: readonly NewEpisode[], rhis: readonly NewRhi[], children: Map<string, Child>, ctx: RecordingContext): repo.AuditEntry[] {
+  const refOf = new Map([...children.values()].map((child) => [child.id, child.ref]));
+  const byChild = new Map<string, { episodes: number; returned: number; rhis: number }>();
+  const tally = (childId: string) => byChild.get(childId) ?? byChild.set(childId, { episodes: 0, returned: 0, rhis: 0 }).get(childId)!;
+  for (const { episode } of fresh) {
+    tally(episode.childId).episodes++;
+    if (episode.returnedAt) tally(episode.childId).returned++;
+  }
+  for (const { rhi } of rhis) tally(rhi.childId).rhis++;
+  return [...byChild].map(([childId, counts]) => ({
+    actor: ctx.actor.name,
+    actorKind: ctx.actor.kind,
+    action: 'child.imported',
+    subjectType: 'child',
+    subjectId: refOf.get(childId)!,
+    details: { childRef: refOf.get(childId)!, ...counts },
+  }));
+}
+
 const asStream = (source: Readable | string): Readable => (typeof source === 'string' ? Readable.from([source]) : source);
 
 /** The whole file in one transaction, read and applied batch by batch; a rejected file is rolled back. */
@@ -278,20 +302,32 @@ async function importInOneTransaction(db: Database, source: Readable | string, c
     await db.transaction(async (tx) => {
       await startLines(tx);
       let batch: ImportRow[] = [];
+      // The next batch is read while the last one is written: parsing overlaps the database's work.
+      let writing: Promise<void> = Promise.resolve();
       const flush = async () => {
-        await applyBatch(tx, batch, ctx, tally!);
+        const rows = batch;
         batch = [];
-        options.onProgress?.({ rows: tally!.summary.rows, bytes: reader.bytes });
+        await writing;
+        writing = applyBatch(tx, rows, ctx, tally!).then(() => options.onProgress?.({ rows: tally!.summary.rows, bytes: reader.bytes }));
+        // Held until awaited: a failure surfaces at the next flush or at the end, not as unhandled.
+        writing.catch(() => undefined);
       };
-      for await (const read of reader.lines()) {
-        tally ??= new Tally(reader.format!);
-        tally.summary.rows++;
-        if (read.row) batch.push(read.row);
-        else tally.refuse(read.line, read.problems);
-        if (batch.length >= BATCH_ROWS) await flush();
+      try {
+        for await (const read of reader.lines()) {
+          tally ??= new Tally(reader.format!);
+          tally.summary.rows++;
+          if (read.row) batch.push(read.row);
+          else tally.refuse(read.line, read.problems);
+          if (batch.length >= BATCH_ROWS) await flush();
+        }
+      } catch (error) {
+        // The file cannot be read on: the batch being written finishes before the rollback.
+        await writing.catch(() => undefined);
+        throw error;
       }
       tally ??= new Tally(reader.format!);
       if (batch.length > 0) await flush();
+      await writing;
       if (tally.anyInvalid && !options.skipInvalid) throw new Rejected();
     });
   } catch (error) {

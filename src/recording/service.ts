@@ -133,11 +133,10 @@ export function newEpisode(child: Child, input: ReportMissingInput, returnedAt: 
   return made;
 }
 
-/** Stores new episodes with their history and audit: a few statements whatever their number. */
+/** Stores new episodes with their history (the caller audits them): a few statements whatever their number. */
 export async function storeNewEpisodes(tx: Queryable, made: readonly NewEpisode[], source: string): Promise<void> {
   await repo.insertEpisodes(tx, made.map((item) => item.episode), source);
   await repo.insertHistory(tx, made.flatMap((item) => item.history));
-  await repo.auditMany(tx, made.flatMap((item) => item.audits));
 }
 
 /**
@@ -160,6 +159,7 @@ export async function reportMissing(tx: Queryable, input: ReportMissingInput, ct
   assertNewEpisode(input.reportedAt, returnedAt, await repo.episodesNear(tx, child.id, input.reportedAt, returnedAt), ctx);
   const made = newEpisode(child, input, returnedAt, ctx);
   await storeNewEpisodes(tx, [made], ctx.actor.name);
+  await repo.auditMany(tx, made.audits);
   return { value: made.episode, created: true };
 }
 
@@ -270,7 +270,8 @@ export async function createRhi(tx: Queryable, input: CreateRhiInput, ctx: Recor
   }
   const episodes = await coverableEpisodes(tx, input.episodeIds, null, null);
   const made = newRhi(input, episodes, childRef, ctx);
-  await storeNewRhis(tx, [made]);
+  await repo.insertRhis(tx, [made.rhi]);
+  await repo.audit(tx, made.audit);
   return { value: made.rhi, created: true };
 }
 
@@ -305,11 +306,6 @@ export function newRhi(input: CreateRhiInput, episodes: readonly Episode[], chil
     details: { childRef, episodes: rhi.episodeIds.length, outcome: rhi.outcome },
   };
   return { rhi, audit };
-}
-
-export async function storeNewRhis(tx: Queryable, made: readonly NewRhi[]): Promise<void> {
-  await repo.insertRhis(tx, made.map((item) => item.rhi));
-  await repo.auditMany(tx, made.map((item) => item.audit));
 }
 
 export async function changeRhi(tx: Queryable, id: string, input: ChangeRhiInput, ctx: RecordingContext): Promise<ReturnInterview> {

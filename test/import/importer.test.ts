@@ -131,8 +131,9 @@ forEachDriver('a file longer than one batch', (db) => {
     // Per batch: children, episodes, RHIs and lines read (4), children, episodes, history, audit,
     // RHIs (2) and lines written (7); and the lines table made once.
     assert.ok(statements <= 1 + 11 * Math.ceil(rows / BATCH_ROWS), `${statements} statements for ${rows} rows`);
-    const audits = await db().query<{ count: number }>(`select count(*)::int as count from audit_log where action in ('episode.reported', 'episode.returned')`);
-    assert.equal(audits[0]!.count, rows * 2, 'each episode audited as the API audits it');
+    const audits = await repo.auditEntries(db(), { action: 'child.imported' });
+    assert.equal(audits.length, rows, 'one entry for each child (here one episode each), found by its case reference');
+    assert.deepEqual(audits.find((entry) => entry.subjectId === 'BAT-7')?.details, { childRef: 'BAT-7', episodes: 1, returned: 1, rhis: 0 });
   });
 
   it('finds a repeated row and a real overlap however far apart in the file, naming the other line', async () => {
