@@ -4,12 +4,14 @@ import type { ListSettings } from '../domain/dailyList';
 import { MAX_PROBLEMS } from '../app/bodies';
 import { CsvFormatError } from '../import/csvRows';
 import { importEpisodesCsv } from '../import/importer';
+import { monthlyCsv, monthlyFigures, monthSchema, monthsBetween } from '../reports/monthly';
 import { loadDailyList } from '../lists/dailyListService';
 import * as schemas from '../recording/schemas';
 import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
 import type { Database } from '../store/db';
 import { audit, findChildById, searchAudit } from '../store/repositories';
 import type { Episode } from '../domain/types';
+import Negotiator from 'negotiator';
 import type { ApiScope } from '../config';
 
 /**
@@ -30,11 +32,21 @@ export interface ApiRequest<P = Record<string, string>, Q = Record<string, strin
   body: B;
   /** The name of the key the caller used. */
   caller: string;
+  /** The caller's Accept header (absent: anything). */
+  accept?: string;
 }
 
 export interface ApiAnswer {
   status: number;
+  /** JSON, or the text of another type named by `contentType`. */
   body: unknown;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** The type the caller prefers of those a route can answer in, by the Accept header's qualities. */
+export function preferredType(accept: string | undefined, offered: readonly string[]): string {
+  return new Negotiator({ headers: { accept: accept ?? '*/*' } }).mediaType([...offered]) ?? offered[0]!;
 }
 
 export interface ApiRoute<P = any, Q = any, B = any> {
@@ -226,6 +238,30 @@ export const API_ROUTES: ApiRoute[] = [
           next: rows.length > limit ? entries.at(-1)!.id : null,
         },
       };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/api/v1/reports/monthly',
+    requires: 'report',
+    summary: 'The monthly missing-panel figures: children and episodes, RHIs offered and done, one row a month',
+    description:
+      'Calendar months in the service\'s time zone, an episode counted in the month it was reported; children placed here by other authorities left out (their RHI is the placing authority\'s). ' +
+      'Percentages have two decimals; a month with nothing gives zeros. `Accept: text/csv` gives the same columns as CSV. At most 120 months.',
+    query: z
+      .object({ from: monthSchema.describe('First month, YYYY-MM.'), to: monthSchema.describe('Last month, YYYY-MM (inclusive).') })
+      .superRefine((query, ctx) => {
+        const months = monthsBetween(query.from, query.to);
+        if (typeof months === 'string') ctx.addIssue({ code: 'custom', path: ['to'], message: months });
+      }),
+    responses: { 200: { description: '`months`: one row a month, oldest first (or CSV).' }, 400: invalid },
+    async handle(request, deps) {
+      const { from, to } = request.query;
+      const months = await monthlyFigures(deps.db, from, to, deps.settings, deps.now());
+      const csv = preferredType(request.accept, ['application/json', 'text/csv']) === 'text/csv';
+      await audit(deps.db, { actor: request.caller, actorKind: 'api', action: 'report.disclosed', details: { report: 'monthly', from, to, format: csv ? 'csv' : 'json' } });
+      if (csv) return { status: 200, contentType: 'text/csv; charset=utf-8', headers: { 'Content-Disposition': `attachment; filename="missing-figures-${from}-to-${to}.csv"` }, body: monthlyCsv(months) };
+      return { status: 200, body: { from, to, timeZone: deps.settings.timeZone, months } };
     },
   }),
   route({

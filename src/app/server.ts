@@ -185,8 +185,12 @@ export function createServer(deps: ServerDeps): restify.Server {
         const params = route.params ? route.params.parse(req.params ?? {}) : (req.params ?? {});
         const query = route.query ? route.query.parse(req.query ?? {}) : (req.query ?? {});
         const parsed = route.body ? route.body.parse(body) : body;
-        const answer = await route.handle({ params, query, body: parsed, caller: caller.name }, deps);
-        res.send(answer.status, answer.body);
+        const answer = await route.handle({ params, query, body: parsed, caller: caller.name, accept: req.header('accept') || undefined }, deps);
+        for (const [name, value] of Object.entries(answer.headers ?? {})) res.header(name, value);
+        if (answer.contentType) {
+          res.header('Content-Type', answer.contentType);
+          res.sendRaw(answer.status, answer.body as string);
+        } else res.send(answer.status, answer.body);
       } catch (error) {
         const failure = toHttpFailure(error);
         for (const [name, value] of Object.entries(failure.headers ?? {})) res.header(name, value);

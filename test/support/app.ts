@@ -33,8 +33,9 @@ export interface JsonAnswer<T = any> {
   headers: Headers;
 }
 
-export async function call<T = any>(url: string, init: { method?: string; body?: unknown; key?: string | null; contentType?: string; raw?: string } = {}): Promise<JsonAnswer<T>> {
+export async function call<T = any>(url: string, init: { method?: string; body?: unknown; key?: string | null; contentType?: string; raw?: string; accept?: string } = {}): Promise<JsonAnswer<T>> {
   const headers: Record<string, string> = {};
+  if (init.accept) headers.accept = init.accept;
   if (init.key !== null) headers.authorization = `Bearer ${init.key ?? API_KEY}`;
   let body: string | undefined;
   if (init.raw !== undefined) {
@@ -46,5 +47,7 @@ export async function call<T = any>(url: string, init: { method?: string; body?:
   }
   const response = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+  // Anything but JSON (a CSV report) comes back as its text.
+  const json = !response.headers.get('content-type') || response.headers.get('content-type')!.includes('json');
+  return { status: response.status, body: text ? (json ? JSON.parse(text) : text) : undefined, headers: response.headers };
 }

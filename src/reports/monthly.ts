@@ -1,0 +1,177 @@
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+import type { Queryable } from '../store/db';
+
+/**
+ * The monthly missing-panel figures (the Croydon scrutiny report's table, plus the 72-hour
+ * timeliness the guidance asks for), computed in SQL over the months asked.
+ *
+ * - A month is a calendar month in the council's time zone; an episode counts in the month its
+ *   report time falls in (23:30 on 31 March BST is March).
+ * - Episodes of children looked after by another authority (OLA) are left out: their RHI is the
+ *   placing authority's to do. An episode is OLA when the authority responsible for the child then
+ *   was another council (kept on the episode when it was recorded, so a later move does not rewrite
+ *   history); looked after means any responsible authority was recorded.
+ * - Offered: the episode's RHI was offered (or done, which needs an offer). Done: completed.
+ * - Within due: completed no later than RHI_DUE_HOURS after the return of the episode it follows
+ *   (an RHI covering several episodes can be in time for one and late for another).
+ * - Not answered within the chase window: the episode came back, RHI_CHASE_DAYS have passed since,
+ *   and its RHI was neither completed within them nor declined after an offer (a decline records no
+ *   time of its own, so it counts as an answer whenever it came).
+ * - Percentages have two decimals, as the Croydon table; nothing to divide gives 0.
+ */
+
+export interface MonthlyFigures {
+  month: string;
+  childrenMissing: number;
+  childrenOfferedRhi: number;
+  childrenWithRhiDone: number;
+  episodes: number;
+  episodesWithRhiDone: number;
+  rhiOfferRateChildrenPct: number;
+  episodesWithRhiDonePct: number;
+  lacEpisodesWithRhiDonePct: number;
+  rhisCompletedWithinDuePct: number;
+  episodesNotAnsweredWithinChase: number;
+  olaEpisodesExcluded: number;
+}
+
+/** The columns in order, with the heading each has in a CSV file and in the table people read. */
+export const MONTHLY_COLUMNS: readonly { key: keyof MonthlyFigures; heading: string; short: string }[] = [
+  { key: 'month', heading: 'Month', short: 'Month' },
+  { key: 'childrenMissing', heading: 'Children missing', short: 'Children' },
+  { key: 'childrenOfferedRhi', heading: 'Children offered an RHI', short: 'Offered' },
+  { key: 'childrenWithRhiDone', heading: 'Children with an RHI done', short: 'RHI done' },
+  { key: 'episodes', heading: 'Episodes', short: 'Episodes' },
+  { key: 'episodesWithRhiDone', heading: 'Episodes with an RHI done', short: 'Ep. done' },
+  { key: 'rhiOfferRateChildrenPct', heading: 'RHI offer rate for children (%)', short: 'Offer %' },
+  { key: 'episodesWithRhiDonePct', heading: 'Episodes with an RHI done (%)', short: 'Done %' },
+  { key: 'lacEpisodesWithRhiDonePct', heading: 'Looked-after episodes with an RHI done (%)', short: 'LAC %' },
+  { key: 'rhisCompletedWithinDuePct', heading: 'RHIs done within the due time (%)', short: 'In time %' },
+  { key: 'episodesNotAnsweredWithinChase', heading: 'Episodes with no RHI answer within the chase window', short: 'Not answered' },
+  { key: 'olaEpisodesExcluded', heading: 'Episodes of children placed by other authorities (left out)', short: 'OLA out' },
+];
+
+/** The most months one report covers: ten years. */
+export const MAX_REPORT_MONTHS = 120;
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+export const monthSchema = z.string().regex(MONTH, 'must be a month as YYYY-MM, e.g. 2017-04');
+
+/** The months from `from` to `to` inclusive, or the reason they cannot be reported. */
+export function monthsBetween(from: string, to: string): string[] | string {
+  if (!MONTH.test(from) || !MONTH.test(to)) return 'Give months as YYYY-MM, e.g. 2017-04.';
+  const index = (month: string) => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+  const count = index(to) - index(from) + 1;
+  if (count < 1) return `The first month (${from}) is after the last (${to}).`;
+  if (count > MAX_REPORT_MONTHS) return `At most ${MAX_REPORT_MONTHS} months in one report (${from} to ${to} is ${count}).`;
+  return Array.from({ length: count }, (_, offset) => {
+    const month = index(from) + offset;
+    return `${Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
+  });
+}
+
+export interface ReportSettings {
+  timeZone: string;
+  localAuthority: string;
+  rhiDueHours: number;
+  rhiChaseDays: number;
+}
+
+const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100);
+
+/**
+ * The figures for each month from `from` to `to` (YYYY-MM, checked by `monthsBetween`), one row a
+ * month, empty months included. One statement: the episodes reported in those months (by the
+ * report-time index), each with its RHI, grouped by local month.
+ */
+export async function monthlyFigures(db: Queryable, from: string, to: string, settings: ReportSettings, now: Date): Promise<MonthlyFigures[]> {
+  const months = monthsBetween(from, to);
+  if (typeof months === 'string') throw new RangeError(months);
+  const rows = await db.query<Record<string, string | number>>(
+    `with bounds as (
+       select ($1 || '-01')::date as first_month, ($2 || '-01')::date as last_month),
+     months as (
+       select generate_series(first_month, last_month, interval '1 month')::date as month_start from bounds),
+     episodes_in as (
+       select e.id, e.child_id, e.returned_at, e.responsible_authority,
+              date_trunc('month', e.reported_at at time zone $3)::date as month_start,
+              (e.responsible_authority is not null and lower(btrim(e.responsible_authority)) <> lower(btrim($4))) as ola,
+              r.offered_at, r.completed_at, r.outcome
+         from episodes e
+         left join return_interview_episodes re on re.episode_id = e.id
+         left join return_interviews r on r.id = re.return_interview_id
+        where e.reported_at >= (select first_month from bounds)::timestamp at time zone $3
+          and e.reported_at < ((select last_month from bounds) + interval '1 month')::timestamp at time zone $3),
+     counted as (
+       select *, (completed_at is not null) as done, (offered_at is not null or completed_at is not null) as offered
+         from episodes_in where not ola)
+     select to_char(m.month_start, 'YYYY-MM') as month,
+            count(distinct c.child_id)::int as children_missing,
+            count(distinct c.child_id) filter (where c.offered)::int as children_offered,
+            count(distinct c.child_id) filter (where c.done)::int as children_done,
+            count(c.id)::int as episodes,
+            count(c.id) filter (where c.done)::int as episodes_done,
+            count(c.id) filter (where c.responsible_authority is not null)::int as lac_episodes,
+            count(c.id) filter (where c.responsible_authority is not null and c.done)::int as lac_done,
+            count(c.id) filter (where c.done and c.completed_at <= c.returned_at + $5 * interval '1 hour')::int as done_in_time,
+            count(c.id) filter (where c.returned_at is not null and c.returned_at + $6 * interval '1 day' <= $7
+              and not coalesce(c.completed_at <= c.returned_at + $6 * interval '1 day', false)
+              and not coalesce(c.outcome = 'declined' and c.offered_at is not null, false))::int as not_answered,
+            (select count(*) from episodes_in o where o.ola and o.month_start = m.month_start)::int as ola_excluded
+       from months m left join counted c on c.month_start = m.month_start
+      group by m.month_start order by m.month_start`,
+    [from, to, settings.timeZone, settings.localAuthority, settings.rhiDueHours, settings.rhiChaseDays, now],
+  );
+  return rows.map((row) => {
+    const n = (key: string) => Number(row[key]);
+    return {
+      month: String(row.month),
+      childrenMissing: n('children_missing'),
+      childrenOfferedRhi: n('children_offered'),
+      childrenWithRhiDone: n('children_done'),
+      episodes: n('episodes'),
+      episodesWithRhiDone: n('episodes_done'),
+      rhiOfferRateChildrenPct: pct(n('children_offered'), n('children_missing')),
+      episodesWithRhiDonePct: pct(n('episodes_done'), n('episodes')),
+      lacEpisodesWithRhiDonePct: pct(n('lac_done'), n('lac_episodes')),
+      rhisCompletedWithinDuePct: pct(n('done_in_time'), n('episodes_done')),
+      episodesNotAnsweredWithinChase: n('not_answered'),
+      olaEpisodesExcluded: n('ola_excluded'),
+    };
+  });
+}
+
+/** A percentage as the Croydon table prints it (two decimals); counts as they are. */
+export function formatFigure(key: keyof MonthlyFigures, value: string | number): string {
+  return key.endsWith('Pct') ? (value as number).toFixed(2) : String(value);
+}
+
+/** The figures as CSV: a header of the headings, a line a month, percentages with two decimals. */
+export function monthlyCsv(rows: readonly MonthlyFigures[]): string {
+  return stringify(
+    rows.map((row) => MONTHLY_COLUMNS.map((column) => formatFigure(column.key, row[column.key]))),
+    { header: true, columns: MONTHLY_COLUMNS.map((column) => column.heading), record_delimiter: 'windows' },
+  );
+}
+
+/**
+ * The figures as the Croydon table lays them out: a line a figure, a column a month (twelve months a
+ * block, so a long report stays readable in a terminal).
+ */
+export function figuresTable(rows: readonly MonthlyFigures[]): string {
+  const blocks: string[] = [];
+  for (let start = 0; start < rows.length; start += 12) {
+    const months = rows.slice(start, start + 12);
+    const labels = MONTHLY_COLUMNS.slice(1).map((column) => column.heading);
+    const width = Math.max(...labels.map((label) => label.length));
+    const cells = (key: keyof MonthlyFigures) => months.map((row) => formatFigure(key, row[key]).padStart(8));
+    blocks.push(
+      [
+        `${''.padEnd(width)}  ${months.map((row) => row.month.padStart(8)).join('')}`,
+        ...MONTHLY_COLUMNS.slice(1).map((column) => `${column.heading.padEnd(width)}  ${cells(column.key).join('')}`),
+      ].join('\n'),
+    );
+  }
+  return blocks.join('\n\n');
+}
