@@ -1,3 +1,4 @@
+import { WEEKDAYS } from './domain/oversight';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { BANK_HOLIDAY_REGIONS } from './app/bankHolidays';
@@ -163,6 +164,7 @@ export const configSchema = z.object({
     .string()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM in 24-hour time')
     .default('08:30'),
+  HIGH_RISK_LIST_DAY: z.enum(WEEKDAYS).default('monday'),
   BANK_HOLIDAY_REGION: z.enum(BANK_HOLIDAY_REGIONS).default('ENG'),
   BANK_HOLIDAYS: csvList.pipe(z.array(z.iso.date({ message: 'each bank holiday must be YYYY-MM-DD' }))),
   INGEST_API_KEYS: ingestKeys,

@@ -19,7 +19,7 @@ import { migrate } from '../store/migrate';
 import { loadDemoDataIfEmpty } from './demoData';
 import { GraphCalendar } from '../graph/calendar';
 import type { MeetingSettings } from '../meetings/booking';
-import { inviteLinks } from '../meetings/links';
+import { inviteLinks, reportLinks } from '../meetings/links';
 import { bankHolidays } from './bankHolidays';
 import { createServer, listen } from './server';
 import { VERSION } from '../version';
@@ -106,6 +106,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const roles = new RoleDirectory({ db, settings: roleSettings(config), groups: graph && usesGroups(config) ? new GraphGroupMembership(graph) : null, now, logger });
   const refresher = new CardRefresher({ db, sender, settings, now, logger, roles });
   let publicBase = config.PUBLIC_BASE_URL ?? '';
+  // Without a configured secret, links work until this process stops (and only on this replica).
+  const linkSecret = config.MEETING_LINK_SECRET || randomBytes(32).toString('hex');
   const meetings: MeetingSettings = {
     organiser: config.GRAPH_ORGANISER ?? null,
     calendar: graph && config.GRAPH_ORGANISER ? new GraphCalendar(graph, options.calendarTimeoutMs) : null,
@@ -113,11 +115,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     dayStart: config.MEETING_HOURS.start,
     dayEnd: config.MEETING_HOURS.end,
     windowDays: config.MEETING_WINDOW_DAYS,
-    links: inviteLinks(config.MEETING_LINK_SECRET || randomBytes(32).toString('hex'), () => publicBase),
+    links: inviteLinks(linkSecret, () => publicBase),
   };
-  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings });
-  const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph) });
-  const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links });
+  const reports = reportLinks(linkSecret, () => publicBase || null);
+  const oversight = { listDay: config.HIGH_RISK_LIST_DAY, links: reports };
+  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings, oversight });
+  const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph), oversight });
+  const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links, reports });
   const port = await listen(server, config.PORT, config.HOST);
   // Invitation links name this service: its public address, or where it listens (local mode).
   publicBase ||= `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;

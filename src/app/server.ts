@@ -5,7 +5,8 @@ import type { HuddleAdapter } from '../bot/adapter';
 import { authenticate, type IngestKey } from '../api/auth';
 import type { Activity } from 'botbuilder';
 import { inviteFile } from '../meetings/booking';
-import type { InviteLinks } from '../meetings/links';
+import type { InviteLinks, ReportLinks } from '../meetings/links';
+import { monthlyCsv, monthlyFigures, monthsBetween } from '../reports/monthly';
 import { findMeeting } from '../store/meetings';
 import { RETRY_AFTER_SECONDS, toHttpFailure, zodProblems } from '../api/errors';
 import { receiveActivity } from '../bot/receive';
@@ -38,6 +39,8 @@ export interface ServerDeps extends ApiDeps {
   version: string;
   /** Signed links to meeting invitations (.ics), for when no calendar is connected. */
   invites: InviteLinks;
+  /** Signed links to the monthly figures as CSV, from the management card. */
+  reports: ReportLinks;
 }
 
 /**
@@ -147,6 +150,23 @@ export function createServer(deps: ServerDeps): restify.Server {
     res.setHeader('Content-Disposition', `attachment; filename="meeting-${child.ref.replace(/[^A-Za-z0-9-]/g, '_')}.ics"`);
     res.setHeader('Cache-Control', 'no-store');
     res.sendRaw(200, inviteFile(meeting, child.ref));
+  });
+
+  // The monthly figures as CSV, for the signed link on the management card: counts only, no child.
+  server.get('/reports/monthly.csv', async (req: restify.Request, res: restify.Response) => {
+    const query = new URL(req.url ?? '', 'http://local').searchParams;
+    const [from, to] = [query.get('from') ?? '', query.get('to') ?? ''];
+    const valid = typeof monthsBetween(from, to) !== 'string' && deps.reports.verify(from, to, query.get('expires') ?? '', query.get('sig') ?? '', deps.now());
+    if (!valid) {
+      res.send(404, { error: 'That link is not valid or has expired (links last 45 days). Ask for the figures again with report in Teams.' });
+      return;
+    }
+    const rows = await monthlyFigures(deps.db, from, to, deps.settings, deps.now());
+    await audit(deps.db, { actor: 'report-link', actorKind: 'system', action: 'report.disclosed', details: { report: 'monthly', from, to, format: 'csv' } });
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="missing-figures-${from}-to-${to}.csv"`);
+    res.setHeader('Cache-Control', 'no-store');
+    res.sendRaw(200, monthlyCsv(rows));
   });
 
   const openApi = openApiDocument(deps.version);

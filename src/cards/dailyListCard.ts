@@ -81,7 +81,7 @@ export function riskText(grade: ChildContext['riskGrade']): string {
 }
 
 /** How risky and why: grade, how the child went, care, concerns. The same on every row of a child. */
-function riskLine(child: ChildSummary & ChildContext): string {
+export function riskLine(child: ChildSummary & ChildContext): string {
   const concerns = child.exploitationConcerns.map((concern) => `${EXPLOITATION_LABELS[concern]} concern`);
   return [riskText(child.riskGrade), EPISODE_KIND_LABELS[child.kind].toLowerCase(), careText(child), ...concerns].filter(Boolean).join(' · ');
 }
@@ -91,7 +91,7 @@ export const bookedText = (booked: NonNullable<ChildContext['meetingBooked']>, t
   `${MEETING_KIND_LABELS[booked.kind]} booked ${formatLocal(new Date(booked.startsAt), timeZone, 'EEE d MMM HH:mm')}${booked.joinUrl ? ` · [Join](${booked.joinUrl})` : ''}`;
 
 /** The flags that travel with a child wherever it appears: a meeting due or booked, a placing authority not told. */
-function standingFlags(child: ChildSummary & ChildContext, timeZone: string): string[] {
+export function standingFlags(child: ChildSummary & ChildContext, timeZone: string): string[] {
   return [
     child.meetingDue ? `**${meetingDueText(child.meetingDue)}**` : null,
     child.meetingBooked ? bookedText(child.meetingBooked, timeZone) : null,
@@ -99,7 +99,7 @@ function standingFlags(child: ChildSummary & ChildContext, timeZone: string): st
   ].filter((flag): flag is string => flag !== null);
 }
 
-function rhiText(entry: RhiEntry, timeZone: string, asOf: string): string {
+export function rhiText(entry: RhiEntry, timeZone: string, asOf: string): string {
   const timing = entry.state === 'overdue' ? `**RHI ${hours(entry.hoursOverdue)} overdue**` : `**RHI due in ${hours(Math.max(0, hoursBetween(asOf, entry.dueAt)))}**`;
   const offer = entry.offeredAt ? `offered ${formatLocal(new Date(entry.offeredAt), timeZone, 'EEE HH:mm')}${entry.outcome ? `, ${RHI_OUTCOME_LABELS[entry.outcome]}` : ''}` : 'not offered yet';
   const owner = entry.ola ? `${entry.owner} to do` : `owner ${entry.owner}`;

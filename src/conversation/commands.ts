@@ -3,6 +3,9 @@ import type { ListCardKind } from '../cards/dailyListCard';
 import { reportFormCard } from '../lists/childForms';
 import { MEETING_KIND_LABELS } from '../domain/meetings';
 import { comingMeetings } from '../store/meetings';
+import { monthlyCardFor } from '../posting/dailyPoster';
+import { previousMonth } from '../domain/oversight';
+import { highRiskCard, loadHighRiskList } from '../reports/highRisk';
 import { renderHelpCard, type HelpCommand } from '../cards/render';
 import { audienceAt, GRANTABLE, GRANTABLE_NAMES, holds, type Grantable, type Requirement, type RoleSource } from '../domain/access';
 import { atLocalTime, formatLocal, isWorkingDay, localDate } from '../domain/calendar';
@@ -300,6 +303,41 @@ export const COMMANDS: Command[] = [
       if (coming.length > ANSWER_LIMIT) lines.push(`- …and more: only the next ${ANSWER_LIMIT} are shown.`);
       await turn.reply([`**Meetings booked** (${Math.min(coming.length, ANSWER_LIMIT)}${coming.length > ANSWER_LIMIT ? '+' : ''})`, ...lines].join('\n'));
       await auditTurn(deps, turn, 'meetings.disclosed', { count: Math.min(coming.length, ANSWER_LIMIT) });
+    },
+  },
+  {
+    name: 'report',
+    usage: 'report [YYYY-MM]',
+    description: 'Managers and the missing team: the monthly missing figures for last month (or the month given), with the seven months before.',
+    requires: { who: OVERSIGHT, where: 'anywhere' },
+    doing: 'see the monthly figures',
+    menu: false,
+    async handle(turn, args, deps) {
+      const now = deps.now();
+      const thisMonth = localDate(now, deps.settings.timeZone).slice(0, 7);
+      const month = args[0] ?? previousMonth(thisMonth);
+      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month) || month > thisMonth) {
+        throw new Refusal(400, `Say which month as YYYY-MM, up to this month: report ${previousMonth(thisMonth)} (last month when you give none).`, 'bad month');
+      }
+      await turn.reply(await monthlyCardFor(deps.db, month, now, deps.settings, deps.oversight.links));
+      await auditTurn(deps, turn, 'report.disclosed', { report: 'monthly', month });
+    },
+  },
+  {
+    name: 'high-risk',
+    usage: 'high-risk',
+    description: 'Managers and the missing team: the high-risk list of the last 7 days (children at high risk, escalated or with exploitation concerns, missing now or in the week).',
+    requires: { who: OVERSIGHT, where: 'anywhere' },
+    doing: 'see the high-risk list',
+    menu: false,
+    async handle(turn, _args, deps) {
+      // A channel shows children as it shows them on the list; a personal chat, by initials, unless the missing team's.
+      const audience = audienceAt(turn.who, turn.place) ?? (turn.place.kind === 'personal' ? { agency: 'management' as const, displayLevel: 'initials' as const, private: true } : null);
+      if (!audience) throw new Refusal(403, 'This channel is not linked to an agency, so I do not show children here. Ask in the channel linked to management, or in a personal chat with me.', 'unlinked channel');
+      const now = deps.now();
+      const list = await loadHighRiskList(deps.db, localDate(now, deps.settings.timeZone), now, deps.settings);
+      await turn.reply(highRiskCard(list, audience, deps.settings.timeZone));
+      await auditTurn(deps, turn, 'high_risk.disclosed', { children: list.children.length, displayLevel: audience.displayLevel, private: audience.private });
     },
   },
   {

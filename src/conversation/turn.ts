@@ -1,3 +1,4 @@
+import type { OversightSettings } from '../posting/dailyPoster';
 import type { MeetingSettings } from '../meetings/booking';
 import type { Logger } from 'pino';
 import type { RoleDirectory } from '../access/roles';
@@ -38,6 +39,8 @@ export interface ConversationDeps {
   instance: string;
   /** How meetings are booked here: the organiser mailbox and its calendar (or none), contacts, hours. */
   meetings: MeetingSettings;
+  /** The high-risk list's day and the links to the monthly figures. */
+  oversight: OversightSettings;
 }
 
 /** A request refused: the message is for the person, the reason for the audit log. */

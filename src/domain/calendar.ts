@@ -41,6 +41,18 @@ export function previousWorkingDay(date: string, bankHolidays: string[]): string
   return day;
 }
 
+/** `date` when it is a working day, else the working day after it. */
+export function workingDayFrom(date: string, bankHolidays: string[]): string {
+  let day = date;
+  while (!isWorkingDay(day, bankHolidays)) day = shiftDate(day, 1);
+  return day;
+}
+
+/** The ISO day of the week of a date: 1 Monday … 7 Sunday. */
+export function isoWeekday(date: string): number {
+  return ((parseISO(date).getDay() + 6) % 7) + 1;
+}
+
 /** When the previous huddle's list was posted: the previous working day at the post time. */
 export function previousHuddleAt(listDate: string, calendar: HuddleCalendar): Date {
   return atLocalTime(previousWorkingDay(listDate, calendar.bankHolidays), calendar.postTime, calendar.timeZone);

@@ -1,3 +1,4 @@
+import type { ListCardKind } from '../cards/dailyListCard';
 import type { Logger } from 'pino';
 import type { CardSender } from '../bot/sender';
 import type { DailyList, ListSettings } from '../domain/dailyList';
@@ -79,7 +80,7 @@ export class CardRefresher {
         if (!audience) continue; // unlinked, or no longer the missing team's: leave that copy as it was
         // The page the copy was last turned to stays (the card clamps a page the list no longer has).
         list ??= loadDailyList(db, listDate, this.deps.now(), settings);
-        const card = await listCard(db, { kind: post.kind, date: listDate, page: post.page, audience, now: this.deps.now(), list: await list }, settings);
+        const card = await listCard(db, { kind: post.kind as ListCardKind, date: listDate, page: post.page, audience, now: this.deps.now(), list: await list }, settings);
         await sender.updateCard(post.reference, post.activityId!, card);
       } catch (error) {
         logger.error({ post: post.id, error: (error as Error).message }, 'could not update a posted card');

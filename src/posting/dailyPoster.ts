@@ -7,14 +7,86 @@ import { activeLinkedChannels, type Channel } from '../store/channels';
 import type { Database } from '../store/db';
 import type { CardJson } from '../cards/render';
 import type { PostFinder } from '../graph/channelMessages';
-import { claimDailyPost, markFailed, markSending, markSent, type ClaimPolicy, type PostedCard } from '../store/postedCards';
+import { claimScheduledPost, markFailed, markSending, markSent, type ClaimPolicy, type PostedCard, type ScheduledKind } from '../store/postedCards';
 import { audit } from '../store/repositories';
+import { highRiskListDue, monthlyFiguresDue, previousMonth, type Weekday } from '../domain/oversight';
+import type { ReportLinks } from '../meetings/links';
+import { monthlyFigures } from '../reports/monthly';
+import { CARD_MONTHS, monthlyReportCard } from '../reports/monthlyCard';
+import { highRiskCard, loadHighRiskList } from '../reports/highRisk';
 
 /**
- * Posts the day's list into every linked channel at the post time on working days. Each (channel,
- * day) is claimed in the database before sending and marked sent with the activity id after, so a
- * restart or a second instance never posts twice; a failed post is kept and retried.
+ * Posts what is due into the channels it is for: the day's list into every linked channel at the
+ * post time on working days; last month's figures and the week's high-risk list into the channels
+ * linked to management. Each (channel, kind, period) is claimed in the database before sending and
+ * marked sent with the activity id after, so a restart or a second instance never posts twice; a
+ * failed post is kept and retried.
  */
+
+/** One kind of scheduled post: when it is due, where it goes, and its card for a channel. */
+export interface Schedule {
+  kind: ScheduledKind;
+  /** The audit action of a post that went. */
+  action: string;
+  /** The period due at `now` (its first day, YYYY-MM-DD), or null when nothing is due. */
+  due(now: Date): string | null;
+  /** Whether a linked channel gets it. */
+  forChannel(channel: Channel): boolean;
+  card(db: Database, channel: Channel, period: string, now: Date): Promise<CardJson>;
+}
+
+export function dailyListSchedule(settings: ListSettings): Schedule {
+  return {
+    kind: 'daily_list',
+    action: 'list.posted',
+    due(now) {
+      const date = localDate(now, settings.timeZone);
+      return isWorkingDay(date, settings.bankHolidays) && now >= atLocalTime(date, settings.postTime, settings.timeZone) ? date : null;
+    },
+    forChannel: (channel) => channel.agency !== null,
+    card: (db, channel, date, now) => listCard(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, now }, settings),
+  };
+}
+
+export interface OversightSettings {
+  /** HIGH_RISK_LIST_DAY. */
+  listDay: Weekday;
+  links: ReportLinks | null;
+}
+
+/** The month's figures card for `month`: that month and the seven before, with the CSV link. */
+export async function monthlyCardFor(db: Database, month: string, now: Date, settings: ListSettings, links: ReportLinks | null): Promise<CardJson> {
+  let first = month;
+  for (let count = 1; count < CARD_MONTHS; count++) first = previousMonth(first);
+  const rows = await monthlyFigures(db, first, month, settings, now);
+  return monthlyReportCard(rows, settings, links?.csvFor(first, month, now) ?? null);
+}
+
+export function monthlyReportSchedule(settings: ListSettings, oversight: OversightSettings): Schedule {
+  return {
+    kind: 'monthly_report',
+    action: 'report.posted',
+    due: (now) => {
+      const month = monthlyFiguresDue(now, settings);
+      return month && `${month}-01`;
+    },
+    forChannel: (channel) => channel.agency === 'management',
+    card: (db, _channel, period, now) => monthlyCardFor(db, period.slice(0, 7), now, settings, oversight.links),
+  };
+}
+
+export function highRiskSchedule(settings: ListSettings, oversight: OversightSettings): Schedule {
+  return {
+    kind: 'high_risk',
+    action: 'high_risk.posted',
+    due: (now) => highRiskListDue(now, settings, oversight.listDay),
+    forChannel: (channel) => channel.agency === 'management',
+    async card(db, channel, period, now) {
+      const list = await loadHighRiskList(db, period, now, settings);
+      return highRiskCard(list, { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, settings.timeZone);
+    },
+  };
+}
 
 export interface PosterOptions {
   db: Database;
@@ -28,9 +100,12 @@ export interface PosterOptions {
   concurrency?: number;
   /** Reads a channel's recent messages (Graph); without it an unconfirmed post is sent again and flagged. */
   posts?: PostFinder | null;
+  /** The monthly figures and the weekly high-risk list for management channels; without it, the daily list only. */
+  oversight?: OversightSettings;
 }
 
 export interface PostRun {
+  /** The period (for the daily list, the day). */
   date: string;
   due: boolean;
   sent: number;
@@ -38,14 +113,23 @@ export interface PostRun {
   skipped: number;
 }
 
+/** The daily list's run, and each other kind's. */
+export interface PosterRun extends PostRun {
+  others: Partial<Record<ScheduledKind, PostRun>>;
+}
+
 export class DailyPoster {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<PostRun> | undefined;
+  private running: Promise<PosterRun> | undefined;
+  private readonly schedules: Schedule[];
 
-  constructor(private readonly options: PosterOptions) {}
+  constructor(private readonly options: PosterOptions) {
+    const { settings, oversight } = options;
+    this.schedules = [dailyListSchedule(settings), ...(oversight ? [monthlyReportSchedule(settings, oversight), highRiskSchedule(settings, oversight)] : [])];
+  }
 
   /** Posts whatever is due now; overlapping calls share one run. */
-  runOnce(): Promise<PostRun> {
+  runOnce(): Promise<PosterRun> {
     this.running ??= this.run().finally(() => {
       this.running = undefined;
     });
@@ -66,29 +150,32 @@ export class DailyPoster {
     await this.running?.catch(() => undefined);
   }
 
-  private async run(): Promise<PostRun> {
-    const { settings } = this.options;
+  private async run(): Promise<PosterRun> {
+    const [daily, ...others] = await Promise.all(this.schedules.map((schedule) => this.runSchedule(schedule)));
+    return { ...daily!, others: Object.fromEntries(others.map((run, index) => [this.schedules[index + 1]!.kind, run])) };
+  }
+
+  private async runSchedule(schedule: Schedule): Promise<PostRun> {
     const now = this.options.now();
-    const date = localDate(now, settings.timeZone);
-    const run: PostRun = { date, due: false, sent: 0, failed: 0, skipped: 0 };
-    if (!isWorkingDay(date, settings.bankHolidays) || now < atLocalTime(date, settings.postTime, settings.timeZone)) return run;
-    run.due = true;
-    const queue = [...(await activeLinkedChannels(this.options.db))];
+    const period = schedule.due(now);
+    const run: PostRun = { date: period ?? localDate(now, this.options.settings.timeZone), due: period !== null, sent: 0, failed: 0, skipped: 0 };
+    if (!period) return run;
+    const queue = (await activeLinkedChannels(this.options.db)).filter((channel) => schedule.forChannel(channel));
     const worker = async () => {
       for (let channel = queue.shift(); channel; channel = queue.shift()) {
-        const outcome = await this.postTo(channel, date);
+        const outcome = await this.postTo(schedule, channel, period);
         run[outcome]++;
       }
     };
     await Promise.all(Array.from({ length: this.options.concurrency ?? 4 }, worker));
-    if (run.sent + run.failed > 0) this.options.logger.info({ ...run }, 'daily list posted');
+    if (run.sent + run.failed > 0) this.options.logger.info({ kind: schedule.kind, ...run }, 'scheduled post made');
     return run;
   }
 
-  private async postTo(channel: Channel, date: string): Promise<'sent' | 'failed' | 'skipped'> {
-    const { db, settings } = this.options;
+  private async postTo(schedule: Schedule, channel: Channel, date: string): Promise<'sent' | 'failed' | 'skipped'> {
+    const { db } = this.options;
     const now = this.options.now();
-    const claim = await claimDailyPost(db, channel, date, {
+    const claim = await claimScheduledPost(db, channel, schedule.kind, date, {
       instance: this.options.instance,
       now,
       staleAfterMs: this.options.claim?.staleAfterMs ?? 10 * 60_000,
@@ -101,17 +188,17 @@ export class DailyPoster {
       const landed = claim.sendStartedAt ? await this.landedEarlier(channel, claim) : { activityId: null, unsure: false };
       if (landed.activityId) {
         await markSent(db, claim.id, landed.activityId, this.options.now());
-        await audit(db, { actor: 'scheduler', actorKind: 'system', action: 'list.post_confirmed', subjectType: 'channel', subjectId: channel.id, conversationId: channel.conversationId, details: { listDate: date } });
+        await audit(db, { actor: 'scheduler', actorKind: 'system', action: 'list.post_confirmed', subjectType: 'channel', subjectId: channel.id, conversationId: channel.conversationId, details: { kind: schedule.kind, listDate: date } });
         return 'sent';
       }
-      const card = withPostMarker(await listCard(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, now }, settings), claim.id);
+      const card = withPostMarker(await schedule.card(db, channel, date, now), claim.id);
       await markSending(db, claim.id, this.options.now());
       const activityId = await this.options.sender.sendCard(channel.reference, card);
       await markSent(db, claim.id, activityId, this.options.now(), { possibleDuplicate: landed.unsure });
       await audit(db, {
         actor: 'scheduler',
         actorKind: 'system',
-        action: 'list.posted',
+        action: schedule.action,
         subjectType: 'channel',
         subjectId: channel.id,
         conversationId: channel.conversationId,
@@ -121,7 +208,7 @@ export class DailyPoster {
     } catch (error) {
       const message = (error as Error).message.slice(0, 300);
       await markFailed(db, claim.id, message, this.options.now());
-      this.options.logger.error({ channel: channel.id, agency: channel.agency, error: message }, 'daily list not delivered; will retry');
+      this.options.logger.error({ kind: schedule.kind, channel: channel.id, agency: channel.agency, error: message }, 'scheduled post not delivered; will retry');
       return 'failed';
     }
   }

@@ -5,7 +5,11 @@ import type { Queryable } from './db';
 
 /** Every card the bot posted (so later changes can update each copy) and the daily post's claim. */
 
-export type CardKind = 'daily_list' | 'overdue';
+export type CardKind = 'daily_list' | 'overdue' | 'monthly_report' | 'high_risk';
+/** The kinds that are a day's list: refreshed when the list changes, counted by `status`. */
+export const LIST_KINDS: readonly CardKind[] = ['daily_list', 'overdue'];
+/** What a scheduled post is: one per channel and period (`listDate`). */
+export type ScheduledKind = Extract<CardKind, 'daily_list' | 'monthly_report' | 'high_risk'>;
 
 export interface PostedCard {
   id: string;
@@ -65,14 +69,15 @@ export interface ClaimPolicy {
 }
 
 /**
- * Claims the scheduled daily post for one channel and day, in the database, before anything is
- * sent: answers the claimed row, or undefined when it is sent already or another instance holds it.
+ * Claims a scheduled post (the daily list, the month's figures, the week's high-risk list) for one
+ * channel and period, in the database, before anything is sent: answers the claimed row, or
+ * undefined when it is sent already or another instance holds it.
  */
-export async function claimDailyPost(db: Queryable, channel: Channel, listDate: string, policy: ClaimPolicy): Promise<PostedCard | undefined> {
+export async function claimScheduledPost(db: Queryable, channel: Channel, kind: ScheduledKind, listDate: string, policy: ClaimPolicy): Promise<PostedCard | undefined> {
   const rows = await db.query(
     `insert into posted_cards (id, kind, list_date, channel_id, scheduled, conversation_id, conversation_reference, display_level, status, claimed_by, claimed_at)
-     values ($1, 'daily_list', $2, $3, true, $4, $5, $6, 'claimed', $7, $8)
-     on conflict (channel_id, list_date) where scheduled do update set
+     values ($1, $12, $2, $3, true, $4, $5, $6, 'claimed', $7, $8)
+     on conflict (channel_id, kind, list_date) where scheduled do update set
        status = 'claimed', claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at,
        conversation_reference = excluded.conversation_reference, display_level = excluded.display_level
      where (posted_cards.status = 'failed' and posted_cards.claimed_at <= $9 and posted_cards.attempts < $11)
@@ -90,6 +95,7 @@ export async function claimDailyPost(db: Queryable, channel: Channel, listDate: 
       new Date(policy.now.getTime() - policy.retryAfterMs),
       new Date(policy.now.getTime() - policy.staleAfterMs),
       policy.maxAttempts,
+      kind,
     ],
   );
   return rows[0] && toPostedCard(rows[0]);
@@ -110,7 +116,7 @@ export async function markSent(db: Queryable, id: string, activityId: string | u
 
 /** Today's posts that were sent again without confirming the first: `status` says those channels may show two cards. */
 export async function possibleDuplicates(db: Queryable, listDate: string): Promise<PostedCard[]> {
-  return (await db.query(`select ${COLUMNS} from posted_cards where scheduled and possible_duplicate and list_date = $1`, [listDate])).map(toPostedCard);
+  return (await db.query(`select ${COLUMNS} from posted_cards where scheduled and possible_duplicate and list_date = $1 and kind = any($2::text[])`, [listDate, LIST_KINDS])).map(toPostedCard);
 }
 
 export async function markFailed(db: Queryable, id: string, error: string, now: Date): Promise<void> {
@@ -150,13 +156,14 @@ export async function rememberPage(db: Queryable, conversationId: string, listDa
   await db.query(`update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4`, [conversationId, listDate, kind, page]);
 }
 
-export async function postedCardsOn(db: Queryable, listDate: string): Promise<PostedCard[]> {
-  return (await db.query(`select ${COLUMNS} from posted_cards where list_date = $1 order by claimed_at`, [listDate])).map(toPostedCard);
+/** The posted copies of a day's list (`kinds`: the list's by default). */
+export async function postedCardsOn(db: Queryable, listDate: string, kinds: readonly CardKind[] = LIST_KINDS): Promise<PostedCard[]> {
+  return (await db.query(`select ${COLUMNS} from posted_cards where list_date = $1 and kind = any($2::text[]) order by claimed_at`, [listDate, kinds])).map(toPostedCard);
 }
 
 /** Scheduled posts not (yet) delivered, most recent day first: what `status` must show. */
 export async function undeliveredPosts(db: Queryable, sinceDate: string): Promise<PostedCard[]> {
-  return (await db.query(`select ${COLUMNS} from posted_cards where scheduled and status <> 'sent' and list_date >= $1 order by list_date desc`, [sinceDate])).map(toPostedCard);
+  return (await db.query(`select ${COLUMNS} from posted_cards where scheduled and status <> 'sent' and list_date >= $1 and kind = any($2::text[]) order by list_date desc`, [sinceDate, LIST_KINDS])).map(toPostedCard);
 }
 
 /** Moves the day's version on (a change that shows on its card was committed). */

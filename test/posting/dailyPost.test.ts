@@ -6,7 +6,7 @@ import { DailyPoster } from '../../src/posting/dailyPoster';
 import { reportMissing } from '../../src/recording/service';
 import * as channels from '../../src/store/channels';
 import type { Database } from '../../src/store/db';
-import { claimDailyPost, postedCardsOn } from '../../src/store/postedCards';
+import { claimScheduledPost, postedCardsOn } from '../../src/store/postedCards';
 import { startConnector, type ConnectorCall, type ConnectorStub } from '../support/connector';
 import { forEachDriver } from '../support/databases';
 import { linkTestChannel } from '../support/channels';
@@ -110,8 +110,8 @@ forEachDriver('the daily post', (db, driver) => {
     const police = (await channels.findChannel(db(), '19:police@thread.tacv2'))!;
     const health = (await channels.findChannel(db(), '19:health@thread.tacv2'))!;
     const policy = { instance: 'dead-instance', staleAfterMs: 60_000, retryAfterMs: 0, maxAttempts: 30 };
-    await claimDailyPost(db(), police, '2026-06-09', { ...policy, now: new Date(TUESDAY_0900.getTime() - 5 * 60_000) }); // died 5 minutes ago
-    await claimDailyPost(db(), health, '2026-06-09', { ...policy, now: new Date(TUESDAY_0900.getTime() - 10_000) }); // still working
+    await claimScheduledPost(db(), police, 'daily_list', '2026-06-09', { ...policy, now: new Date(TUESDAY_0900.getTime() - 5 * 60_000) }); // died 5 minutes ago
+    await claimScheduledPost(db(), health, 'daily_list', '2026-06-09', { ...policy, now: new Date(TUESDAY_0900.getTime() - 10_000) }); // still working
     const run = await poster(db(), connector, TUESDAY_0900).runOnce();
     assert.equal(run.sent, AGENCIES.length - 1);
     assert.ok(delivered.has('19:police@thread.tacv2'), 'the dead instance’s post was taken over');

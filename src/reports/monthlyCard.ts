@@ -1,0 +1,52 @@
+import { format, parseISO } from 'date-fns';
+import { renderCard, type CardJson } from '../cards/render';
+import { formatFigure, MONTHLY_COLUMNS, type MonthlyFigures, type ReportSettings } from './monthly';
+
+/** Months in the card's table and chart, as the Croydon report shows them. */
+export const CARD_MONTHS = 8;
+
+const monthName = (month: string, pattern = 'MMMM yyyy') => format(parseISO(`${month}-01`), pattern);
+
+/**
+ * The month's figures as a card: the month's own figures first, a grouped bar chart of children
+ * missing, offered and with an RHI done (Teams draws it; a client that cannot simply leaves it
+ * out), then the last eight months as the Croydon table lays them out (a line a figure, a column a
+ * month), and a link to the CSV when the service has a public address. Counts only: no child.
+ */
+export function monthlyReportCard(months: readonly MonthlyFigures[], settings: Pick<ReportSettings, 'timeZone' | 'rhiDueHours' | 'rhiChaseDays'>, csvUrl: string | null): CardJson {
+  const latest = months.at(-1)!;
+  const pct = (value: number) => `${value.toFixed(2)}%`;
+  const short = (month: string) => monthName(month, 'MMM yy');
+  return renderCard('monthly-report', {
+    monthName: monthName(latest.month),
+    subtitle: `Calendar months in ${settings.timeZone}; each episode in the month it was reported. Children placed here by other authorities are left out: their RHI is their placing authority's.`,
+    headline: [
+      { title: 'Children missing', value: String(latest.childrenMissing) },
+      { title: 'Offered an RHI', value: `${latest.childrenOfferedRhi} (${pct(latest.rhiOfferRateChildrenPct)} of children missing)` },
+      { title: 'With an RHI done', value: String(latest.childrenWithRhiDone) },
+      { title: 'Episodes', value: `${latest.episodes}, ${latest.episodesWithRhiDone} with an RHI done (${pct(latest.episodesWithRhiDonePct)})` },
+      { title: 'Looked-after episodes with an RHI done', value: pct(latest.lacEpisodesWithRhiDonePct) },
+      { title: `RHIs done within ${settings.rhiDueHours} hours`, value: pct(latest.rhisCompletedWithinDuePct) },
+      { title: `No RHI answer within ${settings.rhiChaseDays} days`, value: `${latest.episodesNotAnsweredWithinChase} episode${latest.episodesNotAnsweredWithinChase === 1 ? '' : 's'}` },
+    ],
+    series: [
+      { legend: 'Children missing', key: 'childrenMissing' },
+      { legend: 'Offered an RHI', key: 'childrenOfferedRhi' },
+      { legend: 'With an RHI done', key: 'childrenWithRhiDone' },
+    ].map((series) => ({ legend: series.legend, values: months.map((row) => ({ x: short(row.month), y: row[series.key as keyof MonthlyFigures] as number })) })),
+    months,
+    columns: [{ width: 3 }, ...months.map(() => ({ width: 1 }))],
+    rows: [
+      { style: 'accent', cells: [{ text: 'Figure', weight: 'Bolder', align: 'Left' }, ...months.map((row) => ({ text: short(row.month), weight: 'Bolder', align: 'Right' }))] },
+      ...MONTHLY_COLUMNS.slice(1).map((column) => ({
+        style: 'default',
+        cells: [
+          { text: column.heading, weight: 'Default', align: 'Left' },
+          ...months.map((row) => ({ text: formatFigure(column.key, row[column.key]), weight: 'Default', align: 'Right' })),
+        ],
+      })),
+    ],
+    notes: `Offered: the RHI was offered (or done). Done: completed. Within ${settings.rhiDueHours} hours: of the return it follows. No answer: back ${settings.rhiChaseDays} days or more with the RHI neither done nor declined.`,
+    csvUrl: csvUrl ?? '',
+  });
+}
