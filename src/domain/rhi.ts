@@ -45,12 +45,6 @@ export function hoursOverdue(returnedAt: Date, now: Date, dueHours: number): num
   return late > 0 ? Math.floor(late / 3_600_000) : 0;
 }
 
-/** Was the RHI for this episode completed within the due time of its return? */
-export function completedInTime(episode: Pick<Episode, 'returnedAt'>, rhi: ReturnInterview | undefined, dueHours: number): boolean {
-  if (!episode.returnedAt || !rhi?.completedAt) return false;
-  return rhi.completedAt.getTime() <= rhiDueAt(episode.returnedAt, dueHours).getTime();
-}
-
 /** A time recorded as happening up to this far ahead of the server's clock is a clock difference, not the future. */
 export const FUTURE_SLACK_MS = 5 * 60_000;
 export const isInFuture = (time: Date, now: Date) => time.getTime() > now.getTime() + FUTURE_SLACK_MS;

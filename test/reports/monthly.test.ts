@@ -32,6 +32,17 @@ forEachDriver('the monthly missing-panel figures', (db) => {
     assert.deepEqual(later.map((row) => row.episodesNotAnsweredWithinChase), [1, 0]);
   });
 
+  it('counts an RHI done exactly at the due time as in time, and a second later as late', async () => {
+    const header = MONTHLY_CSV.split('\n')[0];
+    const rows = [
+      'DUE-1,Lu,Synthetic,2011-01-01,N,,home,2026-01-05T10:00,2026-01-05T12:00:00,low,,DUE-R1,2026-01-06T09:00,accepted,2026-01-08T12:00:00,in_house',
+      'DUE-2,Mo,Synthetic,2011-01-01,N,,home,2026-01-12T10:00,2026-01-12T12:00:00,low,,DUE-R2,2026-01-13T09:00,accepted,2026-01-15T12:00:01,in_house',
+    ];
+    await importEpisodesCsv(db(), [header, ...rows].join('\n'), context({ now: MONTHLY_NOW }), { skipInvalid: false, timeZone: 'Europe/London' });
+    const [january] = await monthlyFigures(db(), '2026-01', '2026-01', SETTINGS, MONTHLY_NOW);
+    assert.deepEqual([january!.episodesWithRhiDone, january!.rhisCompletedWithinDuePct], [2, 50]);
+  });
+
   it('writes the same figures as CSV: the headings, then a line a month with two-decimal percentages', async () => {
     const csv = monthlyCsv(await monthlyFigures(db(), '2026-02', '2026-05', SETTINGS, MONTHLY_NOW));
     const lines = csv.trimEnd().split('\r\n');
