@@ -1,3 +1,4 @@
+import { TZDate } from '@date-fns/tz';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { Queryable } from '../store/db';
@@ -78,6 +79,14 @@ export interface ReportSettings {
   rhiChaseDays: number;
 }
 
+const nextMonth = (month: string) => {
+  const index = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7));
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+};
+
+/** Midnight at the start of a local date, as an instant. */
+const localMidnight = (date: string, timeZone: string) => new Date(new TZDate(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)), 0, 0, timeZone).getTime());
+
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100);
 
 /**
@@ -88,40 +97,48 @@ const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part
 export async function monthlyFigures(db: Queryable, from: string, to: string, settings: ReportSettings, now: Date): Promise<MonthlyFigures[]> {
   const months = monthsBetween(from, to);
   if (typeof months === 'string') throw new RangeError(months);
+  const starts = months.map((month) => localMidnight(`${month}-01`, settings.timeZone));
   const rows = await db.query<Record<string, string | number>>(
-    `with bounds as (
-       select ($1 || '-01')::date as first_month, ($2 || '-01')::date as last_month),
-     months as (
-       select generate_series(first_month, last_month, interval '1 month')::date as month_start from bounds),
-     episodes_in as (
-       select e.id, e.child_id, e.returned_at, e.responsible_authority,
-              date_trunc('month', e.reported_at at time zone $3)::date as month_start,
-              (e.responsible_authority is not null and lower(btrim(e.responsible_authority)) <> lower(btrim($4))) as ola,
+    `with episodes_in as (
+       select e.child_id, e.returned_at, (e.responsible_authority is not null) as lac,
+              (e.responsible_authority is not null and lower(btrim(e.responsible_authority)) <> lower(btrim($3))) as ola,
+              width_bucket(e.reported_at, $2::timestamptz[]) as month_start,
               r.offered_at, r.completed_at, r.outcome
          from episodes e
          left join return_interview_episodes re on re.episode_id = e.id
          left join return_interviews r on r.id = re.return_interview_id
-        where e.reported_at >= (select first_month from bounds)::timestamp at time zone $3
-          and e.reported_at < ((select last_month from bounds) + interval '1 month')::timestamp at time zone $3),
-     counted as (
-       select *, (completed_at is not null) as done, (offered_at is not null or completed_at is not null) as offered
-         from episodes_in where not ola)
-     select to_char(m.month_start, 'YYYY-MM') as month,
-            count(distinct c.child_id)::int as children_missing,
-            count(distinct c.child_id) filter (where c.offered)::int as children_offered,
-            count(distinct c.child_id) filter (where c.done)::int as children_done,
-            count(c.id)::int as episodes,
-            count(c.id) filter (where c.done)::int as episodes_done,
-            count(c.id) filter (where c.responsible_authority is not null)::int as lac_episodes,
-            count(c.id) filter (where c.responsible_authority is not null and c.done)::int as lac_done,
-            count(c.id) filter (where c.done and c.completed_at <= c.returned_at + $5 * interval '1 hour')::int as done_in_time,
-            count(c.id) filter (where c.returned_at is not null and c.returned_at + $6 * interval '1 day' <= $7
-              and not coalesce(c.completed_at <= c.returned_at + $6 * interval '1 day', false)
-              and not coalesce(c.outcome = 'declined' and c.offered_at is not null, false))::int as not_answered,
-            (select count(*) from episodes_in o where o.ola and o.month_start = m.month_start)::int as ola_excluded
-       from months m left join counted c on c.month_start = m.month_start
-      group by m.month_start order by m.month_start`,
-    [from, to, settings.timeZone, settings.localAuthority, settings.rhiDueHours, settings.rhiChaseDays, now],
+        where e.reported_at >= $7 and e.reported_at < $8),
+     -- Per child and month first: the children's figures are then plain counts, with no distinct.
+     per_child as (
+       select month_start, child_id,
+              count(*) filter (where ola) as ola_excluded,
+              count(*) filter (where not ola) as episodes,
+              bool_or(not ola and (offered_at is not null or completed_at is not null)) as offered,
+              count(*) filter (where not ola and completed_at is not null) as done,
+              count(*) filter (where not ola and lac) as lac_episodes,
+              count(*) filter (where not ola and lac and completed_at is not null) as lac_done,
+              count(*) filter (where not ola and completed_at <= returned_at + $4 * interval '1 hour') as done_in_time,
+              count(*) filter (where not ola and returned_at is not null and returned_at + $5 * interval '1 day' <= $6
+                and not coalesce(completed_at <= returned_at + $5 * interval '1 day', false)
+                and not coalesce(outcome = 'declined' and offered_at is not null, false)) as not_answered
+         from episodes_in group by month_start, child_id),
+     per_month as (
+       select month_start, count(*) filter (where episodes > 0) as children_missing, count(*) filter (where offered) as children_offered,
+              count(*) filter (where done > 0) as children_done, sum(episodes) as episodes, sum(done) as episodes_done,
+              sum(lac_episodes) as lac_episodes, sum(lac_done) as lac_done, sum(done_in_time) as done_in_time, sum(not_answered) as not_answered,
+              sum(ola_excluded) as ola_excluded
+         from per_child group by month_start)
+     select m.month,
+            coalesce(p.children_missing, 0)::int as children_missing, coalesce(p.children_offered, 0)::int as children_offered,
+            coalesce(p.children_done, 0)::int as children_done, coalesce(p.episodes, 0)::int as episodes,
+            coalesce(p.episodes_done, 0)::int as episodes_done, coalesce(p.lac_episodes, 0)::int as lac_episodes,
+            coalesce(p.lac_done, 0)::int as lac_done, coalesce(p.done_in_time, 0)::int as done_in_time,
+            coalesce(p.not_answered, 0)::int as not_answered, coalesce(p.ola_excluded, 0)::int as ola_excluded
+       from unnest($1::text[]) with ordinality as m(month, month_start) left join per_month p on p.month_start = m.month_start
+      order by m.month_start`,
+    // Each month's first instant in the council's zone, worked out once: an episode's month is the
+    // bucket its report time falls in (no time-zone sum per row), and the planner sees the bounds.
+    [months, starts.map((start) => start.toISOString()), settings.localAuthority, settings.rhiDueHours, settings.rhiChaseDays, now, starts[0], localMidnight(`${nextMonth(to)}-01`, settings.timeZone)],
   );
   return rows.map((row) => {
     const n = (key: string) => Number(row[key]);
