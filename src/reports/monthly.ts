@@ -40,17 +40,17 @@ export interface MonthlyFigures {
 /** The columns in order, with the heading each has in a CSV file and in the table people read. */
 export const MONTHLY_COLUMNS: readonly { key: keyof MonthlyFigures; heading: string; short: string }[] = [
   { key: 'month', heading: 'Month', short: 'Month' },
-  { key: 'childrenMissing', heading: 'Children missing', short: 'Children' },
-  { key: 'childrenOfferedRhi', heading: 'Children offered an RHI', short: 'Offered' },
-  { key: 'childrenWithRhiDone', heading: 'Children with an RHI done', short: 'RHI done' },
+  { key: 'childrenMissing', heading: 'Children missing', short: 'Children missing' },
+  { key: 'childrenOfferedRhi', heading: 'Children offered an RHI', short: 'Offered an RHI' },
+  { key: 'childrenWithRhiDone', heading: 'Children with an RHI done', short: 'With an RHI done' },
   { key: 'episodes', heading: 'Episodes', short: 'Episodes' },
-  { key: 'episodesWithRhiDone', heading: 'Episodes with an RHI done', short: 'Ep. done' },
-  { key: 'rhiOfferRateChildrenPct', heading: 'RHI offer rate for children (%)', short: 'Offer %' },
-  { key: 'episodesWithRhiDonePct', heading: 'Episodes with an RHI done (%)', short: 'Done %' },
-  { key: 'lacEpisodesWithRhiDonePct', heading: 'Looked-after episodes with an RHI done (%)', short: 'LAC %' },
-  { key: 'rhisCompletedWithinDuePct', heading: 'RHIs done within the due time (%)', short: 'In time %' },
-  { key: 'episodesNotAnsweredWithinChase', heading: 'Episodes with no RHI answer within the chase window', short: 'Not answered' },
-  { key: 'olaEpisodesExcluded', heading: 'Episodes of children placed by other authorities (left out)', short: 'OLA out' },
+  { key: 'episodesWithRhiDone', heading: 'Episodes with an RHI done', short: 'Episodes, RHI done' },
+  { key: 'rhiOfferRateChildrenPct', heading: 'RHI offer rate for children (%)', short: 'Offer rate %' },
+  { key: 'episodesWithRhiDonePct', heading: 'Episodes with an RHI done (%)', short: 'Episodes done %' },
+  { key: 'lacEpisodesWithRhiDonePct', heading: 'Looked-after episodes with an RHI done (%)', short: 'Looked after done %' },
+  { key: 'rhisCompletedWithinDuePct', heading: 'RHIs done within the due time (%)', short: 'Done in time %' },
+  { key: 'episodesNotAnsweredWithinChase', heading: 'Episodes with no RHI answer within the chase window', short: 'No answer in time' },
+  { key: 'olaEpisodesExcluded', heading: 'Episodes of children placed by other authorities (left out)', short: 'OLA, left out' },
 ];
 
 /** The most months one report covers: ten years. */

@@ -1,6 +1,6 @@
 import { format, parseISO } from 'date-fns';
 import { renderCard, type CardJson } from '../cards/render';
-import { formatFigure, MONTHLY_COLUMNS, type MonthlyFigures, type ReportSettings } from './monthly';
+import { MONTHLY_COLUMNS, type MonthlyFigures, type ReportSettings } from './monthly';
 
 /** Months in the card's table and chart, as the Croydon report shows them. */
 export const CARD_MONTHS = 8;
@@ -16,7 +16,7 @@ const monthName = (month: string, pattern = 'MMMM yyyy') => format(parseISO(`${m
 export function monthlyReportCard(months: readonly MonthlyFigures[], settings: Pick<ReportSettings, 'timeZone' | 'rhiDueHours' | 'rhiChaseDays'>, csvUrl: string | null): CardJson {
   const latest = months.at(-1)!;
   const pct = (value: number) => `${value.toFixed(2)}%`;
-  const short = (month: string) => monthName(month, 'MMM yy');
+  const first = months[0]!.month;
   return renderCard('monthly-report', {
     monthName: monthName(latest.month),
     subtitle: `Calendar months in ${settings.timeZone}; each episode in the month it was reported. Children placed here by other authorities are left out: their RHI is their placing authority's.`,
@@ -33,20 +33,22 @@ export function monthlyReportCard(months: readonly MonthlyFigures[], settings: P
       { legend: 'Children missing', key: 'childrenMissing' },
       { legend: 'Offered an RHI', key: 'childrenOfferedRhi' },
       { legend: 'With an RHI done', key: 'childrenWithRhiDone' },
-    ].map((series) => ({ legend: series.legend, values: months.map((row) => ({ x: short(row.month), y: row[series.key as keyof MonthlyFigures] as number })) })),
-    months,
-    columns: [{ width: 3 }, ...months.map(() => ({ width: 1 }))],
+    ].map((series) => ({ legend: series.legend, values: months.map((row) => ({ x: monthName(row.month, 'MMM'), y: row[series.key as keyof MonthlyFigures] as number })) })),
+    chartAxis: first.slice(0, 4) === latest.month.slice(0, 4) ? `Month (${latest.month.slice(0, 4)})` : `Month (${monthName(first, 'MMM yyyy')} to ${monthName(latest.month, 'MMM yyyy')})`,
+    tableTitle: `The last ${months.length} months (${monthName(first, 'MMM yyyy')} to ${monthName(latest.month, 'MMM yyyy')})`,
+    columns: [{ width: 2 }, ...months.map(() => ({ width: 1 }))],
     rows: [
-      { style: 'accent', cells: [{ text: 'Figure', weight: 'Bolder', align: 'Left' }, ...months.map((row) => ({ text: short(row.month), weight: 'Bolder', align: 'Right' }))] },
+      { style: 'accent', cells: [{ text: 'Figure', weight: 'Bolder', align: 'Left' }, ...months.map((row) => ({ text: monthName(row.month, 'MMM'), weight: 'Bolder', align: 'Right' }))] },
       ...MONTHLY_COLUMNS.slice(1).map((column) => ({
         style: 'default',
         cells: [
-          { text: column.heading, weight: 'Default', align: 'Left' },
-          ...months.map((row) => ({ text: formatFigure(column.key, row[column.key]), weight: 'Default', align: 'Right' })),
+          { text: column.short, weight: 'Default', align: 'Left' },
+          // Whole percentages here, so eight months fit a card; the figures above and the CSV have two decimals.
+          ...months.map((row) => ({ text: column.key.endsWith('Pct') ? String(Math.round(row[column.key] as number)) : String(row[column.key]), weight: 'Default', align: 'Right' })),
         ],
       })),
     ],
-    notes: `Offered: the RHI was offered (or done). Done: completed. Within ${settings.rhiDueHours} hours: of the return it follows. No answer: back ${settings.rhiChaseDays} days or more with the RHI neither done nor declined.`,
+    notes: `Offered: the RHI was offered (or done). Done: completed. In time: within ${settings.rhiDueHours} hours of the return it follows. No answer in time: back ${settings.rhiChaseDays} days or more with the RHI neither done nor declined. OLA: children placed here by other authorities, not counted above. Rates in the table are whole percentages; the CSV has every figure to two decimals with its full heading.`,
     csvUrl: csvUrl ?? '',
   });
 }
