@@ -2,11 +2,11 @@ import { subDays } from 'date-fns';
 import { renderCard, type CardJson } from '../cards/render';
 import { rhiText, riskLine, standingFlags, whoIs } from '../cards/dailyListCard';
 import type { Audience } from '../domain/access';
-import { formatLocal } from '../domain/calendar';
-import { buildDailyList, riskRank, type ChildContext, type ChildSummary, type ListSettings, type RhiEntry } from '../domain/dailyList';
+import { formatLocal, localDate } from '../domain/calendar';
+import { buildDailyList, riskRank, summarise, type ChildContext, type ChildSummary, type ListSettings, type RhiEntry } from '../domain/dailyList';
 import { MEETING_KIND_LABELS } from '../domain/meetings';
 import type { Queryable } from '../store/db';
-import { loadListRecords } from '../store/repositories';
+import { chasedOutBetween, loadListRecords } from '../store/repositories';
 
 /**
  * The weekly high-risk list for senior managers (the Croydon report's): every child missing now or
@@ -32,6 +32,14 @@ export interface HighRiskList {
   from: string;
   asOf: string;
   children: HighRiskChild[];
+  /**
+   * RHIs the huddle stopped chasing in the week: RHI_CHASE_DAYS after the return, no answer. They
+   * leave the daily list and count as not done in the monthly figures; managers see them here.
+   */
+  chasedOut: { child: ChildSummary; returnedAt: string }[];
+  /** How many there were, when more than the card names. */
+  chasedOutTotal: number;
+  chaseDays: number;
 }
 
 /** The list for the week to `asOf` (the list day's post time, or now when asked for). */
@@ -83,7 +91,9 @@ export async function loadHighRiskList(db: Queryable, listDate: string, asOf: Da
   }
   // Missing now first, then by risk, then the highest stage.
   children.sort((a, b) => Number(b.missingNow) - Number(a.missingNow) || riskRank(a.riskGrade) - riskRank(b.riskGrade) || (b.escalationStage ?? 0) - (a.escalationStage ?? 0) || a.caseRef.localeCompare(b.caseRef));
-  return { listDate, from: from.toISOString(), asOf: asOf.toISOString(), children };
+  const chased = await chasedOutBetween(db, from, asOf, settings.rhiChaseDays, HIGH_RISK_CARD_LIMIT + 1);
+  const chasedOut = chased.slice(0, HIGH_RISK_CARD_LIMIT).map(({ child, returnedAt }) => ({ child: summarise(child, localDate(returnedAt, tz), settings.localAuthority), returnedAt: returnedAt.toISOString() }));
+  return { listDate, from: from.toISOString(), asOf: asOf.toISOString(), children, chasedOut, chasedOutTotal: chased.length, chaseDays: settings.rhiChaseDays };
 }
 
 /** The list as a card, at the audience's display level (initials by default); no notes, nothing restricted. */
@@ -104,6 +114,12 @@ export function highRiskCard(list: HighRiskList, audience: Audience, timeZone: s
       outstanding: `Outstanding: ${child.outstanding.length ? child.outstanding.join(' · ') : 'nothing'}.`,
     })),
     empty: list.children.length ? '' : 'Nothing to escalate this week.',
+    chasedTitle: list.chasedOut.length
+      ? `RHIs no longer chased: ${list.chasedOutTotal > list.chasedOut.length ? `more than ${list.chasedOut.length}` : list.chasedOut.length} came to ${list.chaseDays} days after the return this week with no RHI done or declined. They leave the daily list and count as not done in the monthly figures.`
+      : '',
+    chased: list.chasedOut.map((item) => ({
+      line: `${whoIs(item.child, audience.displayLevel)} · back ${formatLocal(new Date(item.returnedAt), timeZone, 'EEE d MMM')}${item.child.ola ? ` · ${item.child.placingAuthority}'s to do` : ''}`,
+    })),
     more: list.children.length > shown.length ? `…and ${list.children.length - shown.length} more, not shown (a card holds ${HIGH_RISK_CARD_LIMIT}): the daily list shows every child missing now.` : '',
     footer: audience.displayLevel === 'full' ? 'Full names: this conversation may see them.' : 'Initials and case references only. Tap a child on the daily list for their card.',
   });

@@ -11,8 +11,13 @@ import type { Queryable } from './db';
 
 type Row = Record<string, unknown>;
 
-const CHILD_COLUMNS = `id, ref, given_name, family_name, to_char(date_of_birth, 'YYYY-MM-DD') as date_of_birth,
-  looked_after, placing_authority, placement_in_area, school, social_worker_email`;
+/** A child's columns, of the table or of `alias` when the child is joined. */
+const childColumns = (alias = '') => {
+  const of = alias ? `${alias}.` : '';
+  return `${of}id, ${of}ref, ${of}given_name, ${of}family_name, to_char(${of}date_of_birth, 'YYYY-MM-DD') as date_of_birth,
+  ${of}looked_after, ${of}placing_authority, ${of}placement_in_area, ${of}school, ${of}social_worker_email`;
+};
+const CHILD_COLUMNS = childColumns();
 
 const toChild = (row: Row): Child => ({
   id: row.id as string,
@@ -401,6 +406,26 @@ export async function loadListRecords(db: Queryable, asOf: Date, returnedAfter: 
   const returnInterviews = await rhisCoveringEpisodes(db, [...byId.keys()]);
   const meetings = await meetingsOf(db, childIds);
   return { children, episodes: [...byId.values()], returnInterviews, meetings };
+}
+
+/**
+ * Episodes whose RHI chase window (RHI_CHASE_DAYS after the return) ended between `from` and `to`
+ * without an answer (neither done nor declined after an offer): the huddle stops chasing them, and
+ * the weekly management view names them. Read through the return-time index.
+ */
+export async function chasedOutBetween(db: Queryable, from: Date, to: Date, chaseDays: number, limit: number): Promise<{ child: Child; returnedAt: Date }[]> {
+  const rows = await db.query(
+    `select ${childColumns('c')}, e.returned_at
+       from episodes e join children c on c.id = e.child_id
+       left join return_interview_episodes re on re.episode_id = e.id
+       left join return_interviews r on r.id = re.return_interview_id
+      where e.returned_at > $1::timestamptz - $3::int * interval '1 day' and e.returned_at <= $2::timestamptz - $3::int * interval '1 day'
+        and not coalesce(r.completed_at <= e.returned_at + $3::int * interval '1 day', false)
+        and not coalesce(r.outcome = 'declined' and r.offered_at is not null, false)
+      order by e.returned_at limit $4`,
+    [from, to, chaseDays, limit],
+  );
+  return rows.map((row) => ({ child: toChild(row), returnedAt: new Date(row.returned_at as Date) }));
 }
 
 // Audit

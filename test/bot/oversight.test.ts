@@ -51,6 +51,7 @@ describe('the oversight commands: report and high-risk', () => {
     await record('HR-2', 'Ivo', { riskGrade: 'medium', exploitationConcerns: ['cse'], reportedAt: at('2026-06-03T10:00:00Z') }, at('2026-06-03T18:00:00Z')); // back, CSE, RHI overdue
     await record('HR-3', 'Jo', { riskGrade: 'low', reportedAt: at('2026-06-04T10:00:00Z') }, at('2026-06-04T12:00:00Z')); // low: not on the list
     await record('HR-4', 'Kit', { riskGrade: 'high', reportedAt: at('2026-05-20T10:00:00Z') }, at('2026-05-21T10:00:00Z')); // high, but not this week
+    await record('HR-5', 'Lee', { riskGrade: 'low', reportedAt: at('2026-05-06T08:00:00Z') }, at('2026-05-06T10:00:00Z')); // its RHI's 28 days ended this week, unanswered
   });
   after(async () => {
     await app.stop();
@@ -62,7 +63,7 @@ describe('the oversight commands: report and high-risk', () => {
     await say('high-risk', MANAGER, MANAGEMENT);
     const texts = textsOf(lastCard());
     assert.equal(texts[0], 'High-risk list: week to Mon 8 Jun');
-    const children = texts.filter((text) => /HR-\d/.test(text));
+    const children = texts.slice(0, texts.findIndex((text) => text.startsWith('RHIs no longer chased'))).filter((text) => /HR-\d/.test(text));
     assert.deepEqual(children.map((text) => /HR-\d/.exec(text)![0]), ['HR-1', 'HR-2']);
     assert.match(children[0]!, /^\*\*H\.S\.\*\* · HR-1/);
     assert.ok(!texts.join(' ').includes('Hana'), 'no names in a channel shown by initials');
@@ -70,6 +71,8 @@ describe('the oversight commands: report and high-risk', () => {
     assert.ok(texts.some((text) => /CSE concern/.test(text)));
     assert.ok(texts.some((text) => /^This week: reported missing Wed 3 Jun 11:00; back Wed 3 Jun 19:00\.$/.test(text)), texts.join('\n'));
     assert.ok(texts.some((text) => /^Outstanding: \*\*RHI 38 h overdue\*\*/.test(text)), texts.join('\n'));
+    assert.ok(texts.includes('RHIs no longer chased: 1 came to 28 days after the return this week with no RHI done or declined. They leave the daily list and count as not done in the monthly figures.'), texts.join('\n'));
+    assert.ok(texts.includes('**L.S.** · HR-5 · 15 · back Wed 6 May'), texts.join('\n'));
   });
 
   it('shows the missing team full names in personal chat', async () => {
