@@ -7,6 +7,7 @@
  * same list is measured again. Goal: ≤ 1.2×. Nothing is kept.
  */
 import { performance } from 'node:perf_hooks';
+import { median } from './median';
 import { listCard } from '../src/lists/listCards';
 import { openTestDatabase } from '../test/support/databases';
 import { SETTINGS } from '../test/support/fixtures';
@@ -18,15 +19,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 /** Rows a statement: each stays well inside the database's query timeout (DB_QUERY_TIMEOUT_MS, 5 s). */
 const BATCH = 25_000;
 
-async function median(work: () => Promise<unknown>): Promise<number> {
-  const times: number[] = [];
-  for (let index = 0; index < ROUNDS; index++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-}
 
 async function run(driver: 'pglite' | 'postgres') {
   const db = await openTestDatabase(driver);
@@ -38,7 +30,7 @@ async function run(driver: 'pglite' | 'postgres') {
     const audience = { agency: 'police' as const, displayLevel: 'initials' as const, private: false };
     const card = () => listCard(db, { kind: 'daily_list', date: '2026-06-09', page: 0, audience, now: NOW }, SETTINGS);
     await card();
-    const before = await median(card);
+    const before = await median(ROUNDS, card);
     const started = performance.now();
     for (let from = 0; from < HISTORY; from += BATCH) {
       const count = Math.min(BATCH, HISTORY - from);
@@ -54,7 +46,7 @@ async function run(driver: 'pglite' | 'postgres') {
     await db.exec('analyze');
     const loaded = (performance.now() - started) / 1000;
     await card();
-    const after = await median(card);
+    const after = await median(ROUNDS, card);
     console.log(`${driver.padEnd(8)} list for a card, ${HISTORY.toLocaleString('en-GB')} historical episodes ÷ none: ${(after / before).toFixed(2)}x  (this run: ${before.toFixed(1)} ms → ${after.toFixed(1)} ms; history loaded in ${loaded.toFixed(0)} s)`);
   } finally {
     await db.close();

@@ -9,6 +9,7 @@
  * figures statement's plan first. Nothing is kept.
  */
 import { performance } from 'node:perf_hooks';
+import { median } from './median';
 import { monthlyFigures } from '../src/reports/monthly';
 import { openPglite, openPostgres } from '../src/store/db';
 import { migrate } from '../src/store/migrate';
@@ -22,16 +23,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const BATCH = 100_000;
 const NOW = new Date('2026-12-01T09:00:00Z');
 
-async function median(work: () => Promise<unknown>): Promise<number> {
-  await work();
-  const times: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-}
 
 async function run(driver: 'pglite' | 'postgres') {
   // Generating a million rows takes statements longer than the service's 5-second query limit.
@@ -76,10 +67,11 @@ async function run(driver: 'pglite' | 'postgres') {
       const explaining = { ...db, query: async (sql: string, params?: unknown[]) => { const plan = await db.query<Record<string, string>>(`explain analyze ${sql}`, params); console.log(plan.map((row) => Object.values(row)[0]).join('\n')); return db.query(sql, params); } };
       await monthlyFigures(explaining as typeof db, '2024-01', '2024-12', SETTINGS, NOW);
     }
-    const figures = await median(() => monthlyFigures(db, '2024-01', '2024-12', SETTINGS, NOW));
+    await monthlyFigures(db, '2024-01', '2024-12', SETTINGS, NOW); // warm
+    const figures = await median(ROUNDS, () => monthlyFigures(db, '2024-01', '2024-12', SETTINGS, NOW));
     const bounds = [new Date('2024-01-01T00:00:00Z'), new Date('2025-01-01T00:00:00Z')];
-    const plain = await median(() => db.query('select count(*) from episodes where reported_at >= $1 and reported_at < $2', bounds));
-    const joined = await median(() =>
+    const plain = await median(ROUNDS, () => db.query('select count(*) from episodes where reported_at >= $1 and reported_at < $2', bounds));
+    const joined = await median(ROUNDS, () =>
       db.query(
         // count(r.completed_at), not count(*): the planner may not drop the joins, so it reads the same rows.
         `select count(r.completed_at) from episodes e left join return_interview_episodes re on re.episode_id = e.id left join return_interviews r on r.id = re.return_interview_id

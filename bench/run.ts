@@ -10,7 +10,7 @@
  *
  * Everything runs on loopback against an in-process PGlite and a local connector; nothing is kept.
  */
-import { performance } from 'node:perf_hooks';
+import { median } from './median';
 import { subHours } from 'date-fns';
 import { startTestApp } from '../test/support/app';
 import { refusalsShown } from '../test/support/cards';
@@ -25,16 +25,6 @@ import { findChannel } from '../src/store/channels';
 const NOW = new Date('2026-06-09T08:00:00Z');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 
-async function median(rounds: number, work: () => Promise<unknown> | unknown): Promise<number> {
-  const times: number[] = [];
-  for (let index = 0; index < rounds; index++) {
-    const start = performance.now();
-    await work();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
 
 function pureList(count: number) {
   const children = [];

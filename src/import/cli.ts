@@ -1,7 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SingleBar, Presets } from 'cli-progress';
-import { ConfigError, loadConfig, loadDotEnv } from '../config';
+import { runCli } from '../app/cli';
+import { loadConfig, loadDotEnv } from '../config';
 import { openDatabase } from '../store/db';
 import { migrate } from '../store/migrate';
 import { CsvFormatError } from './csvRows';
@@ -75,11 +76,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2))
-    .then((code) => process.exit(code))
-    .catch((error: Error) => {
-      console.error(error instanceof ConfigError ? error.message : `Import failed, nothing was stored: ${error.message}`);
-      process.exit(1);
-    });
-}
+if (require.main === module) runCli(main, 'Import failed, nothing was stored');

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, loadDotEnv } from '../config';
+import { runCli } from '../app/cli';
+import { loadConfig, loadDotEnv } from '../config';
 import { localDate } from '../domain/calendar';
 import { openDatabase } from '../store/db';
 import { migrate } from '../store/migrate';
@@ -44,13 +45,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2))
-    .then((code) => process.exit(code))
-    .catch((error: Error) => {
-      console.error(error instanceof ConfigError ? error.message : `The report failed: ${error.message}`);
-      process.exit(1);
-    });
-}
-
-export { main };
+if (require.main === module) runCli(main, 'The report failed');
