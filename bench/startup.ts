@@ -1,0 +1,109 @@
+/**
+ * npm run bench:startup: time from starting the service to /healthz answering, and its resident
+ * memory then, against a bare restify server started the same way in the same run (issue 13, part
+ * 3). Each start is its own process on a loopback port, median of BENCH_STARTS (default 3):
+ * - built (`node dist/main.js`, what `npm start` runs once dist/ is up to date) on PGlite: a fresh
+ *   data directory (migrations and demo data), then a restart on the same directory; on PostgreSQL;
+ * - `npm start` itself on the PGlite restart (the up-to-date check and npm's own start included);
+ * - as before this change, `node --import tsx src/main.ts` (compiling TypeScript at every start).
+ * Goal: start ≤ 2 s. Nothing is kept.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { freePort } from '../test/support/ports';
+import { startPostgresServer } from '../test/support/postgres';
+
+const STARTS = Number(process.env.BENCH_STARTS ?? 3);
+const ROOT = join(__dirname, '..');
+const BARE = `const restify = require('restify'); const server = restify.createServer(); server.get('/healthz', (req, res) => res.send(200, { status: 'ok' })); server.listen(Number(process.env.PORT), '127.0.0.1');`;
+
+interface Start {
+  ms: number;
+  rssMb: number;
+}
+
+/** Starts `command`, polls /healthz every 10 ms until it answers, reads the process's RSS, stops it. */
+async function startOnce(command: string[], env: Record<string, string>): Promise<Start> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'silent' }, stdio: 'ignore', detached: true });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${command.join(' ')} exited with ${child.exitCode}`);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((response) => response.ok, () => false);
+      if (ok) break;
+      if (performance.now() - started > 120_000) throw new Error(`${command.join(' ')} did not answer in 2 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const ms = performance.now() - started;
+    // The service's own process: npm's child when started through npm.
+    const pids = [child.pid!, ...childrenOf(child.pid!)];
+    const rssMb = Math.max(...pids.map(rssOf)) / 1024;
+    return { ms, rssMb };
+  } finally {
+    process.kill(-child.pid!, 'SIGTERM');
+    await new Promise((resolve) => child.once('close', resolve));
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    const direct = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return direct.flatMap((child) => [child, ...childrenOf(child)]);
+  } catch {
+    return [];
+  }
+}
+
+const rssOf = (pid: number) => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+};
+
+async function median(label: string, command: string[], env: () => Record<string, string>, baseline: Start | null): Promise<Start> {
+  const runs: Start[] = [];
+  for (let run = 0; run < STARTS; run++) runs.push(await startOnce(command, env()));
+  const by = <K extends keyof Start>(key: K) => runs.map((run) => run[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
+  const result = { ms: by('ms'), rssMb: by('rssMb') };
+  const ratio = baseline ? ` (${(result.ms / baseline.ms).toFixed(1)}× the bare server's time, ${(result.rssMb / baseline.rssMb).toFixed(1)}× its memory)` : '';
+  console.log(`${label.padEnd(58)} ${Math.round(result.ms).toLocaleString('en-GB').padStart(6)} ms  ${Math.round(result.rssMb).toLocaleString('en-GB').padStart(5)} MB RSS${ratio}`);
+  return result;
+}
+
+async function main(): Promise<void> {
+  const build = spawn(process.execPath, ['scripts/build-if-needed.cjs'], { cwd: ROOT, stdio: 'inherit' });
+  await new Promise((resolve) => build.once('close', resolve));
+  const server = await startPostgresServer();
+  const dirs: string[] = [];
+  const fresh = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'huddle-start-'));
+    dirs.push(dir);
+    return { DATA_DIR: dir, DATABASE_URL: '' };
+  };
+  try {
+    console.log(`median of ${STARTS} starts each; goal: start ≤ 2,000 ms`);
+    const bare = await median('bare restify server (node -e)', [process.execPath, '-e', BARE], () => ({}), null);
+    const node = [process.execPath, '--no-deprecation', '--enable-source-maps', 'dist/main.js'];
+    await median('built, PGlite, fresh data directory with demo data', node, fresh, bare);
+    const kept = fresh();
+    await startOnce(node, kept);
+    await median('built, PGlite, restart', node, () => kept, bare);
+    await median('npm start, PGlite, restart', ['npm', 'start', '--silent'], () => kept, bare);
+    await median('tsx src/main.ts (before), PGlite, restart', [process.execPath, '--no-deprecation', '--import', 'tsx', 'src/main.ts'], () => kept, bare);
+    const url = await server.createDatabase();
+    await startOnce(node, { DATABASE_URL: url });
+    await median('built, PostgreSQL, restart', node, () => ({ DATABASE_URL: url }), bare);
+    await median('tsx src/main.ts (before), PostgreSQL, restart', [process.execPath, '--no-deprecation', '--import', 'tsx', 'src/main.ts'], () => ({ DATABASE_URL: url }), bare);
+  } finally {
+    await server.destroy();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) void main();
