@@ -18,7 +18,7 @@ import { startPostgresServer } from '../test/support/postgres';
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 3);
 const ROOT = join(__dirname, '..');
-const BARE = `const restify = require('restify'); const server = restify.createServer(); server.get('/healthz', (req, res) => res.send(200, { status: 'ok' })); server.listen(Number(process.env.PORT), '127.0.0.1');`;
+const BARE = `const restify = require('restify'); const server = restify.createServer(); server.get('/healthz', async (req, res) => res.send(200, { status: 'ok' })); server.listen(Number(process.env.PORT), '127.0.0.1');`;
 
 interface Start {
   ms: number;
@@ -44,8 +44,11 @@ async function startOnce(command: string[], env: Record<string, string>): Promis
     const rssMb = Math.max(...pids.map(rssOf)) / 1024;
     return { ms, rssMb };
   } finally {
-    process.kill(-child.pid!, 'SIGTERM');
-    await new Promise((resolve) => child.once('close', resolve));
+    if (child.exitCode === null) {
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      process.kill(-child.pid!, 'SIGTERM');
+      await closed;
+    }
   }
 }
 
