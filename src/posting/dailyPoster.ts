@@ -150,8 +150,11 @@ export class DailyPoster {
     await this.running?.catch(() => undefined);
   }
 
+  /** The daily list first (the morning's work waits on it), then the oversight posts, one kind after another. */
   private async run(): Promise<PosterRun> {
-    const [daily, ...others] = await Promise.all(this.schedules.map((schedule) => this.runSchedule(schedule)));
+    const runs: PostRun[] = [];
+    for (const schedule of this.schedules) runs.push(await this.runSchedule(schedule));
+    const [daily, ...others] = runs;
     return { ...daily!, others: Object.fromEntries(others.map((run, index) => [this.schedules[index + 1]!.kind, run])) };
   }
 

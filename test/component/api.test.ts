@@ -153,6 +153,7 @@ describe('the recording API over HTTP', () => {
       '/api/v1/episodes/{id}',
       '/api/v1/episodes/{id}/return',
       '/api/v1/imports',
+      '/api/v1/reports/monthly',
       '/api/v1/return-interviews',
       '/api/v1/return-interviews/{id}',
     ]);
