@@ -1,3 +1,4 @@
+import { ListSnapshots } from '../lists/listSnapshots';
 import pino, { type Logger } from 'pino';
 import type restify from 'restify';
 import { hostname } from 'node:os';
@@ -104,7 +105,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry, replicas: config.REPLICAS });
   const graph = graphClient(config, options.graphCredential);
   const roles = new RoleDirectory({ db, settings: roleSettings(config), groups: graph && usesGroups(config) ? new GraphGroupMembership(graph) : null, now, logger });
-  const refresher = new CardRefresher({ db, sender, settings, now, logger, roles });
+  const lists = new ListSnapshots();
+  const refresher = new CardRefresher({ db, sender, settings, now, logger, roles, lists });
   let publicBase = config.PUBLIC_BASE_URL ?? '';
   // Without a configured secret, links work until this process stops (and only on this replica).
   const linkSecret = config.MEETING_LINK_SECRET || randomBytes(32).toString('hex');
@@ -119,7 +121,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
   const reports = reportLinks(linkSecret, () => publicBase || null);
   const oversight = { listDay: config.HIGH_RISK_LIST_DAY, links: reports };
-  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings, oversight });
+  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings, oversight, lists });
   const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph), oversight });
   const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links, reports });
   const port = await listen(server, config.PORT, config.HOST);

@@ -1,3 +1,5 @@
+import { bumpListVersion } from '../store/postedCards';
+import { localDate } from '../domain/calendar';
 import type { AddressInfo } from 'node:net';
 import restify from 'restify';
 import type { Logger } from 'pino';
@@ -206,6 +208,8 @@ export function createServer(deps: ServerDeps): restify.Server {
         const query = route.query ? route.query.parse(req.query ?? {}) : (req.query ?? {});
         const parsed = route.body ? route.body.parse(body) : body;
         const answer = await route.handle({ params, query, body: parsed, caller: caller.name, accept: req.header('accept') || undefined }, deps);
+        // A record from a case system changes today's list: its kept copy, here and on every replica, is stale.
+        if (route.method !== 'get' && answer.status < 300) await bumpListVersion(deps.db, localDate(deps.now(), deps.settings.timeZone));
         for (const [name, value] of Object.entries(answer.headers ?? {})) res.header(name, value);
         if (answer.contentType) {
           res.header('Content-Type', answer.contentType);

@@ -487,7 +487,7 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     async handle(ctx, data) {
       await auditAction(ctx, 'list.disclosed', { kind: data.kind, listDate: data.listDate, page: data.page, displayLevel: ctx.audience.displayLevel });
       await rememberPage(ctx.deps.db, ctx.turn.conversationId, data.listDate, data.kind, data.page);
-      return answerWithCard(ctx, data);
+      return answerWithCard(ctx, data, { list: await ctx.deps.lists.get(ctx.deps.db, data.listDate, ctx.deps.now(), ctx.deps.settings) });
     },
   }),
   [LIST_ACK_VERB]: action({
@@ -506,7 +506,8 @@ export const ACTIONS: Record<string, CardAction<any>> = {
       const notice = changed
         ? `✓ Acknowledged for ${AGENCY_NAMES[ctx.audience.agency]} at ${formatLocal(now, ctx.deps.settings.timeZone, 'HH:mm')}: the ${data.seen.length} ${data.seen.length === 1 ? 'child' : 'children'} this card showed. A child added or regraded later shows as new to ${AGENCY_NAMES[ctx.audience.agency]}.`
         : `${AGENCY_NAMES[ctx.audience.agency]} had already acknowledged everything this card showed.`;
-      return answerWithCard(ctx, data, { notice });
+      // An acknowledgement changes who has seen what, not the list: the kept list serves.
+      return answerWithCard(ctx, data, { notice, list: await ctx.deps.lists.get(ctx.deps.db, data.listDate, ctx.deps.now(), ctx.deps.settings) });
     },
   }),
   [CHILD_ACK_VERB]: action({

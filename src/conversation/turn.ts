@@ -1,3 +1,4 @@
+import type { ListSnapshots } from '../lists/listSnapshots';
 import type { OversightSettings } from '../posting/dailyPoster';
 import type { MeetingSettings } from '../meetings/booking';
 import type { Logger } from 'pino';
@@ -35,6 +36,8 @@ export interface ConversationDeps {
   settings: ListSettings;
   roles: RoleDirectory;
   refresher: CardRefresher;
+  /** The day's list kept between taps that only read it. */
+  lists: ListSnapshots;
   now: () => Date;
   instance: string;
   /** How meetings are booked here: the organiser mailbox and its calendar (or none), contacts, hours. */

@@ -5,6 +5,8 @@ import type { Child, Episode, ReturnInterview } from '../domain/types';
 import { insertRows } from '../store/bulk';
 import { withSavepoint, type Database, type Queryable } from '../store/db';
 import * as repo from '../store/repositories';
+import { bumpListVersion } from '../store/postedCards';
+import { localDate } from '../domain/calendar';
 import {
   assertChildInput,
   assertKindFits,
@@ -417,6 +419,8 @@ async function importInChunks(db: Database, source: Readable | string, ctx: Reco
 export async function importEpisodesCsv(db: Database, source: Readable | string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
   const summary = options.shareConnection ? await importInChunks(db, source, ctx, options) : await importInOneTransaction(db, source, ctx, options);
   summary.problems.sort((a, b) => a.line - b.line);
+  // An import may add children missing today: the day's kept list (on every replica) is stale.
+  if (!summary.rejected && summary.created + summary.updated > 0) await bumpListVersion(db, localDate(ctx.now, ctx.timeZone));
   await repo.audit(db, {
     actor: ctx.actor.name,
     actorKind: ctx.actor.kind,

@@ -1,8 +1,8 @@
+import type { ListSnapshots } from '../lists/listSnapshots';
 import type { ListCardKind } from '../cards/dailyListCard';
 import type { Logger } from 'pino';
 import type { CardSender } from '../bot/sender';
 import type { DailyList, ListSettings } from '../domain/dailyList';
-import { loadDailyList } from '../lists/dailyListService';
 import type { RoleDirectory } from '../access/roles';
 import { audienceAt, type Audience } from '../domain/access';
 import { listCard } from '../lists/listCards';
@@ -38,7 +38,7 @@ export class CardRefresher {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
 
-  constructor(private readonly deps: { db: Queryable; sender: CardSender; settings: ListSettings; now: () => Date; logger: Logger; roles: RoleDirectory }) {}
+  constructor(private readonly deps: { db: Queryable; sender: CardSender; settings: ListSettings; now: () => Date; logger: Logger; roles: RoleDirectory; lists: ListSnapshots }) {}
 
   /** Call after a change to the day's card was committed. */
   request(listDate: string): Promise<void> {
@@ -79,7 +79,7 @@ export class CardRefresher {
         const audience = await audienceOfPost(db, this.deps.roles, post);
         if (!audience) continue; // unlinked, or no longer the missing team's: leave that copy as it was
         // The page the copy was last turned to stays (the card clamps a page the list no longer has).
-        list ??= loadDailyList(db, listDate, this.deps.now(), settings);
+        list ??= this.deps.lists.get(db, listDate, this.deps.now(), settings);
         const card = await listCard(db, { kind: post.kind as ListCardKind, date: listDate, page: post.page, audience, now: this.deps.now(), list: await list }, settings);
         await sender.updateCard(post.reference, post.activityId!, card);
       } catch (error) {

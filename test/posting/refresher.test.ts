@@ -1,3 +1,4 @@
+import { ListSnapshots } from '../../src/lists/listSnapshots';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { CardSender } from '../../src/bot/sender';
@@ -43,8 +44,9 @@ forEachDriver('refreshing posted copies across replicas', (db) => {
     const held = { rendered: () => rendered(), release: new Promise<void>((resolve) => (release = resolve)) };
     const deps = { db: db(), settings: SETTINGS, now: () => NOW, logger: pino({ level: 'silent' }), roles: testRoles(db()) };
     // Replica A: its first update renders only the police acknowledgement and is held back.
-    const replicaA = new CardRefresher({ ...deps, sender: recordingSender(log, 'A', held) });
-    const replicaB = new CardRefresher({ ...deps, sender: recordingSender(log, 'B') });
+    // Each replica its own process, so its own kept list.
+    const replicaA = new CardRefresher({ ...deps, lists: new ListSnapshots(), sender: recordingSender(log, 'A', held) });
+    const replicaB = new CardRefresher({ ...deps, lists: new ListSnapshots(), sender: recordingSender(log, 'B') });
     const ack = (agency: 'police' | 'education') => acknowledge(db(), { listDate: DATE, agency, childId: null, userId: agency, userName: `${agency} person`, conversationId: POLICE, at: NOW, seen: [] });
     await ack('police');
     const runA = replicaA.request(DATE);
@@ -66,7 +68,7 @@ forEachDriver('refreshing posted copies across replicas', (db) => {
     const channel = await linkTestChannel(db(), 'http://127.0.0.1:9', POLICE, 'police');
     await recordOnDemandPost(db(), { kind: 'daily_list', listDate: DATE, conversationId: channel.conversationId, reference: channel.reference, displayLevel: 'initials', activityId: 'copy-1', instance: 'a', now: NOW, place: 'channel', forUserId: null });
     const log: { who: string; card: string }[] = [];
-    const refresher = new CardRefresher({ db: db(), settings: SETTINGS, now: () => NOW, logger: pino({ level: 'silent' }), roles: testRoles(db()), sender: recordingSender(log, 'A') });
+    const refresher = new CardRefresher({ db: db(), settings: SETTINGS, now: () => NOW, logger: pino({ level: 'silent' }), roles: testRoles(db()), lists: new ListSnapshots(), sender: recordingSender(log, 'A') });
     await refresher.request(DATE);
     assert.match(log.at(-1)!.card, /Page 1 of 2/);
     await rememberPage(db(), POLICE, DATE, 'daily_list', 1);

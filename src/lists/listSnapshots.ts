@@ -1,0 +1,35 @@
+import type { DailyList, ListSettings } from '../domain/dailyList';
+import type { Queryable } from '../store/db';
+import { listVersion } from '../store/postedCards';
+import { loadDailyList } from './dailyListService';
+
+/** Days kept: today, and a few earlier cards still being tapped. */
+const DAYS_KEPT = 4;
+
+/**
+ * The day's list as last built, kept for the taps that follow (a page turned, a list acknowledged,
+ * a card refreshed): reused while the day's list version is unchanged and the clock is in the same
+ * minute, built again otherwise. The version is in the database and every change that shows on the
+ * card moves it on, so a change made on another replica is seen at the next tap here; the minute
+ * keeps "missing 20 h" and "RHI due in 3 h" true. Only reads use it: an action that changes the
+ * list answers from a list loaded after its change.
+ */
+export class ListSnapshots {
+  private readonly kept = new Map<string, { version: number; minute: number; list: Promise<DailyList> }>();
+
+  async get(db: Queryable, date: string, now: Date, settings: ListSettings): Promise<DailyList> {
+    const version = await listVersion(db, date);
+    const minute = Math.floor(now.getTime() / 60_000);
+    const hit = this.kept.get(date);
+    if (hit && hit.version === version && hit.minute === minute) return hit.list;
+    const entry = { version, minute, list: loadDailyList(db, date, now, settings) };
+    this.kept.delete(date);
+    this.kept.set(date, entry);
+    if (this.kept.size > DAYS_KEPT) this.kept.delete(this.kept.keys().next().value!);
+    // A failed load is not kept: the next tap tries again.
+    entry.list.catch(() => {
+      if (this.kept.get(date) === entry) this.kept.delete(date);
+    });
+    return entry.list;
+  }
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { ListSnapshots } from '../../src/lists/listSnapshots';
+import { reportMissing } from '../../src/recording/service';
+import type { Database, Queryable } from '../../src/store/db';
+import { bumpListVersion } from '../../src/store/postedCards';
+import { forEachDriver } from '../support/databases';
+import { at, SETTINGS } from '../support/fixtures';
+import { context, report } from '../support/recording';
+
+const DATE = '2026-06-09';
+const NOW = at('2026-06-09T08:00:00Z');
+
+forEachDriver('the day’s list kept between taps', (db) => {
+  /** Counts the statements that read episodes: one per build of the list. */
+  let builds = 0;
+  const counting = (): Queryable => ({ ...db(), query: (sql: string, params?: unknown[]) => ((builds += /from episodes where id in/.test(sql) ? 1 : 0), db().query(sql, params)) }) as Database;
+
+  beforeEach(async () => {
+    builds = 0;
+    await db().transaction((tx) => reportMissing(tx, report({ childRef: 'SNAP-1', policeRef: 'POL-SN1' }), context({ now: NOW })));
+  });
+
+  it('builds the list once for taps in the same minute while nothing changed', async () => {
+    const lists = new ListSnapshots();
+    const first = await lists.get(counting(), DATE, NOW, SETTINGS);
+    const second = await lists.get(counting(), DATE, new Date(NOW.getTime() + 30_000), SETTINGS);
+    assert.equal(builds, 1);
+    assert.equal(second, first);
+  });
+
+  it('builds it again once the list version moves on (a change here or on another replica), and shows the change', async () => {
+    const lists = new ListSnapshots();
+    await lists.get(counting(), DATE, NOW, SETTINGS);
+    await db().transaction((tx) => reportMissing(tx, report({ childRef: 'SNAP-2', policeRef: 'POL-SN2', reportedAt: at('2026-06-09T07:00:00Z') }), context({ now: NOW })));
+    await bumpListVersion(db(), DATE); // what the refresher or the API does after a change
+    const after = await lists.get(counting(), DATE, NOW, SETTINGS);
+    assert.equal(builds, 2);
+    assert.deepEqual(after.missingNow.map((entry) => entry.caseRef).sort(), ['SNAP-1', 'SNAP-2']);
+  });
+
+  it('builds it again in the next minute, so hours missing and RHI times stay true', async () => {
+    const lists = new ListSnapshots();
+    await lists.get(counting(), DATE, NOW, SETTINGS);
+    await lists.get(counting(), DATE, new Date(NOW.getTime() + 60_000), SETTINGS);
+    assert.equal(builds, 2);
+  });
+
+  it('does not keep a build that failed: the next tap tries again', async () => {
+    const lists = new ListSnapshots();
+    let fail = true;
+    const flaky = { ...db(), query: (sql: string, params?: unknown[]) => (fail && /from episodes where id in/.test(sql) ? Promise.reject(new Error('database gone')) : db().query(sql, params)) } as Database;
+    await assert.rejects(lists.get(flaky, DATE, NOW, SETTINGS), /database gone/);
+    fail = false;
+    assert.equal((await lists.get(flaky, DATE, NOW, SETTINGS)).missingNow.length, 1);
+  });
+});
