@@ -11,6 +11,7 @@
  * Everything runs on loopback against an in-process PGlite and a local connector; nothing is kept.
  */
 import { median } from './median';
+import { seedMissing } from './seed';
 import { subHours } from 'date-fns';
 import { startTestApp } from '../test/support/app';
 import { refusalsShown } from '../test/support/cards';
@@ -19,7 +20,6 @@ import { executeAction, POLICE_OFFICER, postActivity, startConnector } from '../
 import { aChild, anEpisode, SETTINGS } from '../test/support/fixtures';
 import { buildDailyList } from '../src/domain/dailyList';
 import { renderListCard } from '../src/cards/dailyListCard';
-import { reportMissing } from '../src/recording/service';
 import { findChannel } from '../src/store/channels';
 
 const NOW = new Date('2026-06-09T08:00:00Z');
@@ -43,23 +43,7 @@ async function main() {
   const connector = await startConnector();
   const app = await startTestApp({ LOG_LEVEL: 'silent' }, () => NOW);
   try {
-    for (let index = 0; index < 300; index++) {
-      await app.db.transaction((tx) =>
-        reportMissing(
-          tx,
-          {
-            child: { ref: `BENCH-${index}`, givenName: 'Bench', familyName: `Synthetic${index}`, dateOfBirth: '2011-01-01', lookedAfter: false, placingAuthority: null, placementInArea: null, school: null, socialWorkerEmail: null },
-            kind: 'missing_from_home',
-            reportedAt: subHours(NOW, 1 + (index % 100)),
-            riskGrade: index % 5 === 0 ? 'high' : 'medium',
-            policeRef: `BENCH-POL-${index}`,
-            lastSeen: 'Synthetic bench location',
-            exploitationConcerns: [],
-          },
-          { actor: { name: 'bench', kind: 'system' }, now: NOW, localAuthority: SETTINGS.localAuthority, timeZone: SETTINGS.timeZone },
-        ),
-      );
-    }
+    await seedMissing(app.db, NOW);
     const police = '19:bench-police@thread.tacv2';
     await linkTestChannel(app.db, connector.url, police, 'police');
     await app.poster.runOnce(); // the card the invokes act on

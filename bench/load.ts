@@ -1,0 +1,114 @@
+/**
+ * npm run bench:load: card actions under load against a bare bot (issue 13, part 1). Invokes are
+ * posted to /api/messages by autocannon on loopback at BENCH_LOAD_CONNECTIONS (default 10 and 50)
+ * concurrent clients for BENCH_LOAD_SECONDS (default 20) each, with 300 children on the list, on
+ * PGlite and on PostgreSQL:
+ * - read: `list.page`, as the Police channel taps through its copy;
+ * - write: `list.acknowledge` for Police: the first of a round records it, the rest find it recorded
+ *   (each still checks who may, reads what was acknowledged, audits nothing new and answers the card);
+ *   the day's acknowledgements are cleared before each round;
+ * against a bare bot in the same process: the same restify server and botbuilder adapter answering
+ * the same invoke with the same card, rendered once. Reported: p50, p99, requests a second, errors,
+ * and the ratios. Goal: read p99 ≤ 1.5×, write p99 ≤ 3× the bare bot, throughput ≥ 0.7×.
+ */
+import autocannon from 'autocannon';
+import pino from 'pino';
+import restify from 'restify';
+import { TeamsActivityHandler, type AdaptiveCardInvokeResponse } from 'botbuilder';
+import { createAdapter } from '../src/bot/adapter';
+import { openPostgres } from '../src/store/db';
+import { migrate } from '../src/store/migrate';
+import { startTestApp } from '../test/support/app';
+import { linkTestChannel } from '../test/support/channels';
+import { executeAction, POLICE_OFFICER, postActivity, startConnector } from '../test/support/connector';
+import { createTestDatabase, stopPostgres } from '../test/support/postgres';
+import { seedMissing } from './seed';
+
+const NOW = new Date('2026-06-09T08:00:00Z');
+const CONNECTIONS = (process.env.BENCH_LOAD_CONNECTIONS ?? '10,50').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
+const DRIVERS = (process.env.BENCH_LOAD_DRIVERS ?? 'pglite,postgres').split(',');
+const silent = pino({ level: 'silent' });
+
+interface Load {
+  p50: number;
+  p99: number;
+  rps: number;
+  errors: number;
+}
+
+async function load(url: string, body: unknown, connections: number): Promise<Load> {
+  const result = await autocannon({ url: `${url}/api/messages`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), connections, duration: SECONDS });
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, errors: result.errors + result.timeouts + result.non2xx };
+}
+
+/** The bare bot: this service's adapter and server library, answering every card action with `card`. */
+async function bareBot(card: unknown): Promise<{ url: string; close(): void }> {
+  class Bare extends TeamsActivityHandler {
+    protected override async onAdaptiveCardInvoke(): Promise<AdaptiveCardInvokeResponse> {
+      return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card as Record<string, unknown> };
+    }
+  }
+  const adapter = createAdapter({ MicrosoftAppId: '', MicrosoftAppPassword: '', MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '' }, silent);
+  const bot = new Bare();
+  const server = restify.createServer();
+  server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024 }));
+  server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
+    const invoke = await adapter.receive(req.header('authorization') ?? '', req.body, (context) => bot.run(context));
+    res.send(invoke?.status ?? 200, invoke?.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() };
+}
+
+const row = (label: string, measured: Load, base: Load) =>
+  `${label.padEnd(44)} p50 ${measured.p50.toFixed(1).padStart(7)} ms  p99 ${measured.p99.toFixed(1).padStart(7)} ms  ${Math.round(measured.rps).toLocaleString('en-GB').padStart(6)} req/s  ${String(measured.errors).padStart(3)} errors` +
+  `   ÷ bare: p99 ${(measured.p99 / Math.max(base.p99, 0.1)).toFixed(1)}×, throughput ${(measured.rps / base.rps).toFixed(2)}×`;
+
+async function run(driver: string): Promise<void> {
+  const connector = await startConnector();
+  connector.respond = (call) => ({ status: call.method === 'PUT' ? 200 : 201, body: { id: `posted-${connector.calls.length}` } });
+  const db = driver === 'postgres' ? await openPostgres(await createTestDatabase(), { queryTimeoutMs: 30_000 }) : undefined;
+  if (db) await migrate(db);
+  const app = await startTestApp({ LOG_LEVEL: 'silent' }, () => NOW, { db, scheduler: false });
+  try {
+    await seedMissing(app.db, NOW);
+    const police = '19:bench-police@thread.tacv2';
+    await linkTestChannel(app.db, connector.url, police, 'police');
+    await app.poster.runOnce();
+    const target = { kind: 'daily_list', listDate: '2026-06-09', page: 0 };
+    const read = executeAction(connector.url, 'list.page', target, { channel: police, from: POLICE_OFFICER });
+    const answer = await postActivity(app.url, read);
+    if (answer.body?.statusCode !== 200) throw new Error(`list.page was refused: ${JSON.stringify(answer.body).slice(0, 200)}`);
+    const seen = (answer.body.value.actions as { verb: string; data: { seen: string[] } }[]).find((item) => item.verb === 'list.acknowledge')!.data.seen;
+    const write = executeAction(connector.url, 'list.acknowledge', { ...target, seen }, { channel: police, from: POLICE_OFFICER });
+    const bare = await bareBot(answer.body.value);
+    try {
+      for (const connections of CONNECTIONS) {
+        const base = await load(bare.url, read, connections);
+        console.log(`${driver}, ${connections} connections, ${SECONDS} s each; bare bot: p50 ${base.p50.toFixed(1)} ms, p99 ${base.p99.toFixed(1)} ms, ${Math.round(base.rps).toLocaleString('en-GB')} req/s`);
+        console.log(row('  list.page (read)', await load(app.url, read, connections), base));
+        // Each round acknowledges afresh: the day's acknowledgements are cleared before it.
+        await app.db.exec('delete from acknowledgements');
+        console.log(row('  list.acknowledge (write, then repeats)', await load(app.url, write, connections), base));
+        await app.refresher.idle();
+      }
+    } finally {
+      bare.close();
+    }
+  } finally {
+    await app.stop();
+    await connector.close();
+  }
+}
+
+async function main(): Promise<void> {
+  for (const driver of DRIVERS) await run(driver);
+  await stopPostgres();
+}
+
+if (require.main === module)
+  void main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
