@@ -70,7 +70,7 @@ async function run(driver: string): Promise<void> {
   connector.respond = (call) => ({ status: call.method === 'PUT' ? 200 : 201, body: { id: `posted-${connector.calls.length}` } });
   const db = driver === 'postgres' ? await openPostgres(await createTestDatabase(), { queryTimeoutMs: 30_000 }) : undefined;
   if (db) await migrate(db);
-  const app = await startTestApp({ LOG_LEVEL: 'silent' }, () => NOW, { db, scheduler: false });
+  const app = await startTestApp({ LOG_LEVEL: 'silent' }, () => NOW, { scheduler: false, ...(db ? { db } : {}) });
   try {
     await seedMissing(app.db, NOW);
     const police = '19:bench-police@thread.tacv2';

@@ -19,8 +19,20 @@ export function loadTemplate(name: string): unknown {
   return template;
 }
 
+const compiled = new Map<string, ACData.Template>();
+
+/**
+ * Binds a template to data. The Template object is made once per card: making it parses the
+ * template's expressions, which was most of a render (5.6 ms against 0.34 ms for the daily list,
+ * measured ad hoc), and expanding it again gives the same card as a new one would.
+ */
 export function renderCard(name: string, data: object): CardJson {
-  return new ACData.Template(loadTemplate(name)).expand({ $root: data }) as CardJson;
+  let template = compiled.get(name);
+  if (!template) {
+    template = new ACData.Template(loadTemplate(name));
+    compiled.set(name, template);
+  }
+  return template.expand({ $root: data }) as CardJson;
 }
 
 export interface HelpCommand {
