@@ -64,7 +64,18 @@ export function ageOn(dateOfBirth: string | null, date: string): number | null {
   return differenceInYears(parseISO(date), parseISO(dateOfBirth));
 }
 
+/** Times already formatted: a card names the same few instants again and again, and each new one asks Intl for its zone's offset. */
+const formatted = new Map<string, string>();
+const FORMATTED_KEPT = 20_000;
+
 /** "14:05 Tue 3 Mar" in the local zone: what a phone user reads at a glance. */
 export function formatLocal(instant: Date, timeZone: string, pattern = 'HH:mm EEE d MMM'): string {
-  return format(new TZDate(instant, timeZone), pattern);
+  const key = `${instant.getTime()} ${timeZone} ${pattern}`;
+  let text = formatted.get(key);
+  if (text === undefined) {
+    text = format(new TZDate(instant, timeZone), pattern);
+    if (formatted.size >= FORMATTED_KEPT) formatted.clear();
+    formatted.set(key, text);
+  }
+  return text;
 }
