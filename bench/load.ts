@@ -1,6 +1,6 @@
 /**
  * npm run bench:load: card actions under load against a bare bot (issue 13, part 1). Invokes are
- * posted to /api/messages by autocannon on loopback at BENCH_LOAD_CONNECTIONS (default 10 and 50)
+ * posted to /api/messages by autocannon (a process of its own) on loopback at BENCH_LOAD_CONNECTIONS (default 10 and 50)
  * concurrent clients for BENCH_LOAD_SECONDS (default 20) each, with 300 children on the list, on
  * PGlite and on PostgreSQL:
  * - read: `list.page`, as the Police channel taps through its copy;
@@ -11,7 +11,12 @@
  * the same invoke with the same card, rendered once. Reported: p50, p99, requests a second, errors,
  * and the ratios. Goal: read p99 ≤ 1.5×, write p99 ≤ 3× the bare bot, throughput ≥ 0.7×.
  */
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import pino from 'pino';
 import restify from 'restify';
 import { TeamsActivityHandler, type AdaptiveCardInvokeResponse } from 'botbuilder';
@@ -29,6 +34,7 @@ const CONNECTIONS = (process.env.BENCH_LOAD_CONNECTIONS ?? '10,50').split(',').m
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
 const DRIVERS = (process.env.BENCH_LOAD_DRIVERS ?? 'pglite,postgres').split(',');
 const silent = pino({ level: 'silent' });
+const execute = promisify(execFile);
 
 interface Load {
   p50: number;
@@ -37,9 +43,22 @@ interface Load {
   errors: number;
 }
 
+/**
+ * autocannon in a process of its own (its CLI, JSON out): in this process it would take the event
+ * loop from the bot it measures.
+ */
 async function load(url: string, body: unknown, connections: number): Promise<Load> {
-  const result = await autocannon({ url: `${url}/api/messages`, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), connections, duration: SECONDS });
-  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, errors: result.errors + result.timeouts + result.non2xx };
+  const dir = mkdtempSync(join(tmpdir(), 'huddle-load-'));
+  try {
+    const input = join(dir, 'body.json');
+    writeFileSync(input, JSON.stringify(body));
+    const cli = join(__dirname, '..', 'node_modules', 'autocannon', 'autocannon.js');
+    const { stdout } = await execute(process.execPath, [cli, '-j', '-c', String(connections), '-d', String(SECONDS), '-m', 'POST', '-H', 'content-type=application/json', '-i', input, `${url}/api/messages`], { maxBuffer: 16 << 20 });
+    const result = JSON.parse(stdout) as autocannon.Result;
+    return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, errors: result.errors + result.timeouts + result.non2xx };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The bare bot: this service's adapter and server library, answering every card action with `card`. */
