@@ -69,7 +69,7 @@ async function postList(turn: Turn, kind: ListCardKind, deps: ConversationDeps):
   const card = await listCard(deps.db, { kind, date, page: 0, audience, now }, deps.settings);
   const activityId = await turn.reply(card);
   const personal = turn.place.kind === 'personal';
-  await recordOnDemandPost(deps.db, {
+  const replaced = await deps.db.transaction((tx) => recordOnDemandPost(tx, {
     kind,
     listDate: date,
     conversationId: turn.conversationId,
@@ -80,7 +80,9 @@ async function postList(turn: Turn, kind: ListCardKind, deps: ConversationDeps):
     now,
     place: personal ? 'personal' : 'channel',
     forUserId: personal ? turn.who.id : null,
-  });
+  }));
+  // One copy of the day's list per conversation is kept up to date: the earlier ones say so.
+  for (const copy of replaced) await deps.refresher.supersede(copy, kind === 'daily_list' ? 'Daily missing list (earlier copy)' : 'Return Home Interviews (earlier copy)', now);
   await auditTurn(deps, turn, 'list.disclosed', { kind, listDate: date, displayLevel: audience.displayLevel, private: audience.private });
 }
 

@@ -1,3 +1,5 @@
+import { renderCard } from '../cards/render';
+import { formatLocal } from '../domain/calendar';
 import type { ListSnapshots } from '../lists/listSnapshots';
 import type { ListCardKind } from '../cards/dailyListCard';
 import type { Logger } from 'pino';
@@ -61,6 +63,21 @@ export class CardRefresher {
     })().finally(() => this.running.delete(listDate));
     this.running.set(listDate, run);
     return run;
+  }
+
+  /**
+   * A copy that a newer one in the same conversation replaced: it is no longer refreshed, so it says
+   * where the current one is rather than going quietly out of date. Best effort: a copy that cannot
+   * be updated (deleted in Teams) is left as it is.
+   */
+  async supersede(post: PostedCard, title: string, at: Date): Promise<void> {
+    if (!post.activityId) return;
+    const text = `Posted again at ${formatLocal(at, this.deps.settings.timeZone, 'HH:mm')}: the up-to-date copy is further down. This one is no longer kept up to date.`;
+    try {
+      await this.deps.sender.updateCard(post.reference, post.activityId, renderCard('superseded', { title, text }));
+    } catch (error) {
+      this.deps.logger.warn({ post: post.id, error: (error as Error).message }, 'could not mark a replaced copy');
+    }
   }
 
   /** Resolves when no refresh is running (tests and shutdown). */

@@ -123,6 +123,12 @@ export async function markFailed(db: Queryable, id: string, error: string, now: 
   await db.query(`update posted_cards set status = 'failed', attempts = attempts + 1, last_error = $2, claimed_at = $3 where id = $1`, [id, error.slice(0, 500), now]);
 }
 
+/**
+ * Records a card posted on demand (`list`, `overdue`) as the one copy of its kind and day in its
+ * conversation (and, in personal chat, for its person): earlier ones are no longer refreshed, so a
+ * change re-renders one copy per conversation however often the list was asked for. Answers the
+ * copies it replaces, for the caller to mark as out of date.
+ */
 export async function recordOnDemandPost(
   db: Queryable,
   post: {
@@ -137,12 +143,20 @@ export async function recordOnDemandPost(
     place: PostedCard['place'];
     forUserId: string | null;
   },
-): Promise<void> {
+): Promise<PostedCard[]> {
+  const replaced = (
+    await db.query(
+      `delete from posted_cards where not scheduled and conversation_id = $1 and kind = $2 and list_date = $3 and place = $4 and for_user_id is not distinct from $5
+       returning ${COLUMNS}`,
+      [post.conversationId, post.kind, post.listDate, post.place, post.forUserId],
+    )
+  ).map(toPostedCard);
   await db.query(
     `insert into posted_cards (id, kind, list_date, scheduled, conversation_id, conversation_reference, display_level, status, claimed_by, claimed_at, attempts, activity_id, sent_at, place, for_user_id)
      values ($1, $2, $3, false, $4, $5, $6, 'sent', $7, $8, 1, $9, $8, $10, $11)`,
     [randomUUID(), post.kind, post.listDate, post.conversationId, JSON.stringify(post.reference), post.displayLevel, post.instance, post.now, post.activityId ?? null, post.place, post.forUserId],
   );
+  return replaced;
 }
 
 /** Whether this conversation was posted a card of that kind for that day: card actions name one, and nothing else is answered. */

@@ -89,6 +89,24 @@ describe('channels, agencies and the list commands through the adapter', () => {
     assert.ok(posted.at(-1)?.activityId?.startsWith('reply-'));
   });
 
+  it('keeps one on-demand copy of the day’s list per channel: asking again marks the earlier copy as replaced, and a refresh updates only the newest', async () => {
+    await policeLinked();
+    await say('list', { channel: POLICE, from: POLICE_OFFICER });
+    await say('list', { channel: POLICE, from: POLICE_OFFICER });
+    const onDemand = (await postedCardsOn(app.db, '2026-06-09')).filter((item) => !item.scheduled && item.conversationId === POLICE);
+    assert.equal(onDemand.length, 1, 'one copy kept up to date');
+    const marked = connector.calls.filter((call) => call.method === 'PUT' && JSON.stringify(call.body).includes('Daily missing list (earlier copy)'));
+    assert.equal(marked.length >= 1, true, 'the earlier copy says it is replaced');
+    assert.match(JSON.stringify(marked.at(-1)!.body), /Posted again at 09:00: the up-to-date copy is further down\./);
+    assert.ok(!marked.at(-1)!.path.endsWith(`/${onDemand[0]!.activityId}`), 'the newest copy is not the one marked');
+    connector.calls.length = 0;
+    await app.refresher.request('2026-06-09');
+    await app.refresher.idle();
+    const refreshed = connector.calls.filter((call) => call.method === 'PUT' && call.path.startsWith(`/v3/conversations/${POLICE}/activities/`)).map((call) => call.path.split('/').at(-1));
+    assert.ok(refreshed.includes(onDemand[0]!.activityId!), 'the newest copy follows the change');
+    assert.ok(!refreshed.includes(marked.at(-1)!.path.split('/').at(-1)), 'the replaced copy is left as marked');
+  });
+
   it('posts the overdue RHIs on demand', async () => {
     await policeLinked();
     await say('overdue', { channel: POLICE, from: POLICE_OFFICER });
