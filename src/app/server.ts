@@ -43,6 +43,8 @@ export interface ServerDeps extends ApiDeps {
   invites: InviteLinks;
   /** Signed links to the monthly figures as CSV, from the management card. */
   reports: ReportLinks;
+  /** Brings the posted copies of a day's list up to date (the card refresher); not awaited. */
+  listChanged?: (listDate: string) => void;
 }
 
 /**
@@ -208,8 +210,13 @@ export function createServer(deps: ServerDeps): restify.Server {
         const query = route.query ? route.query.parse(req.query ?? {}) : (req.query ?? {});
         const parsed = route.body ? route.body.parse(body) : body;
         const answer = await route.handle({ params, query, body: parsed, caller: caller.name, accept: req.header('accept') || undefined }, deps);
-        // A record from a case system changes today's list: its kept copy, here and on every replica, is stale.
-        if (route.method !== 'get' && answer.status < 300) await bumpListVersion(deps.db, localDate(deps.now(), deps.settings.timeZone));
+        // A record from a case system changes today's list: its kept copy, here and on every replica,
+        // is stale, and the copies posted in Teams follow, as they do a record made from a card.
+        if (route.method !== 'get' && answer.status < 300) {
+          const today = localDate(deps.now(), deps.settings.timeZone);
+          await bumpListVersion(deps.db, today);
+          deps.listChanged?.(today);
+        }
         for (const [name, value] of Object.entries(answer.headers ?? {})) res.header(name, value);
         if (answer.contentType) {
           res.header('Content-Type', answer.contentType);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { reportMissing } from '../../src/recording/service';
 import { bumpListVersion } from '../../src/store/postedCards';
-import { startTestApp } from '../support/app';
+import { call, startTestApp } from '../support/app';
 import { COORDINATOR, executeAction, POLICE_OFFICER, startConnector, teamsMessage, type ConnectorCall, type ConnectorStub, postActivity } from '../support/connector';
 import { linkTestChannel } from '../support/channels';
 import { at } from '../support/fixtures';
@@ -99,6 +99,17 @@ describe('acknowledging and adding information on the card', () => {
     await act('list.acknowledge', await ackData(POLICE), POLICE);
     assert.ok(!/new since Police acknowledged/.test(JSON.stringify((await act('list.page', target, POLICE)).body.value)));
     await app.db.exec(`delete from episode_history where episode_id in (select e.id from episodes e join children c on c.id = e.child_id where c.ref = 'TEST-0009'); delete from episodes where child_id in (select id from children where ref = 'TEST-0009')`);
+  });
+
+  it('brings every posted copy up to date when a case system reports a child through the API', async () => {
+    const answer = await call(`${app.url}/api/v1/episodes`, {
+      body: { child: { ref: 'TEST-0042', givenName: 'Api', familyName: 'Synthetic', dateOfBirth: '2012-03-04' }, kind: 'missing_from_home', reportedAt: '2026-06-09T07:40:00Z', riskGrade: 'medium', policeRef: 'POL-API42' },
+    });
+    assert.equal(answer.status, 201, JSON.stringify(answer.body));
+    await app.refresher.idle();
+    assert.match(latestCopy(POLICE), /TEST-0042/);
+    assert.match(latestCopy(EDUCATION), /TEST-0042/);
+    await app.db.exec(`delete from episode_history where episode_id in (select e.id from episodes e join children c on c.id = e.child_id where c.ref = 'TEST-0042'); delete from episodes where child_id in (select id from children where ref = 'TEST-0042')`);
   });
 
   it('adds a note from one channel that every copy shows, tagged with agency, person and time', async () => {
