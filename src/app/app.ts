@@ -123,7 +123,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const oversight = { listDay: config.HIGH_RISK_LIST_DAY, links: reports };
   const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings, oversight, lists });
   const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph), oversight });
-  const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links, reports, listChanged: (date) => void refresher.request(date).catch((error: Error) => logger.warn({ error: error.message }, 'could not refresh the posted copies after an API record')) });
+  const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links, reports, listChanged: (date) => void refresher.request(date) });
   const port = await listen(server, config.PORT, config.HOST);
   // Invitation links name this service: its public address, or where it listens (local mode).
   publicBase ||= `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;

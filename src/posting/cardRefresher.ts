@@ -42,8 +42,16 @@ export class CardRefresher {
 
   constructor(private readonly deps: { db: Queryable; sender: CardSender; settings: ListSettings; now: () => Date; logger: Logger; roles: RoleDirectory; lists: ListSnapshots }) {}
 
-  /** Call after a change to the day's card was committed. */
+  /**
+   * Call after a change to the day's card was committed. Never rejects: callers fire and forget it,
+   * and a refresh that fails (the database gone meanwhile) is logged, not allowed to stop the
+   * process as an unhandled rejection would; the next change or a Refresh tap brings the copies up.
+   */
   request(listDate: string): Promise<void> {
+    return this.refresh(listDate).catch((error: Error) => this.deps.logger.error({ listDate, error: error.message }, 'could not bring the posted copies up to date'));
+  }
+
+  private refresh(listDate: string): Promise<void> {
     const current = this.running.get(listDate);
     if (current) {
       this.again.add(listDate);

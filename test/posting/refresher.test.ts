@@ -75,4 +75,14 @@ forEachDriver('refreshing posted copies across replicas', (db) => {
     await refresher.request(DATE);
     assert.match(log.at(-1)!.card, /Page 2 of 2/, 'the copy stays where it was turned');
   });
+
+  it('never rejects when the database fails during a refresh: the failure is logged, and the process (which fires it and forgets) stays up', async () => {
+    const logged: string[] = [];
+    const logger = { error: (_details: unknown, message: string) => logged.push(message), warn: () => undefined, info: () => undefined } as unknown as pino.Logger;
+    const failing = { ...db(), query: () => Promise.reject(new Error('connection terminated')) } as unknown as typeof deps.db;
+    const deps = { db: db(), settings: SETTINGS, now: () => NOW, logger, roles: testRoles(db()), lists: new ListSnapshots(), sender: recordingSender([], 'A') };
+    const refresher = new CardRefresher({ ...deps, db: failing });
+    await refresher.request(DATE);
+    assert.deepEqual(logged, ['could not bring the posted copies up to date']);
+  });
 });
