@@ -3,9 +3,10 @@ import type { ListCardKind } from '../cards/dailyListCard';
 import { reportFormCard } from '../lists/childForms';
 import { MEETING_KIND_LABELS } from '../domain/meetings';
 import { comingMeetings } from '../store/meetings';
-import { monthlyCardFor } from '../posting/dailyPoster';
 import { previousMonth } from '../domain/oversight';
 import { highRiskCard, loadHighRiskList } from '../reports/highRisk';
+import { MONTH } from '../reports/monthly';
+import { monthlyCardFor } from '../reports/monthlyCard';
 import { renderHelpCard, type HelpCommand } from '../cards/render';
 import { audienceAt, GRANTABLE, GRANTABLE_NAMES, holds, type Grantable, type Requirement, type RoleSource } from '../domain/access';
 import { atLocalTime, formatLocal, isWorkingDay, localDate } from '../domain/calendar';
@@ -318,7 +319,7 @@ export const COMMANDS: Command[] = [
       const now = deps.now();
       const thisMonth = localDate(now, deps.settings.timeZone).slice(0, 7);
       const month = args[0] ?? previousMonth(thisMonth);
-      if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month) || month > thisMonth) {
+      if (!MONTH.test(month) || month > thisMonth) {
         throw new Refusal(400, `Say which month as YYYY-MM, up to this month: report ${previousMonth(thisMonth)} (last month when you give none).`, 'bad month');
       }
       await turn.reply(await monthlyCardFor(deps.db, month, now, deps.settings, deps.oversight.links));

@@ -48,6 +48,15 @@ export function workingDayFrom(date: string, bankHolidays: string[]): string {
   return day;
 }
 
+/** Calendar months (YYYY-MM) counted from year 0: the arithmetic every month sum here uses. */
+export const monthIndex = (month: string) => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
+
+/** The month `months` after (or before) a month, YYYY-MM. */
+export function shiftMonth(month: string, months: number): string {
+  const index = monthIndex(month) + months;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
 /** The ISO day of the week of a date: 1 Monday … 7 Sunday. */
 export function isoWeekday(date: string): number {
   return ((parseISO(date).getDay() + 6) % 7) + 1;

@@ -1,4 +1,4 @@
-import { atLocalTime, isoWeekday, localDate, shiftDate, workingDayFrom, type HuddleCalendar } from './calendar';
+import { atLocalTime, isoWeekday, localDate, shiftDate, shiftMonth, workingDayFrom, type HuddleCalendar } from './calendar';
 
 /**
  * When the oversight posts are due. Both go out at the daily post time, on a working day: the
@@ -18,11 +18,7 @@ const posted = (day: string, now: Date, calendar: HuddleCalendar) => {
 };
 
 /** The month before a month (YYYY-MM). */
-export function previousMonth(month: string): string {
-  const year = Number(month.slice(0, 4));
-  const index = Number(month.slice(5, 7)) - 1;
-  return index === 0 ? `${year - 1}-12` : `${year}-${String(index).padStart(2, '0')}`;
-}
+export const previousMonth = (month: string): string => shiftMonth(month, -1);
 
 /** The month (YYYY-MM) whose figures are due at `now`, or null before this month's posting. */
 export function monthlyFiguresDue(now: Date, calendar: HuddleCalendar): string | null {

@@ -2,6 +2,7 @@ import { TZDate } from '@date-fns/tz';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
+import { atLocalTime } from '../domain/calendar';
 import { EVENT_DATE_MESSAGE, isPlausibleEventDate } from '../domain/plausible';
 import { RHI_OUTCOMES, RHI_PROVIDERS, RISK_GRADES, type EpisodeKind, type RhiProvider } from '../domain/types';
 
@@ -215,8 +216,7 @@ function midnight(date: string, timeZone: string): Date {
   const key = `${timeZone} ${date}`;
   let time = midnights.get(key);
   if (time === undefined) {
-    const [year, month, dayOfMonth] = date.split('-').map(Number) as [number, number, number];
-    time = new TZDate(year, month - 1, dayOfMonth, 0, 0, timeZone).getTime();
+    time = atLocalTime(date, '00:00', timeZone).getTime();
     if (midnights.size >= 50_000) midnights.clear(); // about 130 years of days: bounded all the same
     midnights.set(key, time);
   }

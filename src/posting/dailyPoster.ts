@@ -9,10 +9,9 @@ import type { CardJson } from '../cards/render';
 import type { PostFinder } from '../graph/channelMessages';
 import { claimScheduledPost, markFailed, markSending, markSent, type ClaimPolicy, type PostedCard, type ScheduledKind } from '../store/postedCards';
 import { audit } from '../store/repositories';
-import { highRiskListDue, monthlyFiguresDue, previousMonth, type Weekday } from '../domain/oversight';
+import { highRiskListDue, monthlyFiguresDue, type Weekday } from '../domain/oversight';
 import type { ReportLinks } from '../meetings/links';
-import { monthlyFigures } from '../reports/monthly';
-import { CARD_MONTHS, monthlyReportCard } from '../reports/monthlyCard';
+import { monthlyCardFor } from '../reports/monthlyCard';
 import { highRiskCard, loadHighRiskList } from '../reports/highRisk';
 
 /**
@@ -52,14 +51,6 @@ export interface OversightSettings {
   /** HIGH_RISK_LIST_DAY. */
   listDay: Weekday;
   links: ReportLinks | null;
-}
-
-/** The month's figures card for `month`: that month and the seven before, with the CSV link. */
-export async function monthlyCardFor(db: Database, month: string, now: Date, settings: ListSettings, links: ReportLinks | null): Promise<CardJson> {
-  let first = month;
-  for (let count = 1; count < CARD_MONTHS; count++) first = previousMonth(first);
-  const rows = await monthlyFigures(db, first, month, settings, now);
-  return monthlyReportCard(rows, settings, links?.csvFor(first, month, now) ?? null);
 }
 
 export function monthlyReportSchedule(settings: ListSettings, oversight: OversightSettings): Schedule {

@@ -5,6 +5,7 @@ import type { Audience } from '../domain/access';
 import { formatLocal, localDate } from '../domain/calendar';
 import { buildDailyList, riskRank, summarise, type ChildContext, type ChildSummary, type ListSettings, type RhiEntry } from '../domain/dailyList';
 import { MEETING_KIND_LABELS } from '../domain/meetings';
+import type { Episode } from '../domain/types';
 import type { Queryable } from '../store/db';
 import { chasedOutBetween, loadListRecords } from '../store/repositories';
 
@@ -60,9 +61,17 @@ export async function loadHighRiskList(db: Queryable, listDate: string, asOf: Da
   const when = (at: Date) => formatLocal(at, tz, 'EEE d MMM HH:mm');
   const inWeek = (at: Date | null) => at !== null && at.getTime() > from.getTime() && at.getTime() <= asOf.getTime();
 
+  // Each child's episodes reported by then, oldest first: grouped once, not searched per child.
+  const episodesOf = new Map<string, Episode[]>();
+  for (const episode of [...records.episodes].sort((a, b) => a.reportedAt.getTime() - b.reportedAt.getTime())) {
+    if (episode.reportedAt.getTime() <= asOf.getTime()) episodesOf.set(episode.childId, [...(episodesOf.get(episode.childId) ?? []), episode]);
+  }
+  const meetingsOf = new Map<string, NonNullable<typeof records.meetings>>();
+  for (const meeting of records.meetings ?? []) meetingsOf.set(meeting.childId, [...(meetingsOf.get(meeting.childId) ?? []), meeting]);
+
   const children: HighRiskChild[] = [];
   for (const child of records.children) {
-    const episodes = records.episodes.filter((episode) => episode.childId === child.id && episode.reportedAt.getTime() <= asOf.getTime()).sort((a, b) => a.reportedAt.getTime() - b.reportedAt.getTime());
+    const episodes = episodesOf.get(child.id) ?? [];
     const active = episodes.filter((episode) => inWeek(episode.reportedAt) || inWeek(episode.returnedAt) || missing.get(child.id)?.episodeId === episode.id);
     const context = contexts.get(child.id);
     if (active.length === 0 || !context) continue;
@@ -78,7 +87,7 @@ export async function loadHighRiskList(db: Queryable, listDate: string, asOf: Da
       if (rhi && inWeek(rhi.offeredAt)) week.push({ at: rhi.offeredAt!, text: `RHI offered ${when(rhi.offeredAt!)}${rhi.outcome === 'declined' ? ', declined' : ''}` });
       if (rhi && inWeek(rhi.completedAt)) week.push({ at: rhi.completedAt!, text: `RHI done ${when(rhi.completedAt!)}` });
     }
-    for (const meeting of (records.meetings ?? []).filter((item) => item.childId === child.id && item.status === 'booked')) {
+    for (const meeting of (meetingsOf.get(child.id) ?? []).filter((item) => item.status === 'booked')) {
       if (inWeek(meeting.startsAt)) week.push({ at: meeting.startsAt, text: `${MEETING_KIND_LABELS[meeting.kind]} held ${when(meeting.startsAt)}` });
     }
     const now = missing.get(child.id);

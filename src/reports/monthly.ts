@@ -1,4 +1,4 @@
-import { TZDate } from '@date-fns/tz';
+import { atLocalTime, monthIndex, shiftMonth } from '../domain/calendar';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { Queryable } from '../store/db';
@@ -56,20 +56,16 @@ export const MONTHLY_COLUMNS: readonly { key: keyof MonthlyFigures; heading: str
 /** The most months one report covers: ten years. */
 export const MAX_REPORT_MONTHS = 120;
 
-const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+export const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 export const monthSchema = z.string().regex(MONTH, 'must be a month as YYYY-MM, e.g. 2017-04');
 
 /** The months from `from` to `to` inclusive, or the reason they cannot be reported. */
 export function monthsBetween(from: string, to: string): string[] | string {
   if (!MONTH.test(from) || !MONTH.test(to)) return 'Give months as YYYY-MM, e.g. 2017-04.';
-  const index = (month: string) => Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
-  const count = index(to) - index(from) + 1;
+  const count = monthIndex(to) - monthIndex(from) + 1;
   if (count < 1) return `The first month (${from}) is after the last (${to}).`;
   if (count > MAX_REPORT_MONTHS) return `At most ${MAX_REPORT_MONTHS} months in one report (${from} to ${to} is ${count}).`;
-  return Array.from({ length: count }, (_, offset) => {
-    const month = index(from) + offset;
-    return `${Math.floor(month / 12)}-${String((month % 12) + 1).padStart(2, '0')}`;
-  });
+  return Array.from({ length: count }, (_, offset) => shiftMonth(from, offset));
 }
 
 export interface ReportSettings {
@@ -78,14 +74,6 @@ export interface ReportSettings {
   rhiDueHours: number;
   rhiChaseDays: number;
 }
-
-const nextMonth = (month: string) => {
-  const index = Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7));
-  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
-};
-
-/** Midnight at the start of a local date, as an instant. */
-const localMidnight = (date: string, timeZone: string) => new Date(new TZDate(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)), 0, 0, timeZone).getTime());
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 100);
 
@@ -97,7 +85,7 @@ const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part
 export async function monthlyFigures(db: Queryable, from: string, to: string, settings: ReportSettings, now: Date): Promise<MonthlyFigures[]> {
   const months = monthsBetween(from, to);
   if (typeof months === 'string') throw new RangeError(months);
-  const starts = months.map((month) => localMidnight(`${month}-01`, settings.timeZone));
+  const starts = months.map((month) => atLocalTime(`${month}-01`, '00:00', settings.timeZone));
   const rows = await db.query<Record<string, string | number>>(
     `with episodes_in as (
        select e.child_id, e.returned_at, (e.responsible_authority is not null) as lac,
@@ -138,7 +126,7 @@ export async function monthlyFigures(db: Queryable, from: string, to: string, se
       order by m.month_start`,
     // Each month's first instant in the council's zone, worked out once: an episode's month is the
     // bucket its report time falls in (no time-zone sum per row), and the planner sees the bounds.
-    [months, starts.map((start) => start.toISOString()), settings.localAuthority, settings.rhiDueHours, settings.rhiChaseDays, now, starts[0], localMidnight(`${nextMonth(to)}-01`, settings.timeZone)],
+    [months, starts.map((start) => start.toISOString()), settings.localAuthority, settings.rhiDueHours, settings.rhiChaseDays, now, starts[0], atLocalTime(`${shiftMonth(to, 1)}-01`, '00:00', settings.timeZone)],
   );
   return rows.map((row) => {
     const n = (key: string) => Number(row[key]);
