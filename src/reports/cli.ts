@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { runCli } from '../app/cli';
 import { loadConfig, loadDotEnv } from '../config';
-import { localDate } from '../domain/calendar';
+import { localDate, shiftMonth } from '../domain/calendar';
 import { openDatabase } from '../store/db';
 import { migrate } from '../store/migrate';
 import { audit } from '../store/repositories';
@@ -24,7 +24,8 @@ async function main(argv: string[]): Promise<number> {
   loadDotEnv();
   const config = loadConfig();
   const now = new Date();
-  const lastMonth = localDate(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0, 12)), config.TIMEZONE).slice(0, 7);
+  // Last month in the council's calendar: at 00:30 BST on the 1st it is already the new month there.
+  const lastMonth = shiftMonth(localDate(now, config.TIMEZONE).slice(0, 7), -1);
   const to = values.to ?? lastMonth;
   const months = monthsBetween(values.from, to);
   if (typeof months === 'string') {
