@@ -121,7 +121,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   };
   const reports = reportLinks(linkSecret, () => publicBase || null);
   const oversight = { listDay: config.HIGH_RISK_LIST_DAY, links: reports };
-  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings, oversight, lists });
+  const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings, oversight, lists, postNow: () => void poster.runOnce().catch((error: Error) => logger.error({ error: error.message }, 'post run failed')) });
   const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph), oversight });
   const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links, reports, listChanged: (date) => void refresher.request(date) });
   const port = await listen(server, config.PORT, config.HOST);

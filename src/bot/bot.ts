@@ -13,7 +13,7 @@ import {
 import type { Place } from '../domain/access';
 import { welcome } from '../conversation/commands';
 import { runCardAction, runCommand } from '../conversation/router';
-import type { ConversationDeps, Turn } from '../conversation/turn';
+import { ROSTER_LIMIT, type ConversationDeps, type Turn } from '../conversation/turn';
 import * as channels from '../store/channels';
 import type { ConversationRef } from '../store/conversationRef';
 import { audit } from '../store/repositories';
@@ -150,6 +150,7 @@ export class MissingHuddleBot extends TeamsActivityHandler {
     const seen = seenChannel(activity);
     const [who, { place, conversationId }] = await Promise.all([this.deps.roles.person({ id: activity.from?.aadObjectId, name: activity.from?.name }), placeOf(this.deps, activity, seen, known)]);
     const reference = (seen?.reference ?? TurnContext.getConversationReference(activity)) as ConversationRef;
+    const { logger } = this.deps;
     return {
       who,
       userId: activity.from?.id ?? '',
@@ -173,6 +174,16 @@ export class MissingHuddleBot extends TeamsActivityHandler {
             }
           }),
         );
+      },
+      async roster() {
+        if (activity.conversation?.conversationType !== 'channel') return [];
+        try {
+          const page = await TeamsInfo.getPagedMembers(context, ROSTER_LIMIT);
+          return page.members.slice(0, ROSTER_LIMIT).map((member) => ({ teamsId: member.id, aadObjectId: member.aadObjectId ?? null, name: (member.name ?? 'Someone').slice(0, 120) }));
+        } catch (error) {
+          logger.warn({ error: (error as Error).message }, 'could not read the team roster');
+          return [];
+        }
       },
     };
   }

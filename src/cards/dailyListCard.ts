@@ -6,6 +6,8 @@ import { MEETING_KIND_LABELS, meetingDueText } from '../domain/meetings';
 import { AGENCY_NAMES, EPISODE_KIND_LABELS, EXPLOITATION_LABELS, RISK_GRADE_LABELS, type AgencyCode } from '../domain/types';
 import type { Acknowledgement } from '../store/acknowledgements';
 import type { AgencyNote } from '../store/notes';
+import type { HuddleAction } from '../store/huddle';
+import { actionsSummary } from '../lists/actionText';
 import { renderCard, type CardJson } from './render';
 
 /**
@@ -41,8 +43,12 @@ export interface ListCardOptions {
   acknowledgements: Acknowledgement[];
   /** Notes visible to this conversation, newest first. */
   notes: AgencyNote[];
+  /** The huddle's actions on the card's children: open ones, and those closed today; soonest due first. */
+  actions?: HuddleAction[];
   /** Who is looking: the channel's agency. */
   audience: { agency: AgencyCode | null };
+  /** The moment the card is drawn for (what "overdue" means on it); the list's as-of time by default. */
+  asOf?: string;
   pageSize?: number;
   /** A confirmation for the person who acted, shown at the top of the card they get back. */
   notice?: string;
@@ -154,6 +160,11 @@ function rowsOf(list: DailyList, kind: ListCardKind): Row[] {
   return [...rows.values()].sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
 }
 
+/** The day's children in the list's order (missing, back, RHIs due), each with its three lines as the list shows them. */
+export function listEntries(list: DailyList, level: DisplayLevel, timeZone: string): { childId: string; caseRef: string; high: boolean; lines: [string, string, string] }[] {
+  return rowsOf(list, 'daily_list').map((row) => ({ childId: row.child.childId, caseRef: row.child.caseRef, high: row.child.riskGrade === 'high', lines: linesOf(row, level, timeZone, list.asOf) }));
+}
+
 /** Whether this agency has acknowledged the child as it is now (the whole list, or the child alone). */
 type SeenBy = Map<AgencyCode, Set<string>>;
 
@@ -176,8 +187,10 @@ function activityLine(row: Row, options: ListCardOptions): string {
   const acks = options.acknowledgements.filter((ack) => ack.childId === row.child.childId && ack.seen.includes(row.key));
   const notes = options.notes.filter((note) => note.childId === row.child.childId);
   const latest = notes[0];
+  const actions = actionsSummary((options.actions ?? []).filter((action) => action.childId === row.child.childId), new Date(options.asOf ?? Date.now()), options.timeZone);
   const preview = latest && `${latest.agencyName} ${formatLocal(latest.createdAt, options.timeZone, 'EEE HH:mm')}${latest.restricted ? ' (restricted)' : ''}: ${latest.body.length > NOTE_PREVIEW_CHARS ? `${latest.body.slice(0, NOTE_PREVIEW_CHARS - 1)}…` : latest.body}`;
   return [
+    actions,
     acks.length ? `✓ ${acks.map((ack) => `${ack.agencyName} ${clock(ack.at)}`).join(', ')}` : null,
     latest ? `${notes.length} note${notes.length === 1 ? '' : 's'}, latest ${preview}` : null,
   ]
@@ -229,7 +242,7 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
             line1: fresh ? `${line1} · **new since ${AGENCY_NAMES[agency]} acknowledged**` : line1,
             line2,
             line3,
-            activity: activityLine(row, options),
+            activity: activityLine(row, { ...options, asOf: options.asOf ?? list.asOf }),
             select: { title: `Open the card for ${row.child.caseRef}`, data: target(row.child.caseRef) },
           };
         }),

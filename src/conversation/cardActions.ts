@@ -25,7 +25,10 @@ import type { Queryable } from '../store/db';
 import { addNote } from '../store/notes';
 import { episodeHistory, findChildByRef, findEpisode, rhisCoveringEpisodes } from '../store/repositories';
 import { RETURN_CORRECTION_HOURS, returnCorrectable } from '../domain/episodes';
-import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
+import { auditTurn, Refusal, type ConversationDeps, type RosterMember, type Turn } from './turn';
+import { actionCount, addAction, closeAction, findAction, MAX_ACTIONS_PER_CHILD_DAY, setDecision } from '../store/huddle';
+import type { ActionOwner } from '../domain/actions';
+import type { ConversationRef } from '../store/conversationRef';
 
 /**
  * Card actions (Action.Execute → adaptiveCard/action) as one table: verb → who may (requires) →
@@ -92,8 +95,9 @@ async function childOnList(ctx: ActionContext, target: ChildTarget): Promise<{ c
  * The child's card for the person who asked (a user-specific card nobody else sees): the missing
  * team's full view, or the channel's view for anyone else; with a form open or a confirmation.
  */
-function answerWithDetails(ctx: ActionContext, target: ChildTarget, child: Child, extra: Pick<DetailsRequest, 'form' | 'notice'> = {}): Promise<CardJson> {
+async function answerWithDetails(ctx: ActionContext, target: ChildTarget, child: Child, extra: Pick<DetailsRequest, 'form' | 'notice'> = {}): Promise<CardJson> {
   const missingTeam = holds(ctx.turn.who, 'missing-team');
+  const roster = extra.form?.name === 'action' ? rosterChoices(await ctx.turn.roster()) : undefined;
   return childDetailsCard(
     ctx.deps.db,
     {
@@ -103,12 +107,52 @@ function answerWithDetails(ctx: ActionContext, target: ChildTarget, child: Child
       chair: holds(ctx.turn.who, 'chair'),
       meetings: ctx.deps.meetings,
       userId: ctx.turn.userId,
+      roster,
       back: { kind: target.kind, listDate: target.listDate, page: target.page },
       now: ctx.deps.now(),
       ...extra,
     },
     ctx.deps.settings,
   );
+}
+
+/** The team's people as a form offers them. */
+export const rosterChoices = (roster: RosterMember[]) => roster.map((member) => ({ title: member.name, value: member.teamsId }));
+
+/** Actions are due from now to this many days ahead. */
+export const ACTION_DUE_MAX_DAYS = 60;
+
+/**
+ * An action as the form gave it, checked: due in the future (within ACTION_DUE_MAX_DAYS), the person
+ * (if any) someone in this team now, the child not over its actions for the day. Refusals name their field.
+ */
+export async function checkedAction(
+  ctx: { turn: Turn; deps: ConversationDeps },
+  tx: Queryable,
+  child: Child,
+  values: { actionWhat: string; actionOwner: ActionOwner; actionPerson: string; actionDueDate: string; actionDueTime: string },
+) {
+  const { settings } = ctx.deps;
+  const now = ctx.deps.now();
+  const dueAt = atLocalTime(values.actionDueDate, values.actionDueTime, settings.timeZone);
+  if (dueAt <= now || dueAt.getTime() > now.getTime() + ACTION_DUE_MAX_DAYS * 86_400_000) {
+    const message = `Give a due time after now and within ${ACTION_DUE_MAX_DAYS} days.`;
+    throw new DomainError('validation', message, [{ path: 'dueAt', message }]);
+  }
+  let owner: { userId: string | null; teamsId: string; name: string; reference: ConversationRef } | null = null;
+  if (values.actionPerson) {
+    const member = (await ctx.turn.roster()).find((candidate) => candidate.teamsId === values.actionPerson);
+    if (!member) {
+      const message = 'That person is not in this team (or Teams would not say): choose again, or leave the person empty.';
+      throw new DomainError('validation', message, [{ path: 'actionPerson', message }]);
+    }
+    owner = { userId: member.aadObjectId, teamsId: member.teamsId, name: member.name, reference: ctx.turn.reference };
+  }
+  const listDate = localDate(now, settings.timeZone);
+  if ((await actionCount(tx, child.id, listDate)) >= MAX_ACTIONS_PER_CHILD_DAY) {
+    throw new DomainError('validation', `This child already has ${MAX_ACTIONS_PER_CHILD_DAY} actions from today: close some first.`, []);
+  }
+  return { childId: child.id, listDate, what: values.actionWhat, ownerAgency: values.actionOwner, owner, dueAt, by: ctx.turn.who, at: now };
 }
 
 /** The recording use cases, run as the person who tapped, from this conversation. */
@@ -175,6 +219,9 @@ async function keyOf(db: Queryable, child: Child, ctx: ActionContext): Promise<s
 }
 
 const CHAIRS = ['chair'] as const;
+/** Who runs the huddle: records its decisions and sets actions. */
+export const RUNS_HUDDLE = ['missing-team', 'chair'] as const;
+const runsHuddle = (ctx: ActionContext) => RUNS_HUDDLE.some((role) => holds(ctx.turn.who, role));
 const meetingTarget = childTarget.extend({ meetingId: z.uuid().optional() });
 
 /** A slot as the chair chooses it: "Wed 10 Jun 10:00–11:00". */
@@ -252,11 +299,11 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     requires: { who: 'list-viewer' },
     doing: "see a child's details",
     namesPostedCard: true,
-    schema: childTarget.extend({ form: z.enum(FORM_NAMES).optional() }),
+    schema: childTarget.extend({ form: z.enum(FORM_NAMES).optional(), actionId: z.uuid().optional() }),
     async handle(ctx, data) {
       const { child } = await childOnList(ctx, data);
       if (!data.form) await auditAction(ctx, 'child.disclosed', { childRef: child.ref, displayLevel: holds(ctx.turn.who, 'missing-team') ? 'full' : ctx.audience.displayLevel, private: true });
-      return answerWithDetails(ctx, data, child, data.form ? { form: { name: data.form } } : {});
+      return answerWithDetails(ctx, data, child, data.form ? { form: { name: data.form, actionId: data.actionId } } : {});
     },
   }),
   'child.return': action({
@@ -365,6 +412,51 @@ export const ACTIONS: Record<string, CardAction<any>> = {
         const notice = restricted ? '✓ Added as restricted: only the missing team sees it, in their own view.' : `✓ Added to the card, as ${AGENCY_NAMES[ctx.audience.agency]}: every agency's copy shows it.`;
         // The note's words stay out of the audit log: it records that a note was added, not what it says.
         return { notice, audit: ['note.added', { childRef: child.ref, category: values.noteCategory, restricted }] };
+      }),
+  }),
+  'decision.set': action({
+    requires: { who: RUNS_HUDDLE, where: 'anywhere' },
+    doing: "record the huddle's decision",
+    namesPostedCard: true,
+    schema: childTarget.extend({ episodeId: z.string().max(36).optional() }),
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, { ...data, episodeId: undefined }, raw, 'decision', async (tx, _episode, values, child) => {
+        const now = ctx.deps.now();
+        const { changed } = await setDecision(tx, { childId: child.id, listDate: localDate(now, ctx.deps.settings.timeZone), body: values.decisionText, by: ctx.turn.who, at: now });
+        if (!changed) return '✓ Nothing changed: that is the decision already recorded.';
+        // The decision's words stay out of the audit log, as notes' do.
+        return { notice: "✓ Decision recorded for today's huddle: it goes in the minutes to every agency.", audit: ['decision.set', { childRef: child.ref }] };
+      }),
+  }),
+  'action.add': action({
+    requires: { who: RUNS_HUDDLE, where: 'anywhere' },
+    doing: 'set an action',
+    namesPostedCard: true,
+    schema: childTarget.extend({ episodeId: z.string().max(36).optional() }),
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, { ...data, episodeId: undefined }, raw, 'action', async (tx, _episode, values, child) => {
+        const added = await addAction(tx, await checkedAction(ctx, tx, child, values));
+        const notice = `✓ Action set for ${AGENCY_NAMES[added.ownerAgency]}${added.ownerName ? ` (${added.ownerName})` : ''}, due ${local(ctx, added.dueAt)}. Every agency's copy of the list shows it.`;
+        return { notice, audit: ['action.added', { childRef: child.ref, action: added.id, owner: added.ownerAgency, person: added.ownerUserId ?? added.ownerTeamsId, dueAt: added.dueAt.toISOString() }] };
+      }),
+  }),
+  'action.close': action({
+    requires: { who: 'agency', power: 'addsNotes', orRoles: RUNS_HUDDLE },
+    doing: 'close an action',
+    namesPostedCard: true,
+    schema: childTarget.extend({ actionId: z.uuid(), episodeId: z.string().max(36).optional() }),
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, { ...data, episodeId: undefined }, raw, 'closeAction', async (tx, _episode, values, child) => {
+        const found = await findAction(tx, data.actionId);
+        if (!found || found.childId !== child.id) throw new Refusal(404, 'That action is not this child’s. Refresh the card.', 'action mismatch');
+        // An action is closed by its own agency (acting from its channel), or by those who run the huddle.
+        if (!runsHuddle(ctx) && ctx.audience.agency !== found.ownerAgency) {
+          throw new Refusal(403, `That action is ${AGENCY_NAMES[found.ownerAgency]}'s: only ${AGENCY_NAMES[found.ownerAgency]}, the missing team or a chair can close it.`, 'not the owner');
+        }
+        const closed = await closeAction(tx, found.id, { status: values.actionOutcome, reason: values.actionReason ?? null, by: ctx.turn.who, at: ctx.deps.now() });
+        if (!closed) return `That action was already closed (${found.status === 'done' ? 'done' : 'not possible'}): nothing changed.`;
+        const notice = closed.status === 'done' ? '✓ Marked done. Every copy of the list shows it.' : '✓ Marked not possible, with your reason. Every copy of the list shows it.';
+        return { notice, audit: ['action.closed', { childRef: child.ref, action: closed.id, status: closed.status }] };
       }),
   }),
   'meeting.find': action({

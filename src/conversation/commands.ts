@@ -18,6 +18,10 @@ import { allGrants, grantRole, revokeRole } from '../store/grants';
 import { possibleDuplicates, postedCardsOn, recordOnDemandPost, undeliveredPosts } from '../store/postedCards';
 import { findChildById, findChildByRef, searchAudit } from '../store/repositories';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
+import { findHuddle, openHuddle } from '../store/huddle';
+import { huddleCard } from '../lists/huddleCard';
+import { closeHuddleAndSend } from './huddleActions';
+import { MISSING_TEAM_VIEW } from '../domain/access';
 
 /**
  * The commands, as one table: name → who may (requires) → handler. The router checks `requires`
@@ -199,7 +203,7 @@ async function history(turn: Turn, args: string[], deps: ConversationDeps): Prom
   const child = await findChildNamed(deps, caseRefIn(args, 'history'));
   if (!child) throw new Refusal(404, 'No child has that case reference.', 'unknown child');
   await auditTurn(deps, turn, 'child.history_disclosed', { childRef: child.ref, private: true });
-  await turn.reply(await childHistoryText(deps.db, child, deps.settings.timeZone, ANSWER_LIMIT));
+  await turn.reply(await childHistoryText(deps.db, child, deps.settings.timeZone, ANSWER_LIMIT, deps.now()));
 }
 
 async function auditOf(turn: Turn, args: string[], deps: ConversationDeps): Promise<void> {
@@ -341,6 +345,37 @@ export const COMMANDS: Command[] = [
       const list = await loadHighRiskList(deps.db, localDate(now, deps.settings.timeZone), now, deps.settings);
       await turn.reply(highRiskCard(list, audience, deps.settings.timeZone));
       await auditTurn(deps, turn, 'high_risk.disclosed', { children: list.children.length, displayLevel: audience.displayLevel, private: audience.private });
+    },
+  },
+  {
+    name: 'huddle',
+    usage: 'huddle',
+    description: "Missing team and chairs: open today's huddle here: the children in the list's order, one at a time, each with a decision and actions (who, what, by when).",
+    requires: { who: ['missing-team', 'chair'], where: 'anywhere' },
+    doing: 'run the huddle',
+    menu: false,
+    async handle(turn, _args, deps) {
+      const audience = audienceAt(turn.who, turn.place) ?? (turn.place.kind === 'personal' && holds(turn.who, 'missing-team') ? MISSING_TEAM_VIEW : null);
+      if (!audience) throw new Refusal(403, 'Open the huddle in the missing team’s channel (or another linked channel), where everyone in the meeting can see it.', 'no audience');
+      const now = deps.now();
+      const today = localDate(now, deps.settings.timeZone);
+      const { huddle, opened } = await openHuddle(deps.db, today, turn.who, now);
+      if (opened) await auditTurn(deps, turn, 'huddle.opened', { listDate: today });
+      const list = await deps.lists.get(deps.db, today, now, deps.settings);
+      await turn.reply(await huddleCard(deps.db, huddle, list, { index: null, notice: opened ? '' : 'Today’s huddle was already open: carry on from the agenda.' }, audience, now, deps.settings));
+    },
+  },
+  {
+    name: 'minutes',
+    usage: 'minutes',
+    description: "Missing team and chairs: close today's huddle and post its minutes once into each linked channel (each agency's own actions first).",
+    requires: { who: ['missing-team', 'chair'], where: 'anywhere' },
+    doing: 'close the huddle',
+    menu: false,
+    async handle(turn, _args, deps) {
+      const today = localDate(deps.now(), deps.settings.timeZone);
+      if (!(await findHuddle(deps.db, today))) throw new Refusal(404, 'No huddle was opened today, so there are no minutes to send. Send huddle to open it.', 'no huddle');
+      await turn.reply(await closeHuddleAndSend({ turn, deps }, today));
     },
   },
   {

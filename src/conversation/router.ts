@@ -2,6 +2,7 @@ import type { CardJson } from '../cards/render';
 import { audienceAt, decide, holds, MISSING_TEAM_VIEW, type Requirement, type Rosters } from '../domain/access';
 import { wasPosted } from '../store/postedCards';
 import { ACTIONS } from './cardActions';
+import { HUDDLE_ACTIONS } from './huddleActions';
 import { COMMANDS } from './commands';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
 
@@ -41,7 +42,7 @@ export async function runCommand(turn: Turn, text: string, deps: ConversationDep
 export type ActionAnswer = { status: 200; card: CardJson } | { status: 400 | 403 | 404; message: string };
 
 export async function runCardAction(turn: Turn, verb: string, raw: unknown, deps: ConversationDeps): Promise<ActionAnswer> {
-  const route = Object.hasOwn(ACTIONS, verb) ? ACTIONS[verb] : undefined;
+  const route = Object.hasOwn(ACTIONS, verb) ? ACTIONS[verb] : Object.hasOwn(HUDDLE_ACTIONS, verb) ? HUDDLE_ACTIONS[verb] : undefined;
   try {
     if (!route) throw new Refusal(400, 'That action is not known. The card may be out of date: send list to get a new one.', 'unknown verb');
     const decision = decide(turn.who, turn.place, route.requires, await rostersFor(route.requires, deps), route.doing);

@@ -28,7 +28,19 @@ export interface Turn {
   reply(message: string | CardJson): Promise<string | undefined>;
   /** The people @mentioned besides the bot, with their Entra object ids (null when Teams would not say). */
   mentioned(): Promise<{ id: string | null; name: string }[]>;
+  /** The people of the team this conversation is in (none in a personal chat, or when Teams would not say), at most ROSTER_LIMIT. */
+  roster(): Promise<RosterMember[]>;
 }
+
+/** A person in the team, as Teams lists them: their Teams id (a personal chat is opened with it), Entra object id and name. */
+export interface RosterMember {
+  teamsId: string;
+  aadObjectId: string | null;
+  name: string;
+}
+
+/** The roster offered on a form is the team's first this many people. */
+export const ROSTER_LIMIT = 100;
 
 export interface ConversationDeps {
   db: Database;
@@ -44,6 +56,8 @@ export interface ConversationDeps {
   meetings: MeetingSettings;
   /** The high-risk list's day and the links to the monthly figures. */
   oversight: OversightSettings;
+  /** Asks the poster to post what is due now (the huddle's minutes) rather than at its next round. */
+  postNow: () => void;
 }
 
 /** A request refused: the message is for the person, the reason for the audit log. */

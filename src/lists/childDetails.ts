@@ -18,6 +18,10 @@ import { bookedText } from '../cards/dailyListCard';
 import { meetingDue, meetingDueText, nextBooked } from '../domain/meetings';
 import type { MeetingSettings } from '../meetings/booking';
 import { meetingsOf } from '../store/meetings';
+import { actionsFor, decisionsOfChild } from '../store/huddle';
+import { actionLine, ownerText } from './actionText';
+import { atLocalTime } from '../domain/calendar';
+import { defaultActionDue } from '../domain/actions';
 
 /**
  * A child's card, for the person who asked (only they see it): what this conversation may see, what
@@ -33,7 +37,9 @@ export interface DetailsRequest {
   back: { kind: 'daily_list' | 'overdue'; listDate: string; page: number };
   now: Date;
   /** A form to draw open: its entries (kept on a refusal) and a sentence per field that was refused. */
-  form?: { name: FormName; values?: Record<string, string>; errors?: Record<string, string>; slots?: { title: string; value: string }[]; unknown?: string[] };
+  form?: { name: FormName; values?: Record<string, string>; errors?: Record<string, string>; slots?: { title: string; value: string }[]; unknown?: string[]; actionId?: string };
+  /** The team's people an action can be given to (the action form's choice). */
+  roster?: { title: string; value: string }[];
   /** A confirmation of what was just recorded, in words. */
   notice?: string;
   /** Chairs book meetings: who is asking, and how meetings are booked here. */
@@ -157,6 +163,10 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
       text: `${formatLocal(entry.changedAt, tz)}: ${entry.newValue ? RISK_GRADE_LABELS[entry.newValue as keyof typeof RISK_GRADE_LABELS] : 'cleared'}${entry.oldValue ? ` (was ${RISK_GRADE_LABELS[entry.oldValue as keyof typeof RISK_GRADE_LABELS]})` : ''}${entry.reason ? `: ${entry.reason}` : ''}`,
     }));
   const notes = await notesFor(db, [child.id], seesRestricted(audience) || request.missingTeam);
+  const [actions, decisions] = await Promise.all([actionsFor(db, [child.id], atLocalTime(today, '00:00', tz)), decisionsOfChild(db, child.id, 3)]);
+  // The missing team and chairs set decisions and actions; an action's own agency (or they) closes it.
+  const runsHuddle = request.missingTeam || request.chair;
+  const closable = actions.filter((action) => action.status === 'open' && (runsHuddle || action.ownerAgency === audience.agency)).slice(0, 3);
   const target = { ...request.back, childRef: child.ref };
   const opener = (name: FormName, title: string) => ({ title, verb: 'child.details', data: { ...target, form: name } });
 
@@ -171,6 +181,8 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
     ...(powers.missingTeam && episode ? [opener('update', 'Update risk and what is known')] : []),
     ...(powers.missingTeam && returned && nextRhiSteps(rhi).length > 0 ? [opener('rhi', 'Record RHI')] : []),
     ...(powers.missingTeam && summary.ola && episode && !episode.placingAuthorityNotifiedAt ? [opener('told', 'Placing authority told')] : []),
+    ...(runsHuddle ? [opener('decision', 'Record decision'), opener('action', 'Add an action')] : []),
+    ...closable.map((action) => ({ title: `Close: ${action.what.length > 30 ? `${action.what.slice(0, 29)}…` : action.what}`, verb: 'child.details', data: { ...target, form: 'closeAction', actionId: action.id } })),
     // Chairs book, move and cancel meetings; nobody else is offered the form.
     ...(request.chair && due && !booked ? [opener('meeting', 'Book meeting')] : []),
     ...(request.chair && booked ? [{ ...opener('meeting', 'Move meeting'), data: { ...target, form: 'meeting', meetingId: booked.id } }, { ...opener('cancelMeeting', 'Cancel meeting'), data: { ...target, form: 'cancelMeeting', meetingId: booked.id } }] : []),
@@ -194,6 +206,16 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
       calendar: Boolean(request.meetings.calendar && request.meetings.organiser),
       bookedAt: booked ? formatLocal(booked.startsAt, tz) : undefined,
     },
+    huddle: (() => {
+      const due = defaultActionDue(now, settings);
+      const closing = request.form?.actionId ? actions.find((action) => action.id === request.form!.actionId) : undefined;
+      return {
+        roster: request.roster ?? [],
+        due: { date: localDate(due, tz), time: formatLocal(due, tz, 'HH:mm') },
+        decision: decisions.find((decision) => decision.listDate === today)?.body,
+        closing: closing && { what: closing.what, owner: ownerText(closing) },
+      };
+    })(),
   };
   const formItems = request.form
     ? (() => {
@@ -204,7 +226,7 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
           fields: definition.fields(subject),
           values: { ...definition.initial(subject), ...(request.form.values ?? {}) },
           errors: request.form.errors ?? {},
-          submit: { title: definition.submit.title, verb: definition.submit.verb, data: { ...target, episodeId: episode?.id ?? '', ...(booked && ['meeting', 'meetingSlot', 'cancelMeeting'].includes(request.form!.name) ? { meetingId: booked.id } : {}) } },
+          submit: { title: definition.submit.title, verb: definition.submit.verb, data: { ...target, episodeId: episode?.id ?? '', ...(request.form!.actionId ? { actionId: request.form!.actionId } : {}), ...(booked && ['meeting', 'meetingSlot', 'cancelMeeting'].includes(request.form!.name) ? { meetingId: booked.id } : {}) } },
           cancel: { title: 'Cancel', verb: 'child.details', data: target },
         });
       })()
@@ -220,6 +242,10 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
     notice: request.notice ?? '',
     facts,
     riskHistory,
+    huddle: [
+      ...decisions.map((decision) => ({ text: `**Decision ${formatLocal(atLocalTime(decision.listDate, '12:00', tz), tz, 'EEE d MMM')}** (${decision.setByName ?? 'the huddle'}): ${decision.body}` })),
+      ...actions.map((action) => ({ text: actionLine(action, now, tz) })),
+    ],
     noteCount: notes.length,
     notes: notes.slice(0, 10).map((note) => ({
       text: `**${note.agencyName}** ${formatLocal(note.createdAt, tz)} · ${note.authorName} · ${noteCategoryWord(note.category)}${note.restricted ? ' · **restricted**' : ''}: ${note.body}`,

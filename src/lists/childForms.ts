@@ -8,6 +8,8 @@ import { NOTE_CATEGORIES, NOTE_CATEGORY_LABELS } from '../store/notes';
 import { EVENT_EARLIEST_YEAR, MAX_AGE_YEARS } from '../domain/plausible';
 import { MEETING_KIND_LABELS, MEETING_KINDS, type MeetingKind } from '../domain/meetings';
 import { shiftDate } from '../domain/calendar';
+import { ACTION_OWNERS } from '../domain/actions';
+import { AGENCY_NAMES } from '../domain/types';
 
 /** At most this many people are invited to a meeting from the card. */
 export const MAX_ATTENDEES = 20;
@@ -47,7 +49,7 @@ const CASE_REF_MESSAGE = 'Give the case reference: letters, digits and . _ / - o
  * use case's input, and which field a domain refusal belongs beside.
  */
 
-export const FORM_NAMES = ['return', 'correct', 'safe', 'update', 'rhi', 'told', 'note', 'meeting', 'meetingSlot', 'cancelMeeting'] as const;
+export const FORM_NAMES = ['return', 'correct', 'safe', 'update', 'rhi', 'told', 'note', 'meeting', 'meetingSlot', 'cancelMeeting', 'decision', 'action', 'closeAction'] as const;
 export type FormName = (typeof FORM_NAMES)[number];
 
 /** What a form is drawn from: the child, the episode the card is about, and today in local time. */
@@ -65,6 +67,13 @@ export interface FormSubject {
     unknown: string[];
     calendar: boolean;
     bookedAt?: string;
+  };
+  /** For the huddle's forms: the team's people an action can be given to, the default due time, the decision so far, the action being closed. */
+  huddle?: {
+    roster: { title: string; value: string }[];
+    due: { date: string; time: string };
+    decision?: string;
+    closing?: { what: string; owner: string };
   };
 }
 
@@ -127,6 +136,43 @@ const returnFields = (title: string) => (subject: FormSubject): FormField[] => [
   { id: 'safeAndWellCheck', kind: 'choice', label: 'Police safe and well check', choices: SAFE_AND_WELL_CHOICES },
 ];
 const returnSchema = z.object({ returnedDate: date, returnedTime: time, safeAndWellCheck: z.enum(['done', 'not_done', '']).catch('') });
+
+const DECISION_MESSAGE = 'Write the decision (up to 500 characters).';
+const decisionText = z.string().trim().max(500, 'Keep the decision to 500 characters.');
+export const decisionField = (required: boolean): FormField => ({ id: 'decisionText', kind: 'multiline', label: 'Decision', required, maxLength: 500, errorMessage: DECISION_MESSAGE });
+const WHAT_MESSAGE = 'Say what is to be done (up to 200 characters).';
+/** An action's fields: what, the owning agency, optionally a person from the team, and when it is due (local time). */
+export const actionFields = (subject: Pick<FormSubject, 'today' | 'huddle'>, required: boolean): FormField[] => [
+  { id: 'actionWhat', kind: 'text', label: required ? 'Action' : 'Action (optional)', required, maxLength: 200, errorMessage: WHAT_MESSAGE },
+  { id: 'actionOwner', kind: 'choice', label: 'Owner (agency)', required, errorMessage: 'Choose the agency that owns it.', choices: ACTION_OWNERS.map((owner) => ({ title: AGENCY_NAMES[owner], value: owner })) },
+  ...(subject.huddle?.roster.length ? [{ id: 'actionPerson', kind: 'choice' as const, label: 'Person (optional, from the team)', choices: subject.huddle.roster }] : []),
+  { id: 'actionDueDate', kind: 'date', label: 'Due date', required: true, min: subject.today, max: shiftDate(subject.today, 60), errorMessage: 'Give a date from today to 60 days ahead.' },
+  timeField('actionDueTime', 'Due time (UK time)'),
+];
+export const actionInitial = (subject: Pick<FormSubject, 'today' | 'huddle'>) => ({ actionWhat: '', actionOwner: '', actionPerson: '', actionDueDate: subject.huddle?.due.date ?? subject.today, actionDueTime: subject.huddle?.due.time ?? '' });
+const actionSchema = {
+  actionWhat: z.string().trim().min(1, WHAT_MESSAGE).max(200, WHAT_MESSAGE),
+  actionOwner: z.enum(ACTION_OWNERS, 'Choose the agency that owns it.'),
+  actionPerson: z.string().max(200).catch(''),
+  actionDueDate: z.iso.date('Give a date from today to 60 days ahead.'),
+  actionDueTime: time,
+};
+/** The huddle's form for one child: a decision, an action, or both (an action, once begun, needs its owner). */
+export const huddleSchema = z
+  .object({
+    decisionText,
+    actionWhat: z.string().trim().max(200, WHAT_MESSAGE),
+    actionOwner: z.union([z.enum(ACTION_OWNERS), z.literal('')], 'Choose the agency that owns it.'),
+    actionPerson: z.string().max(200).catch(''),
+    actionDueDate: z.union([z.iso.date('Give a date from today to 60 days ahead.'), z.literal('')]),
+    actionDueTime: z.union([time, z.literal('')]),
+  })
+  .superRefine((value, ctx) => {
+    if (!value.actionWhat) return;
+    if (!value.actionOwner) ctx.addIssue({ code: 'custom', path: ['actionOwner'], message: 'Choose the agency that owns it.' });
+    if (!value.actionDueDate) ctx.addIssue({ code: 'custom', path: ['actionDueDate'], message: 'Give a date from today to 60 days ahead.' });
+    if (!value.actionDueTime) ctx.addIssue({ code: 'custom', path: ['actionDueTime'], message: GIVE_TIME });
+  });
 
 export const CHILD_FORMS = {
   return: form({
@@ -280,6 +326,38 @@ export const CHILD_FORMS = {
     fields: () => [{ id: 'comment', kind: 'multiline', label: 'Why (sent to everyone invited)', required: true, maxLength: 500, errorMessage: 'Say why it is cancelled (up to 500 characters).' }],
     initial: () => ({ comment: '' }),
     schema: z.object({ comment: z.string().trim().min(1, 'Say why it is cancelled (up to 500 characters).').max(500, 'Say why it is cancelled (up to 500 characters).') }),
+    fieldOf: {},
+  }),
+  decision: form({
+    title: 'The huddle’s decision',
+    help: () => 'What the huddle agreed for this child today. Every agency’s copy of the list and the minutes show it.',
+    submit: { title: 'Save decision', verb: 'decision.set' },
+    fields: () => [decisionField(true)],
+    initial: (subject) => ({ decisionText: subject.huddle?.decision ?? '' }),
+    schema: z.object({ decisionText: decisionText.pipe(z.string().min(1, DECISION_MESSAGE)) }),
+    fieldOf: {},
+  }),
+  action: form({
+    title: 'Add an action',
+    help: () => 'Who will do what, by when. The owner is reminded before it is due; an overdue action is raised to the missing team.',
+    submit: { title: 'Add action', verb: 'action.add' },
+    fields: (subject) => actionFields(subject, true),
+    initial: actionInitial,
+    schema: z.object(actionSchema),
+    fieldOf: { dueAt: 'actionDueTime', actionPerson: 'actionPerson' },
+  }),
+  closeAction: form({
+    title: 'Close the action',
+    help: (subject) => (subject.huddle?.closing ? `${subject.huddle.closing.owner}: ${subject.huddle.closing.what}` : ''),
+    submit: { title: 'Save', verb: 'action.close' },
+    fields: () => [
+      { id: 'actionOutcome', kind: 'choice', label: 'Outcome', required: true, errorMessage: 'Say whether it was done.', choices: [{ title: 'Done', value: 'done' }, { title: 'Not possible', value: 'not_possible' }] },
+      { id: 'actionReason', kind: 'multiline', label: 'Why not (needed when it was not possible)', maxLength: 500, errorMessage: 'Keep it to 500 characters.' },
+    ],
+    initial: () => ({ actionOutcome: 'done', actionReason: '' }),
+    schema: z
+      .object({ actionOutcome: z.enum(['done', 'not_possible'], 'Say whether it was done.'), actionReason: optionalText(500, 'Keep it to 500 characters.') })
+      .refine((value) => value.actionOutcome === 'done' || value.actionReason, { path: ['actionReason'], message: 'Say why it was not possible: the huddle needs to know.' }),
     fieldOf: {},
   }),
 } satisfies Record<FormName, ChildForm<unknown>>;

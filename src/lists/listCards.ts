@@ -6,6 +6,8 @@ import { acknowledgementsOn } from '../store/acknowledgements';
 import { linkedAgencies } from '../store/channels';
 import type { Queryable } from '../store/db';
 import { notesFor } from '../store/notes';
+import { actionsFor } from '../store/huddle';
+import { atLocalTime } from '../domain/calendar';
 import { loadDailyList } from './dailyListService';
 
 export interface ListCardRequest {
@@ -28,7 +30,11 @@ export async function listCard(db: Queryable, request: ListCardRequest, settings
     acknowledgementsOn(db, request.date),
   ]);
   const childIds = [...new Set([...list.missingNow, ...list.returned, ...list.rhis].map((entry) => entry.childId))];
-  const notes = await notesFor(db, childIds, seesRestricted(request.audience));
+  const [notes, actions] = await Promise.all([
+    notesFor(db, childIds, seesRestricted(request.audience)),
+    // Open actions, and those closed on the card's day: the card says what was done as well as what is left.
+    actionsFor(db, childIds, atLocalTime(request.date, '00:00', settings.timeZone)),
+  ]);
   return renderListCard(list, {
     kind: request.kind,
     page: request.page,
@@ -37,6 +43,7 @@ export async function listCard(db: Queryable, request: ListCardRequest, settings
     agencies,
     acknowledgements,
     notes,
+    actions,
     audience: { agency: request.audience.agency },
     notice: request.notice,
   });

@@ -13,6 +13,7 @@ import { highRiskListDue, monthlyFiguresDue, type Weekday } from '../domain/over
 import type { ReportLinks } from '../meetings/links';
 import { monthlyCardFor } from '../reports/monthlyCard';
 import { highRiskCard, loadHighRiskList } from '../reports/highRisk';
+import { minutesCard } from '../lists/minutesCard';
 
 /**
  * Posts what is due into the channels it is for: the day's list into every linked channel at the
@@ -28,7 +29,7 @@ export interface Schedule {
   /** The audit action of a post that went. */
   action: string;
   /** The period due at `now` (its first day, YYYY-MM-DD), or null when nothing is due. */
-  due(now: Date): string | null;
+  due(now: Date, db: Database): string | null | Promise<string | null>;
   /** Whether a linked channel gets it. */
   forChannel(channel: Channel): boolean;
   card(db: Database, channel: Channel, period: string, now: Date): Promise<CardJson>;
@@ -79,6 +80,26 @@ export function highRiskSchedule(settings: ListSettings, oversight: OversightSet
   };
 }
 
+/** A huddle's minutes stay due (failed channels retried) this long after it was closed. */
+export const MINUTES_DUE_MS = 36 * 3_600_000;
+
+/** The minutes of the latest huddle closed (within MINUTES_DUE_MS): to every linked channel, as its agency sees them. */
+export function minutesSchedule(settings: ListSettings): Schedule {
+  return {
+    kind: 'minutes',
+    action: 'minutes.posted',
+    async due(now, db) {
+      const rows = await db.query<{ list_date: string }>(
+        `select to_char(list_date, 'YYYY-MM-DD') as list_date from huddles where closed_at is not null and closed_at >= $1 order by list_date desc limit 1`,
+        [new Date(now.getTime() - MINUTES_DUE_MS)],
+      );
+      return rows[0]?.list_date ?? null;
+    },
+    forChannel: (channel) => channel.agency !== null,
+    card: (db, channel, date) => minutesCard(db, date, { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, settings),
+  };
+}
+
 export interface PosterOptions {
   db: Database;
   sender: CardSender;
@@ -116,7 +137,7 @@ export class DailyPoster {
 
   constructor(private readonly options: PosterOptions) {
     const { settings, oversight } = options;
-    this.schedules = [dailyListSchedule(settings), ...(oversight ? [monthlyReportSchedule(settings, oversight), highRiskSchedule(settings, oversight)] : [])];
+    this.schedules = [dailyListSchedule(settings), minutesSchedule(settings), ...(oversight ? [monthlyReportSchedule(settings, oversight), highRiskSchedule(settings, oversight)] : [])];
   }
 
   /** Posts whatever is due now; overlapping calls share one run. */
@@ -151,7 +172,7 @@ export class DailyPoster {
 
   private async runSchedule(schedule: Schedule): Promise<PostRun> {
     const now = this.options.now();
-    const period = schedule.due(now);
+    const period = await schedule.due(now, this.options.db);
     const run: PostRun = { date: period ?? localDate(now, this.options.settings.timeZone), due: period !== null, sent: 0, failed: 0, skipped: 0 };
     if (!period) return run;
     const queue = (await activeLinkedChannels(this.options.db)).filter((channel) => schedule.forChannel(channel));

@@ -5,11 +5,11 @@ import type { Queryable } from './db';
 
 /** Every card the bot posted (so later changes can update each copy) and the daily post's claim. */
 
-export type CardKind = 'daily_list' | 'overdue' | 'monthly_report' | 'high_risk';
+export type CardKind = 'daily_list' | 'overdue' | 'monthly_report' | 'high_risk' | 'minutes';
 /** The kinds that are a day's list: refreshed when the list changes, counted by `status`. */
 export const LIST_KINDS: readonly CardKind[] = ['daily_list', 'overdue'];
 /** What a scheduled post is: one per channel and period (`listDate`). */
-export type ScheduledKind = Extract<CardKind, 'daily_list' | 'monthly_report' | 'high_risk'>;
+export type ScheduledKind = Extract<CardKind, 'daily_list' | 'monthly_report' | 'high_risk' | 'minutes'>;
 
 export interface PostedCard {
   id: string;

@@ -12,6 +12,10 @@ export async function openTestDatabase(driver: (typeof DRIVERS)[number]): Promis
 }
 
 const DATA_TABLES = [
+  'reminders',
+  'huddle_actions',
+  'huddle_decisions',
+  'huddles',
   'audit_log',
   'strategy_meetings',
   'acknowledgements',
