@@ -165,6 +165,8 @@ export const configSchema = z.object({
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM in 24-hour time')
     .default('08:30'),
   HIGH_RISK_LIST_DAY: z.enum(WEEKDAYS).default('monday'),
+  ACTION_ESCALATE_HOURS: z.coerce.number().int().min(1).max(80).default(4),
+  OLA_NOTIFY_HOURS: z.coerce.number().int().min(1).max(168).default(24),
   BANK_HOLIDAY_REGION: z.enum(BANK_HOLIDAY_REGIONS).default('ENG'),
   BANK_HOLIDAYS: csvList.pipe(z.array(z.iso.date({ message: 'each bank holiday must be YYYY-MM-DD' }))),
   INGEST_API_KEYS: ingestKeys,

@@ -5,7 +5,7 @@ import { API_ROUTES } from '../src/api/routes';
 import * as listCard from '../src/cards/dailyListCard';
 import { CARDS_DIR } from '../src/cards/render';
 import { API_SCOPES } from '../src/config';
-import { ACTIONS } from '../src/conversation/cardActions';
+import { CARD_ACTIONS as ACTIONS } from '../src/conversation/router';
 import { COMMANDS } from '../src/conversation/commands';
 import { ROLES, type Requirement } from '../src/domain/access';
 import { CHILD_FORMS, REPORT_FORM } from '../src/lists/childForms';

@@ -6,6 +6,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createAdapter } from '../bot/adapter';
 import { ChannelSender } from '../bot/sender';
 import { DailyPoster } from '../posting/dailyPoster';
+import { Chaser } from '../posting/chaser';
 import { CardRefresher } from '../posting/cardRefresher';
 import { MissingHuddleBot } from '../bot/bot';
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
@@ -37,6 +38,8 @@ export interface RunningApp {
   logger: Logger;
   demoLoaded: boolean;
   poster: DailyPoster;
+  /** Reminders of actions and RHIs due or late (tests drive it with chaser.runOnce()). */
+  chaser: Chaser;
   sender: ChannelSender;
   refresher: CardRefresher;
   roles: RoleDirectory;
@@ -123,12 +126,27 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const oversight = { listDay: config.HIGH_RISK_LIST_DAY, links: reports };
   const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings, oversight, lists, postNow: () => void poster.runOnce().catch((error: Error) => logger.error({ error: error.message }, 'post run failed')) });
   const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph), oversight });
+  const chaser = new Chaser({
+    db,
+    sender,
+    settings,
+    hours: { dayStart: config.MEETING_HOURS.start, dayEnd: config.MEETING_HOURS.end },
+    escalateAfterHours: config.ACTION_ESCALATE_HOURS,
+    olaNotifyHours: config.OLA_NOTIFY_HOURS,
+    lists,
+    now,
+    instance,
+    logger,
+  });
   const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links, reports, listChanged: (date) => void refresher.request(date) });
   const port = await listen(server, config.PORT, config.HOST);
   // Invitation links name this service: its public address, or where it listens (local mode).
   publicBase ||= `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   logger.info({ port, database: db.driver }, 'listening');
-  if (options.scheduler !== false) poster.start();
+  if (options.scheduler !== false) {
+    poster.start();
+    chaser.start();
+  }
 
   return {
     port,
@@ -137,6 +155,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     logger,
     demoLoaded,
     poster,
+    chaser,
     sender,
     refresher,
     roles,
@@ -149,6 +168,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       const cut = setTimeout(() => server.server.closeAllConnections(), STOP_GRACE_MS);
       try {
         await poster.stop();
+        await chaser.stop();
         await closed;
         await refresher.idle();
       } finally {

@@ -1,4 +1,4 @@
-import { CardFactory, MessageFactory, type Activity, type CloudAdapter, type ConversationReference, type TurnContext } from 'botbuilder';
+import { CardFactory, MessageFactory, TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
 import type { Logger } from 'pino';
 import type { ConversationRef } from '../store/conversationRef';
 
@@ -122,6 +122,9 @@ export interface SenderOptions {
   replicas?: number;
 }
 
+/** The Bot Framework's token audience for calls to the Bot Connector. */
+const BOT_FRAMEWORK_AUDIENCE = 'https://api.botframework.com';
+
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class ChannelSender implements CardSender {
@@ -150,6 +153,40 @@ export class ChannelSender implements CardSender {
   /** Posts an Adaptive Card; answers the new activity's id. */
   sendCard(reference: ConversationRef, card: object): Promise<string | undefined> {
     return this.send(reference, MessageFactory.attachment(CardFactory.adaptiveCard(card)));
+  }
+
+  /** Posts a line of text (a reminder); answers the new activity's id. */
+  sendText(reference: ConversationRef, text: string): Promise<string | undefined> {
+    return this.send(reference, MessageFactory.text(text));
+  }
+
+  /**
+   * Opens the bot's personal chat with a person of the team `via` is in (Teams answers the existing
+   * one when there is one) and posts there, under the same limits and retries as any post.
+   */
+  async sendPersonal(via: ConversationRef, teamsUserId: string, text: string): Promise<string | undefined> {
+    const tenantId = via.conversation?.tenantId;
+    let reference: ConversationRef | undefined;
+    await this.sleep(this.limiter.reserve('app', this.appLimits));
+    let failure: unknown;
+    await this.adapter.createConversationAsync(
+      this.options.appId,
+      'msteams',
+      via.serviceUrl!,
+      BOT_FRAMEWORK_AUDIENCE,
+      { isGroup: false, bot: via.bot, members: [{ id: teamsUserId, name: '' }], tenantId, channelData: { tenant: { id: tenantId } } } as never,
+      async (context) => {
+        try {
+          // A new message in the chat, not a reply to the conversation's creation.
+          const { activityId: _created, ...fresh } = TurnContext.getConversationReference(context.activity);
+          reference = fresh as ConversationRef;
+        } catch (error) {
+          failure = error;
+        }
+      },
+    );
+    if (failure || !reference?.conversation?.id) throw new SendError(`could not open a personal chat: ${(failure as Error | undefined)?.message ?? 'no conversation'}`, undefined, 1);
+    return this.send(reference, MessageFactory.text(text));
   }
 
   /** Replaces a posted card in place (every user sees the new one). */

@@ -1,7 +1,7 @@
 import type { CardJson } from '../cards/render';
 import { audienceAt, decide, holds, MISSING_TEAM_VIEW, type Requirement, type Rosters } from '../domain/access';
 import { wasPosted } from '../store/postedCards';
-import { ACTIONS } from './cardActions';
+import { ACTIONS, type CardAction } from './cardActions';
 import { HUDDLE_ACTIONS } from './huddleActions';
 import { COMMANDS } from './commands';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
@@ -41,8 +41,11 @@ export async function runCommand(turn: Turn, text: string, deps: ConversationDep
 
 export type ActionAnswer = { status: 200; card: CardJson } | { status: 400 | 403 | 404; message: string };
 
+/** Every card action: the list's and child's card's, and huddle mode's. */
+export const CARD_ACTIONS: Record<string, CardAction<any>> = { ...ACTIONS, ...HUDDLE_ACTIONS };
+
 export async function runCardAction(turn: Turn, verb: string, raw: unknown, deps: ConversationDeps): Promise<ActionAnswer> {
-  const route = Object.hasOwn(ACTIONS, verb) ? ACTIONS[verb] : Object.hasOwn(HUDDLE_ACTIONS, verb) ? HUDDLE_ACTIONS[verb] : undefined;
+  const route = Object.hasOwn(CARD_ACTIONS, verb) ? CARD_ACTIONS[verb] : undefined;
   try {
     if (!route) throw new Refusal(400, 'That action is not known. The card may be out of date: send list to get a new one.', 'unknown verb');
     const decision = decide(turn.who, turn.place, route.requires, await rostersFor(route.requires, deps), route.doing);

@@ -225,9 +225,19 @@ export async function decisionsOn(db: Queryable, childIds: string[], listDate: s
   return (await db.query(`select ${DECISION_COLUMNS} from huddle_decisions where child_id = any($1::uuid[]) and list_date = $2`, [childIds, listDate])).map(toDecision);
 }
 
-/** Open actions due before `until` (what the chaser looks at), soonest first, at most `limit`. */
-export async function openActionsDueBefore(db: Queryable, until: Date, limit: number): Promise<HuddleAction[]> {
-  return (await db.query(`select ${ACTION_COLUMNS} from huddle_actions where status = 'open' and due_at < $1 order by due_at, id limit $2`, [until, limit])).map(toAction);
+/**
+ * What the chaser looks at: open actions due before `until`, not yet raised to the missing team (the
+ * last reminder an action gets), soonest due first, at most `limit`.
+ */
+export async function openActionsToChase(db: Queryable, until: Date, limit: number): Promise<HuddleAction[]> {
+  return (
+    await db.query(
+      `select ${ACTION_COLUMNS} from huddle_actions a where status = 'open' and due_at < $1
+         and not exists (select 1 from reminders r where r.key = 'action:' || a.id || ':escalated')
+       order by due_at, id limit $2`,
+      [until, limit],
+    )
+  ).map(toAction);
 }
 
 /**

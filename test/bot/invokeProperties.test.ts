@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ACTIONS } from '../../src/conversation/cardActions';
+import { CARD_ACTIONS as ACTIONS } from '../../src/conversation/router';
 import { reportMissing } from '../../src/recording/service';
 import { startTestApp } from '../support/app';
 import { COORDINATOR, executeAction, POLICE_OFFICER, postActivity, startConnector, type ConnectorStub } from '../support/connector';
@@ -31,7 +31,7 @@ describe('random and mutated invoke payloads at /api/messages (fast-check)', fun
   const state = async () =>
     (
       await app.db.query<{ state: string }>(
-        `select (select count(*) from acknowledgements) || '/' || (select count(*) from agency_notes) || '/' || (select count(*) from episodes) || '/' || (select count(*) from episode_history) || '/' || (select count(*) from return_interviews) as state`,
+        `select (select count(*) from acknowledgements) || '/' || (select count(*) from agency_notes) || '/' || (select count(*) from episodes) || '/' || (select count(*) from episode_history) || '/' || (select count(*) from return_interviews) || '/' || (select count(*) from huddles) || '/' || (select count(*) from huddle_decisions) || '/' || (select count(*) from huddle_actions) as state`,
       )
     )[0]!.state;
   const send = (activity: object) => postActivity(app.url, activity);
@@ -80,6 +80,13 @@ describe('random and mutated invoke payloads at /api/messages (fast-check)', fun
       'meeting.find': [...child, 'meetingId', 'meetingKind', 'attendees', 'duration', 'fromDate'],
       'meeting.book': [...child, 'meetingId', 'meetingKind', 'attendees', 'duration', 'fromDate', 'slot'],
       'meeting.cancel': [...child, 'meetingId', 'comment'],
+      'decision.set': [...child, 'decisionText'],
+      'action.add': [...child, 'actionWhat', 'actionOwner', 'actionPerson', 'actionDueDate', 'actionDueTime'],
+      'action.close': [...child, 'actionId', 'actionOutcome', 'actionReason'],
+      // No huddle is open in this test: each is refused for that, whatever else is wrong.
+      'huddle.show': ['listDate', 'index'],
+      'huddle.save': ['listDate', 'index', 'childRef', 'decisionText', 'actionWhat', 'actionOwner', 'actionDueDate', 'actionDueTime'],
+      'huddle.close': ['listDate', 'index'],
     };
     assert.deepEqual(Object.keys(reads).sort(), [...VERBS].sort(), 'every verb is covered');
     // Each form's entries are refused by one rule whichever single field is mutated (a return before the

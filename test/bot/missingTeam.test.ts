@@ -100,7 +100,7 @@ describe('a child’s card: forms drawn in the card, refusals beside the field, 
       const card = (await act('child.details', target)).body.value;
       assert.deepEqual(cardProblems(card), []);
       assert.match(JSON.stringify(card), /Testy Example/);
-      assert.deepEqual(buttonsOn(card), ['Record found / returned', 'Add what you know', 'Update risk and what is known']);
+      assert.deepEqual(buttonsOn(card), ['Record found / returned', 'Add what you know', 'Update risk and what is known', 'Record decision', 'Add an action']);
     });
   });
 
@@ -137,7 +137,7 @@ describe('a child’s card: forms drawn in the card, refusals beside the field, 
       const card = ok.body.value;
       assert.match(JSON.stringify(card), /✓ Recorded: back 08:30 Tue 9 Jun\. The Return Home Interview is due by 08:30 Fri 12 Jun\./);
       assert.equal((await episode()).returnedAt?.toISOString(), '2026-06-09T07:30:00.000Z');
-      assert.deepEqual(buttonsOn(card), ['Correct the return time', 'Add what you know', 'Update risk and what is known', 'Record RHI']);
+      assert.deepEqual(buttonsOn(card), ['Correct the return time', 'Add what you know', 'Update risk and what is known', 'Record RHI', 'Record decision', 'Add an action']);
       const form = (await act('child.details', { ...target, form: 'correct' })).body.value;
       assert.equal(field(form, 'returnedTime').input.value, '08:30', 'the correction starts from what was recorded');
       const corrected = await act('child.return', { ...target, episodeId, returnedDate: '2026-06-09', returnedTime: '08:03', safeAndWellCheck: 'done' });
