@@ -151,6 +151,8 @@ export class MissingHuddleBot extends TeamsActivityHandler {
     const [who, { place, conversationId }] = await Promise.all([this.deps.roles.person({ id: activity.from?.aadObjectId, name: activity.from?.name }), placeOf(this.deps, activity, seen, known)]);
     const reference = (seen?.reference ?? TurnContext.getConversationReference(activity)) as ConversationRef;
     const { logger } = this.deps;
+    // The roster is read once per turn at most: a huddle save checks the person and draws the next form.
+    let roster: Promise<Awaited<ReturnType<Turn['roster']>>> | undefined;
     return {
       who,
       userId: activity.from?.id ?? '',
@@ -175,15 +177,16 @@ export class MissingHuddleBot extends TeamsActivityHandler {
           }),
         );
       },
-      async roster() {
-        if (activity.conversation?.conversationType !== 'channel') return [];
-        try {
-          const page = await TeamsInfo.getPagedMembers(context, ROSTER_LIMIT);
-          return page.members.slice(0, ROSTER_LIMIT).map((member) => ({ teamsId: member.id, aadObjectId: member.aadObjectId ?? null, name: (member.name ?? 'Someone').slice(0, 120) }));
-        } catch (error) {
-          logger.warn({ error: (error as Error).message }, 'could not read the team roster');
-          return [];
-        }
+      roster() {
+        if (activity.conversation?.conversationType !== 'channel') return Promise.resolve([]);
+        roster ??= TeamsInfo.getPagedMembers(context, ROSTER_LIMIT).then(
+          (page) => page.members.slice(0, ROSTER_LIMIT).map((member) => ({ teamsId: member.id, aadObjectId: member.aadObjectId ?? null, name: (member.name ?? 'Someone').slice(0, 120) })),
+          (error: Error) => {
+            logger.warn({ error: error.message }, 'could not read the team roster');
+            return [];
+          },
+        );
+        return roster;
       },
     };
   }

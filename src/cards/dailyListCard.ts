@@ -26,6 +26,7 @@ export const LIST_ACK_VERB = 'list.acknowledge';
 export const CHILD_ACK_VERB = 'child.acknowledge';
 export const CHILD_NOTE_VERB = 'child.note';
 export const CHILD_DETAILS_VERB = 'child.details';
+export const HUDDLE_OPEN_VERB = 'huddle.open';
 export const PAGE_SIZE = 10;
 /** The latest note shows on an entry, cut to this many characters; the child's card has them all. */
 export const NOTE_PREVIEW_CHARS = 90;
@@ -265,6 +266,8 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
     ...(page > 0 ? [{ title: 'Previous', verb: LIST_PAGE_VERB, data: data(page - 1) }] : []),
     ...(page < pages - 1 ? [{ title: `More (${page + 2} of ${pages})`, verb: LIST_PAGE_VERB, data: data(page + 1) }] : []),
     { title: 'Refresh', verb: LIST_PAGE_VERB, data: data(page) },
+    // The missing team runs the huddle from its own copy of the day's list.
+    ...(agency === 'missing-team' && options.kind === 'daily_list' ? [{ title: 'Run the huddle', verb: HUDDLE_OPEN_VERB, data: data(page) }] : []),
   ];
   // The missing team's channel gets one line naming every child due a meeting, by case reference.
   const due = agency === 'missing-team' ? rows.filter((row) => row.child.meetingDue).map((row) => `${row.child.caseRef} (${MEETING_KIND_LABELS[row.child.meetingDue!.kind].toLowerCase()})`) : [];

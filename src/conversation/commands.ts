@@ -18,9 +18,9 @@ import { allGrants, grantRole, revokeRole } from '../store/grants';
 import { possibleDuplicates, postedCardsOn, recordOnDemandPost, undeliveredPosts } from '../store/postedCards';
 import { findChildById, findChildByRef, searchAudit } from '../store/repositories';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
-import { findHuddle, openHuddle } from '../store/huddle';
+import { findHuddle } from '../store/huddle';
 import { huddleCard } from '../lists/huddleCard';
-import { closeHuddleAndSend } from './huddleActions';
+import { closeHuddleAndSend, openToday } from './huddleActions';
 import { MISSING_TEAM_VIEW } from '../domain/access';
 
 /**
@@ -359,8 +359,7 @@ export const COMMANDS: Command[] = [
       if (!audience) throw new Refusal(403, 'Open the huddle in the missing team’s channel (or another linked channel), where everyone in the meeting can see it.', 'no audience');
       const now = deps.now();
       const today = localDate(now, deps.settings.timeZone);
-      const { huddle, opened } = await openHuddle(deps.db, today, turn.who, now);
-      if (opened) await auditTurn(deps, turn, 'huddle.opened', { listDate: today });
+      const { huddle, opened } = await openToday({ turn, deps });
       const list = await deps.lists.get(deps.db, today, now, deps.settings);
       await turn.reply(await huddleCard(deps.db, huddle, list, { index: null, notice: opened ? '' : 'Today’s huddle was already open: carry on from the agenda.' }, audience, now, deps.settings));
     },

@@ -6,7 +6,9 @@ import { localDate } from '../domain/calendar';
 import { huddleCard, HUDDLE_CLOSE_VERB, HUDDLE_FIELDS, HUDDLE_SAVE_VERB, HUDDLE_SHOW_VERB, type HuddleView } from '../lists/huddleCard';
 import { huddleSchema } from '../lists/childForms';
 import { eventDate } from '../recording/schemas';
-import { addAction, closeHuddle, findHuddle, setDecision, type Huddle } from '../store/huddle';
+import { addAction, closeHuddle, findHuddle, openHuddle, setDecision, type Huddle } from '../store/huddle';
+import { HUDDLE_OPEN_VERB } from '../cards/dailyListCard';
+import { listCard } from '../lists/listCards';
 import { findChildByRef } from '../store/repositories';
 import { checkedAction, rosterChoices, RUNS_HUDDLE, type ActionContext, type CardAction } from './cardActions';
 import { auditTurn, Refusal } from './turn';
@@ -36,7 +38,35 @@ async function answer(ctx: ActionContext, huddle: Huddle, view: HuddleView): Pro
 
 const SAVE_FIELD_OF: Record<string, string> = { dueAt: 'actionDueTime', actionPerson: 'actionPerson' };
 
+const listTarget = z.object({ kind: z.literal('daily_list'), listDate: eventDate(), page: z.number().int().min(0).max(1000) });
+
+/** Opens (or finds) today's huddle, and says so in the audit when this opened it. */
+export async function openToday(ctx: Pick<ActionContext, 'turn' | 'deps'>): Promise<{ huddle: Huddle; opened: boolean }> {
+  const now = ctx.deps.now();
+  const today = localDate(now, ctx.deps.settings.timeZone);
+  const result = await openHuddle(ctx.deps.db, today, ctx.turn.who, now);
+  if (result.opened) await auditTurn(ctx.deps, ctx.turn, 'huddle.opened', { listDate: today });
+  return result;
+}
+
 export const HUDDLE_ACTIONS: Record<string, CardAction<any>> = {
+  [HUDDLE_OPEN_VERB]: {
+    requires: { who: RUNS_HUDDLE, where: 'anywhere' },
+    doing: 'run the huddle',
+    namesPostedCard: true,
+    schema: listTarget,
+    async handle(ctx, data: z.infer<typeof listTarget>) {
+      const { deps } = ctx;
+      const now = deps.now();
+      if (data.listDate !== localDate(now, deps.settings.timeZone)) throw new Refusal(400, 'That list is from an earlier day: the huddle runs on today’s list. Send list for today’s.', 'not today');
+      const { huddle, opened } = await openToday(ctx);
+      // The huddle is its own message below the list, which stays as every agency's copy shows it.
+      await ctx.turn.reply(await answer(ctx, huddle, { index: null }));
+      const list = await deps.lists.get(deps.db, data.listDate, now, deps.settings);
+      const notice = opened ? 'Huddle opened: its agenda is posted below this list.' : 'Today’s huddle was already open: its agenda is posted below again.';
+      return listCard(deps.db, { kind: 'daily_list', date: data.listDate, page: data.page, audience: ctx.audience, now, list, notice }, deps.settings);
+    },
+  },
   [HUDDLE_SHOW_VERB]: {
     requires: { who: RUNS_HUDDLE, where: 'anywhere' },
     doing: 'run the huddle',

@@ -85,6 +85,21 @@ describe('the huddle: decisions and actions per child, minutes to every agency',
     assert.match(lastReply(), /already open/);
   });
 
+  it('opens huddle mode from the missing team’s copy of the list, posting the agenda below it; no other copy offers it', async () => {
+    const page = { kind: 'daily_list', listDate: DATE, page: 0 };
+    assert.match(text(await act('list.page', page)), /"title":"Run the huddle","verb":"huddle.open"/);
+    assert.ok(!text(await act('list.page', page, POLICE_OFFICER, POLICE)).includes('Run the huddle'));
+    const answer = await act('huddle.open', page);
+    assert.match(text(answer), /Huddle opened: its agenda is posted below this list\./);
+    assert.match(text(answer), /Daily missing list · Tue 9 Jun/, 'the list stays the list');
+    assert.match(lastReply(), /Huddle · Tue 9 Jun · agenda/);
+    assert.equal((await rows('select * from huddles')).length, 1);
+    const earlier = await act('huddle.open', { ...page, listDate: '2026-06-08' });
+    assert.equal(earlier.status, 404, 'no list of that day was posted here');
+    const officer = await act('huddle.open', page, POLICE_OFFICER, POLICE);
+    assert.equal(officer.status, 403);
+  });
+
   it('saves a decision and a Police action, moves to the next child, and every copy of the list shows the action', async () => {
     await open();
     const answer = await save(0, 'TEST-0001', { decisionText: 'Strategy discussion today; police to check the address', ...ACTION });
