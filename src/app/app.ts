@@ -133,7 +133,6 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
     hours: { dayStart: config.MEETING_HOURS.start, dayEnd: config.MEETING_HOURS.end },
     escalateAfterHours: config.ACTION_ESCALATE_HOURS,
     olaNotifyHours: config.OLA_NOTIFY_HOURS,
-    lists,
     now,
     instance,
     logger,

@@ -26,7 +26,7 @@ import { addNote } from '../store/notes';
 import { episodeHistory, findChildByRef, findEpisode, rhisCoveringEpisodes } from '../store/repositories';
 import { RETURN_CORRECTION_HOURS, returnCorrectable } from '../domain/episodes';
 import { auditTurn, Refusal, type ConversationDeps, type RosterMember, type Turn } from './turn';
-import { actionCount, addAction, closeAction, findAction, MAX_ACTIONS_PER_CHILD_DAY, setDecision } from '../store/huddle';
+import { actionCount, addAction, changeAction, closeAction, findAction, MAX_ACTIONS_PER_CHILD_DAY, setDecision } from '../store/huddle';
 import type { ActionOwner } from '../domain/actions';
 import type { ConversationRef } from '../store/conversationRef';
 
@@ -97,7 +97,7 @@ async function childOnList(ctx: ActionContext, target: ChildTarget): Promise<{ c
  */
 async function answerWithDetails(ctx: ActionContext, target: ChildTarget, child: Child, extra: Pick<DetailsRequest, 'form' | 'notice'> = {}): Promise<CardJson> {
   const missingTeam = holds(ctx.turn.who, 'missing-team');
-  const roster = extra.form?.name === 'action' ? rosterChoices(await ctx.turn.roster()) : undefined;
+  const roster = extra.form?.name === 'action' || extra.form?.name === 'changeAction' ? rosterChoices(await ctx.turn.roster()) : undefined;
   return childDetailsCard(
     ctx.deps.db,
     {
@@ -131,6 +131,7 @@ export async function checkedAction(
   tx: Queryable,
   child: Child,
   values: { actionWhat: string; actionOwner: ActionOwner; actionPerson: string; actionDueDate: string; actionDueTime: string },
+  options: { counted?: boolean } = {},
 ) {
   const { settings } = ctx.deps;
   const now = ctx.deps.now();
@@ -149,7 +150,7 @@ export async function checkedAction(
     owner = { userId: member.aadObjectId, teamsId: member.teamsId, name: member.name, reference: ctx.turn.reference };
   }
   const listDate = localDate(now, settings.timeZone);
-  if ((await actionCount(tx, child.id, listDate)) >= MAX_ACTIONS_PER_CHILD_DAY) {
+  if (options.counted !== false && (await actionCount(tx, child.id, listDate)) >= MAX_ACTIONS_PER_CHILD_DAY) {
     throw new DomainError('validation', `This child already has ${MAX_ACTIONS_PER_CHILD_DAY} actions from today: close some first.`, []);
   }
   return { childId: child.id, listDate, what: values.actionWhat, ownerAgency: values.actionOwner, owner, dueAt, by: ctx.turn.who, at: now };
@@ -438,6 +439,25 @@ export const ACTIONS: Record<string, CardAction<any>> = {
         const added = await addAction(tx, await checkedAction(ctx, tx, child, values));
         const notice = `✓ Action set for ${AGENCY_NAMES[added.ownerAgency]}${added.ownerName ? ` (${added.ownerName})` : ''}, due ${local(ctx, added.dueAt)}. Every agency's copy of the list shows it.`;
         return { notice, audit: ['action.added', { childRef: child.ref, action: added.id, owner: added.ownerAgency, person: added.ownerUserId ?? added.ownerTeamsId, dueAt: added.dueAt.toISOString() }] };
+      }),
+  }),
+  'action.change': action({
+    requires: { who: RUNS_HUDDLE, where: 'anywhere' },
+    doing: 'change an action',
+    namesPostedCard: true,
+    schema: childTarget.extend({ actionId: z.uuid(), episodeId: z.string().max(36).optional() }),
+    handle: (ctx, data, raw) =>
+      submitForm(ctx, { ...data, episodeId: undefined }, raw, 'changeAction', async (tx, _episode, values, child) => {
+        const found = await findAction(tx, data.actionId);
+        if (!found || found.childId !== child.id) throw new Refusal(404, 'That action is not this child’s. Refresh the card.', 'action mismatch');
+        const input = await checkedAction(ctx, tx, child, values, { counted: false });
+        const changed = await changeAction(tx, found.id, input);
+        if (!changed) return 'That action was closed meanwhile: nothing changed.';
+        const notice = `✓ Changed: ${AGENCY_NAMES[changed.ownerAgency]}${changed.ownerName ? ` (${changed.ownerName})` : ''}, due ${local(ctx, changed.dueAt)}. Every copy of the list shows it.`;
+        return {
+          notice,
+          audit: ['action.changed', { childRef: child.ref, action: found.id, owner: { from: found.ownerAgency, to: changed.ownerAgency }, dueAt: { from: found.dueAt.toISOString(), to: changed.dueAt.toISOString() }, person: changed.ownerUserId ?? changed.ownerTeamsId }],
+        };
       }),
   }),
   'action.close': action({

@@ -80,8 +80,8 @@ export const HUDDLE_ACTIONS: Record<string, CardAction<any>> = {
     requires: { who: RUNS_HUDDLE, where: 'anywhere' },
     doing: 'record the huddle’s decisions and actions',
     namesPostedCard: false,
-    schema: huddleTarget.extend({ index: z.number().int().min(0).max(1000), childRef: z.string().min(1).max(64) }),
-    async handle(ctx, data: { listDate: string; index: number; childRef: string }, raw) {
+    schema: huddleTarget.extend({ index: z.number().int().min(0).max(1000), childRef: z.string().min(1).max(64), stay: z.boolean().optional() }),
+    async handle(ctx, data: { listDate: string; index: number; childRef: string; stay?: boolean }, raw) {
       const huddle = await theHuddle(ctx, data.listDate);
       const values = valuesOf([...HUDDLE_FIELDS], raw);
       const again = (errors: Record<string, string>) => answer(ctx, huddle, { index: data.index, values, errors });
@@ -120,7 +120,7 @@ export const HUDDLE_ACTIONS: Record<string, CardAction<any>> = {
         void ctx.deps.refresher.request(localDate(now, ctx.deps.settings.timeZone));
       }
       const notice = saved.length ? `✓ Saved for ${child.ref}: ${saved.join(' and ')}. Every agency's copy of the list shows the actions.` : `Nothing new recorded for ${child.ref}.`;
-      return answer(ctx, huddle, { index: data.index + 1, notice });
+      return answer(ctx, huddle, { index: data.stay ? data.index : data.index + 1, notice: data.stay && saved.length ? `${notice} Add the next action below.` : notice });
     },
   },
   [HUDDLE_CLOSE_VERB]: {

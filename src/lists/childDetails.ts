@@ -182,7 +182,13 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
     ...(powers.missingTeam && returned && nextRhiSteps(rhi).length > 0 ? [opener('rhi', 'Record RHI')] : []),
     ...(powers.missingTeam && summary.ola && episode && !episode.placingAuthorityNotifiedAt ? [opener('told', 'Placing authority told')] : []),
     ...(runsHuddle ? [opener('decision', 'Record decision'), opener('action', 'Add an action')] : []),
-    ...closable.map((action) => ({ title: `Close: ${action.what.length > 30 ? `${action.what.slice(0, 29)}…` : action.what}`, verb: 'child.details', data: { ...target, form: 'closeAction', actionId: action.id } })),
+    ...closable.flatMap((action) => {
+      const short = action.what.length > 30 ? `${action.what.slice(0, 29)}…` : action.what;
+      return [
+        { title: `Close: ${short}`, verb: 'child.details', data: { ...target, form: 'closeAction', actionId: action.id } },
+        ...(runsHuddle ? [{ title: `Change: ${short}`, verb: 'child.details', data: { ...target, form: 'changeAction', actionId: action.id } }] : []),
+      ];
+    }),
     // Chairs book, move and cancel meetings; nobody else is offered the form.
     ...(request.chair && due && !booked ? [opener('meeting', 'Book meeting')] : []),
     ...(request.chair && booked ? [{ ...opener('meeting', 'Move meeting'), data: { ...target, form: 'meeting', meetingId: booked.id } }, { ...opener('cancelMeeting', 'Cancel meeting'), data: { ...target, form: 'cancelMeeting', meetingId: booked.id } }] : []),
@@ -209,11 +215,19 @@ export async function childDetailsCard(db: Queryable, request: DetailsRequest, s
     huddle: (() => {
       const due = defaultActionDue(now, settings);
       const closing = request.form?.actionId ? actions.find((action) => action.id === request.form!.actionId) : undefined;
+      const changing = closing && {
+        actionWhat: closing.what,
+        actionOwner: closing.ownerAgency,
+        actionPerson: closing.ownerTeamsId ?? '',
+        actionDueDate: localDate(closing.dueAt, tz),
+        actionDueTime: formatLocal(closing.dueAt, tz, 'HH:mm'),
+      };
       return {
         roster: request.roster ?? [],
         due: { date: localDate(due, tz), time: formatLocal(due, tz, 'HH:mm') },
         decision: decisions.find((decision) => decision.listDate === today)?.body,
         closing: closing && { what: closing.what, owner: ownerText(closing) },
+        changing,
       };
     })(),
   };

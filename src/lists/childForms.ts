@@ -49,7 +49,7 @@ const CASE_REF_MESSAGE = 'Give the case reference: letters, digits and . _ / - o
  * use case's input, and which field a domain refusal belongs beside.
  */
 
-export const FORM_NAMES = ['return', 'correct', 'safe', 'update', 'rhi', 'told', 'note', 'meeting', 'meetingSlot', 'cancelMeeting', 'decision', 'action', 'closeAction'] as const;
+export const FORM_NAMES = ['return', 'correct', 'safe', 'update', 'rhi', 'told', 'note', 'meeting', 'meetingSlot', 'cancelMeeting', 'decision', 'action', 'changeAction', 'closeAction'] as const;
 export type FormName = (typeof FORM_NAMES)[number];
 
 /** What a form is drawn from: the child, the episode the card is about, and today in local time. */
@@ -74,6 +74,8 @@ export interface FormSubject {
     due: { date: string; time: string };
     decision?: string;
     closing?: { what: string; owner: string };
+    /** The action being changed, as its form starts. */
+    changing?: { actionWhat: string; actionOwner: string; actionPerson: string; actionDueDate: string; actionDueTime: string };
   };
 }
 
@@ -343,6 +345,15 @@ export const CHILD_FORMS = {
     submit: { title: 'Add action', verb: 'action.add' },
     fields: (subject) => actionFields(subject, true),
     initial: actionInitial,
+    schema: z.object(actionSchema),
+    fieldOf: { dueAt: 'actionDueTime', actionPerson: 'actionPerson' },
+  }),
+  changeAction: form({
+    title: 'Change the action',
+    help: () => 'A new owner or due time is chased afresh; the change is kept in the audit log.',
+    submit: { title: 'Save change', verb: 'action.change' },
+    fields: (subject) => actionFields(subject, true),
+    initial: (subject) => ({ ...actionInitial(subject), ...(subject.huddle?.changing ?? {}) }),
     schema: z.object(actionSchema),
     fieldOf: { dueAt: 'actionDueTime', actionPerson: 'actionPerson' },
   }),

@@ -101,6 +101,12 @@ export async function huddleCard(db: Queryable, huddle: Huddle, list: DailyList,
     agenda: [],
     empty: '',
     footer: huddle.closedAt ? 'This huddle is closed: add actions from the child’s card on the list.' : 'Times are UK time.',
-    actions: [...(index > 0 ? [{ title: 'Previous', verb: HUDDLE_SHOW_VERB, data: show(index - 1) }] : []), { title: 'Agenda', verb: HUDDLE_SHOW_VERB, data: show(null) }, ...closeAction],
+    actions: [
+      // Saves this child's entries and stays, for a second action (a card-level action sends the card's inputs too).
+      ...(huddle.closedAt ? [] : [{ title: 'Save and add another action', verb: HUDDLE_SAVE_VERB, data: { ...show(index), childRef: entry.caseRef, stay: true } }]),
+      ...(index > 0 ? [{ title: 'Previous', verb: HUDDLE_SHOW_VERB, data: show(index - 1) }] : []),
+      { title: 'Agenda', verb: HUDDLE_SHOW_VERB, data: show(null) },
+      ...closeAction,
+    ],
   });
 }

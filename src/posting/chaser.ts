@@ -3,7 +3,7 @@ import { actionStage, addWorkingHours, DUE_SOON_WORKING_HOURS, inWorkingHours, t
 import { formatLocal, localDate } from '../domain/calendar';
 import { summarise, type ListSettings } from '../domain/dailyList';
 import { AGENCY_NAMES, type AgencyCode } from '../domain/types';
-import type { ListSnapshots } from '../lists/listSnapshots';
+import { loadDailyList } from '../lists/dailyListService';
 import { dueText, ownerText } from '../lists/actionText';
 import { activeLinkedChannels, type Channel } from '../store/channels';
 import type { ConversationRef } from '../store/conversationRef';
@@ -38,7 +38,6 @@ export interface ChaserOptions {
   escalateAfterHours: number;
   /** OLA_NOTIFY_HOURS. */
   olaNotifyHours: number;
-  lists: ListSnapshots;
   now: () => Date;
   instance: string;
   logger: Logger;
@@ -68,25 +67,35 @@ interface Reminder {
 export class Chaser {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<ChaseRun> | undefined;
+  private again: Promise<ChaseRun> | undefined;
   private readonly hours: WorkingHours;
 
   constructor(private readonly options: ChaserOptions) {
     this.hours = { ...options.settings, ...options.hours };
   }
 
-  /** Sends whatever reminders are due now; overlapping calls share one round. */
+  /** Sends whatever reminders are due now; a call during a round waits for it and then runs one more (calls meanwhile share it). */
   runOnce(): Promise<ChaseRun> {
-    this.running ??= this.run().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    if (!this.running) {
+      this.running = this.run().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.again ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.again = undefined;
+        return this.runOnce();
+      });
+    return this.again;
   }
 
+  /** Rounds every `intervalMs`, the first one interval after the start (a reminder a minute late is fine; the start stays light). */
   start(intervalMs = 60_000): void {
     const tick = () => void this.runOnce().catch((error: Error) => this.options.logger.error({ error: error.message }, 'chasing round failed'));
     this.timer = setInterval(tick, intervalMs);
     this.timer.unref();
-    tick();
   }
 
   async stop(): Promise<void> {
@@ -120,7 +129,8 @@ export class Chaser {
       if (!stage) continue;
       const child = await this.who(action.childId, now);
       reminders.push({
-        key: `action:${action.id}:${stage}`,
+        // By the due time too: an action moved to a later time is chased again for it.
+        key: actionReminderKey(action, stage),
         text: actionReminderText(action, stage, child, now, settings.timeZone, escalateAfterHours),
         deliveries: stage === 'escalated' ? [{ to: 'missing-team', channels: ofAgency(channels, 'missing-team') }] : ownerDeliveries(action, channels),
         details: { action: action.id, stage, owner: action.ownerAgency },
@@ -132,7 +142,8 @@ export class Chaser {
   /** The RHIs due within 24 hours or overdue, and placing authorities not told, from the day's list: the missing team's. */
   private async listReminders(now: Date, channels: Channel[]): Promise<Reminder[]> {
     const { db, settings, olaNotifyHours } = this.options;
-    const list = await this.options.lists.get(db, localDate(now, settings.timeZone), now, settings);
+    // Read afresh each round (a minute apart), not from the kept snapshot the card taps share.
+    const list = await loadDailyList(db, localDate(now, settings.timeZone), now, settings);
     const team: Delivery[] = [{ to: 'missing-team', channels: ofAgency(channels, 'missing-team') }];
     const at = (iso: string) => formatLocal(new Date(iso), settings.timeZone, 'HH:mm EEE d MMM');
     const reminders: Reminder[] = list.rhis.map((entry) => ({
@@ -190,6 +201,9 @@ export class Chaser {
     return 'failed';
   }
 }
+
+/** What a reminder of an action is claimed by: the action, its due time and the stage. */
+export const actionReminderKey = (action: Pick<HuddleAction, 'id' | 'dueAt'>, stage: ActionStage) => `action:${action.id}:${action.dueAt.getTime()}:${stage}`;
 
 const ofAgency = (channels: Channel[], agency: AgencyCode) => channels.filter((channel) => channel.agency === agency);
 const initialsText = (initials: string) => (initials === '?' ? 'no initials' : `${initials.split('').join('.')}.`);

@@ -133,6 +133,7 @@ export interface PosterRun extends PostRun {
 export class DailyPoster {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<PosterRun> | undefined;
+  private again: Promise<PosterRun> | undefined;
   private readonly schedules: Schedule[];
 
   constructor(private readonly options: PosterOptions) {
@@ -140,12 +141,25 @@ export class DailyPoster {
     this.schedules = [dailyListSchedule(settings), minutesSchedule(settings), ...(oversight ? [monthlyReportSchedule(settings, oversight), highRiskSchedule(settings, oversight)] : [])];
   }
 
-  /** Posts whatever is due now; overlapping calls share one run. */
+  /**
+   * Posts whatever is due now. A call while a run is under way waits for it and then runs once more
+   * (calls meanwhile share that one): what changed since the run began (a channel linked, a huddle
+   * closed) is posted without waiting for the next round.
+   */
   runOnce(): Promise<PosterRun> {
-    this.running ??= this.run().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    if (!this.running) {
+      this.running = this.run().finally(() => {
+        this.running = undefined;
+      });
+      return this.running;
+    }
+    this.again ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.again = undefined;
+        return this.runOnce();
+      });
+    return this.again;
   }
 
   start(intervalMs = 30_000): void {

@@ -164,6 +164,16 @@ export async function addAction(db: Queryable, input: NewAction): Promise<Huddle
   return toAction(rows[0]!);
 }
 
+/** Changes an open action (what, owner, when): answers it as it is now, or undefined when it was closed meanwhile. */
+export async function changeAction(db: Queryable, id: string, change: Pick<NewAction, 'what' | 'ownerAgency' | 'owner' | 'dueAt'>): Promise<HuddleAction | undefined> {
+  const rows = await db.query(
+    `update huddle_actions set what = $2, owner_agency = $3, owner_user_id = $4, owner_teams_id = $5, owner_name = $6, owner_reference = $7, due_at = $8
+      where id = $1 and status = 'open' returning ${ACTION_COLUMNS}`,
+    [id, change.what, change.ownerAgency, change.owner?.userId ?? null, change.owner?.teamsId ?? null, change.owner?.name.slice(0, 120) ?? null, change.owner ? JSON.stringify(change.owner.reference) : null, change.dueAt],
+  );
+  return rows[0] && toAction(rows[0]);
+}
+
 /** How many actions a child has from one huddle (the bound on adding more). */
 export async function actionCount(db: Queryable, childId: string, listDate: string): Promise<number> {
   const rows = await db.query<{ n: number | string }>(`select count(*)::int as n from huddle_actions where child_id = $1 and list_date = $2`, [childId, listDate]);
@@ -233,7 +243,7 @@ export async function openActionsToChase(db: Queryable, until: Date, limit: numb
   return (
     await db.query(
       `select ${ACTION_COLUMNS} from huddle_actions a where status = 'open' and due_at < $1
-         and not exists (select 1 from reminders r where r.key = 'action:' || a.id || ':escalated')
+         and not exists (select 1 from reminders r where r.key = 'action:' || a.id || ':' || (extract(epoch from a.due_at) * 1000)::bigint || ':escalated')
        order by due_at, id limit $2`,
       [until, limit],
     )

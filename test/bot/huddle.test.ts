@@ -119,8 +119,13 @@ describe('the huddle: decisions and actions per child, minutes to every agency',
     const audit = await rows(`select details from audit_log where action = 'huddle.recorded'`);
     assert.deepEqual(audit.map((row) => row.details.childRef), ['TEST-0001']);
     assert.ok(!JSON.stringify(audit).includes('Croydon'), 'the words stay out of the audit log');
+    // A second action for the same child: saved, and the form stays on the child.
+    const second = await save(0, 'TEST-0001', { stay: true as never, ...ACTION, actionWhat: 'Visit the friend’s address', actionPerson: '' } as never);
+    assert.match(text(second), /child 1 of 2/);
+    assert.match(text(second), /Add the next action below/);
+    assert.equal((await rows(`select * from huddle_actions`)).length, 2);
     // The agenda now says what was agreed.
-    assert.match(text(await act('huddle.show', { listDate: DATE, index: null })), /Decision: Strategy discussion today[^"]*· 1 action/);
+    assert.match(text(await act('huddle.show', { listDate: DATE, index: null })), /Decision: Strategy discussion today[^"]*· 2 actions/);
   });
 
   it('refuses what it cannot record, beside the field, and records nothing', async () => {
@@ -196,6 +201,25 @@ describe('the huddle: decisions and actions per child, minutes to every agency',
     assert.match(JSON.stringify(sentTo(GENERAL, 'PUT').at(-1)?.body), /1 action closed/);
     const again = await act('action.close', { ...card, actionId: action.id, actionOutcome: 'done' }, POLICE_OFFICER, POLICE);
     assert.match(text(again), /already closed/);
+  });
+
+  it('changes an action’s owner and due time from the child’s card, for those who run the huddle only', async () => {
+    await open();
+    await save(0, 'TEST-0001', ACTION);
+    const [action] = await rows(`select id from huddle_actions`);
+    const card = { kind: 'daily_list', listDate: DATE, page: 0, childRef: 'TEST-0001' };
+    const form = text(await act('child.details', { ...card, form: 'changeAction', actionId: action.id }));
+    assert.match(form, /Change the action/);
+    assert.match(form, /"id":"actionDueTime"[^}]*"value":"14:00"/, 'the form starts from the action as it is');
+    const officer = await act('action.change', { ...card, actionId: action.id, ...ACTION, actionDueTime: '16:00' }, POLICE_OFFICER, POLICE);
+    assert.equal(officer.status, 403);
+    assert.match(JSON.stringify(officer.body), /Only the missing team or chairs can change an action/);
+    const changed = await act('action.change', { ...card, actionId: action.id, ...ACTION, actionOwner: 'health', actionPerson: NURSE.id, actionDueTime: '16:00' });
+    assert.match(text(changed), /✓ Changed: Health \(Nell Nurse\), due 16:00 Tue 9 Jun/);
+    const [after] = await rows(`select owner_agency, owner_name, due_at from huddle_actions`);
+    assert.deepEqual([after.owner_agency, after.owner_name, new Date(after.due_at).toISOString()], ['health', 'Nell Nurse', '2026-06-09T15:00:00.000Z']);
+    const [audited] = await rows(`select details from audit_log where action = 'action.changed'`);
+    assert.deepEqual(audited.details.dueAt, { from: '2026-06-09T13:00:00.000Z', to: '2026-06-09T15:00:00.000Z' });
   });
 
   it('posts the minutes once into each linked channel: an agency’s own actions first, then the decisions, at its display level', async () => {

@@ -83,7 +83,9 @@ describe('random and mutated invoke payloads at /api/messages (fast-check)', fun
       'decision.set': [...child, 'decisionText'],
       'action.add': [...child, 'actionWhat', 'actionOwner', 'actionPerson', 'actionDueDate', 'actionDueTime'],
       'action.close': [...child, 'actionId', 'actionOutcome', 'actionReason'],
+      'action.change': [...child, 'actionId', 'actionWhat', 'actionOwner', 'actionPerson', 'actionDueDate', 'actionDueTime'],
       // No huddle is open in this test: each is refused for that, whatever else is wrong.
+      'huddle.open': ['kind', 'listDate', 'page'],
       'huddle.show': ['listDate', 'index'],
       'huddle.save': ['listDate', 'index', 'childRef', 'decisionText', 'actionWhat', 'actionOwner', 'actionDueDate', 'actionDueTime'],
       'huddle.close': ['listDate', 'index'],

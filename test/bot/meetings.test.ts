@@ -218,8 +218,7 @@ describe('strategy meetings without a calendar (the embedded demo, the Playgroun
   before(async () => {
     connector = await startConnector();
     connector.respond = (call) => (call.method === 'GET' ? { status: 404, body: {} } : { status: 201, body: { id: `posted-${connector.calls.length}` } });
-    // The test posts the list itself, after linking: a scheduler round started with the app would find no channel yet.
-    app = await startTestApp({ CHAIR_USER_IDS: CHAIR.aadObjectId, MEETING_CONTACTS: 'police=mispers@force.example' }, () => NOW, { scheduler: false });
+    app = await startTestApp({ CHAIR_USER_IDS: CHAIR.aadObjectId, MEETING_CONTACTS: 'police=mispers@force.example' }, () => NOW);
     await app.db.transaction((tx) => reportMissing(tx, report({ riskGrade: 'high', policeRef: 'POL-MTG2', reportedAt: at('2026-06-09T02:00:00Z') }), context({ now: NOW })));
     await linkTestChannel(app.db, connector.url, POLICE, 'police');
     await app.poster.runOnce();

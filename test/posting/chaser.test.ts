@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createAdapter } from '../../src/bot/adapter';
 import { ChannelSender } from '../../src/bot/sender';
-import { ListSnapshots } from '../../src/lists/listSnapshots';
-import { Chaser } from '../../src/posting/chaser';
+import { actionReminderKey, Chaser } from '../../src/posting/chaser';
 import { DailyPoster } from '../../src/posting/dailyPoster';
 import { changeEpisode, recordReturn, reportMissing } from '../../src/recording/service';
 import type { Database } from '../../src/store/db';
-import { addAction, closeHuddle, openHuddle, setDecision } from '../../src/store/huddle';
+import { addAction, changeAction, closeHuddle, openHuddle, setDecision } from '../../src/store/huddle';
 import { findChildByRef } from '../../src/store/repositories';
 import { bumpListVersion } from '../../src/store/postedCards';
 import { linkTestChannel } from '../support/channels';
@@ -31,7 +30,7 @@ function sender(connector: ConnectorStub) {
 }
 
 function chaser(db: Database, connector: ConnectorStub, now: Date, instance = 'instance-a') {
-  return new Chaser({ db, sender: sender(connector), settings, hours: HOURS, escalateAfterHours: 4, olaNotifyHours: 24, lists: new ListSnapshots(), now: () => now, instance, logger: silent });
+  return new Chaser({ db, sender: sender(connector), settings, hours: HOURS, escalateAfterHours: 4, olaNotifyHours: 24, now: () => now, instance, logger: silent });
 }
 
 forEachDriver('chasing what is late', (db, driver) => {
@@ -105,8 +104,17 @@ forEachDriver('chasing what is late', (db, driver) => {
     const texts = reminders().map((message) => `${message.to} ${message.text.slice(0, 60)}`);
     assert.ok(texts.some((line) => line.startsWith(POLICE) && line.includes('Visit the school')), texts.join('\n'));
     assert.ok(texts.some((line) => line.startsWith(POLICE) && line.includes('Call the carer')), 'the person could not be reached: their agency is told');
-    const [row] = await db().query<{ sent_to: string }>(`select sent_to from reminders where key = $1`, [`action:${other.id}:due_soon`]);
+    const [row] = await db().query<{ sent_to: string }>(`select sent_to from reminders where key = $1`, [actionReminderKey(other, 'due_soon')]);
     assert.equal(row!.sent_to, 'channel');
+  });
+
+  it('chases an action moved to a later time afresh', async () => {
+    const first = await action({ owner: null });
+    await chaser(db(), connector, at('2026-06-09T11:30:00Z')).runOnce();
+    await changeAction(db(), first.id, { what: first.what, ownerAgency: 'police', owner: null, dueAt: at('2026-06-10T13:00:00Z') });
+    assert.equal((await chaser(db(), connector, at('2026-06-09T13:05:00Z')).runOnce()).sent, 0, 'not overdue: it was moved to tomorrow');
+    assert.equal((await chaser(db(), connector, at('2026-06-10T11:30:00Z')).runOnce()).sent, 1, 'due soon again, for the new time');
+    assert.match(reminders().at(-1)!.text, /^⏰ Action due by 14:00 for TEST-0001/);
   });
 
   it('tries again next round when nothing could take a reminder, without telling anyone twice', async () => {
