@@ -27,6 +27,11 @@ async function linkChannels(db: Database, serviceUrl: string, levels: Partial<Re
   for (const agency of AGENCIES) await linkTestChannel(db, serviceUrl, `19:${agency}@thread.tacv2`, agency, levels[agency]);
 }
 
+/** Waits for a condition the test itself brings about (a request reaching the connector), a tick at a time. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 const threadOf = (call: ConnectorCall) => /\/v3\/conversations\/([^/]+)\/activities/.exec(call.path)?.[1];
 
 forEachDriver('the daily post', (db, driver) => {
@@ -116,6 +121,26 @@ forEachDriver('the daily post', (db, driver) => {
     assert.equal(run.sent, AGENCIES.length - 1);
     assert.ok(delivered.has('19:police@thread.tacv2'), 'the dead instance’s post was taken over');
     assert.ok(!delivered.has('19:health@thread.tacv2'), 'a live claim is left to its owner');
+  });
+
+  it('runs once more when asked during a run, so a channel linked meanwhile gets its list without waiting a round', async () => {
+    const accept = (connector as ConnectorStub & { accept: (call: ConnectorCall) => { status: number; body: unknown } }).accept;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    connector.respond = (call) => ({ ...accept(call), until: held });
+    const instance = poster(db(), connector, TUESDAY_0900);
+    const first = instance.runOnce();
+    // The run is under way (its first send is held) when a channel is linked and the poster asked again.
+    await waitUntil(() => connector.calls.length > 0);
+    await linkTestChannel(db(), connector.url, '19:late@thread.tacv2', 'police');
+    const second = instance.runOnce();
+    const third = instance.runOnce();
+    assert.equal(second, third, 'calls during a run share the one after it');
+    release();
+    assert.equal((await first).sent, AGENCIES.length);
+    const after = await second;
+    assert.deepEqual([after.sent, after.skipped], [1, AGENCIES.length]);
+    assert.ok(delivered.has('19:late@thread.tacv2'));
   });
 
   if (driver === 'postgres') {
