@@ -49,7 +49,7 @@ export async function minutesCard(db: Queryable, listDate: string, audience: Aud
       text: [`${who(childId)}`, decision ? `**Decision:** ${decision.body}` : 'No decision recorded', ...others.map((action) => `- ${line(action)}`)].join('\n'),
     };
   });
-  if (byChild.length) sections.push({ heading: everyone ? `DECISIONS AND ACTIONS (${byChild.length} children)` : 'DECISIONS (and other agencies’ actions)', lines: byChild });
+  if (byChild.length) sections.push({ heading: everyone ? `DECISIONS AND ACTIONS (${byChild.length} ${byChild.length === 1 ? 'child' : 'children'})` : 'DECISIONS (and other agencies’ actions)', lines: byChild });
   const day = formatLocal(atLocalTime(listDate, '12:00', tz), tz, 'EEE d MMM');
   return renderCard('minutes', {
     title: `Huddle minutes · ${day}${everyone ? '' : ` · for ${AGENCY_NAMES[audience.agency]}`}`,

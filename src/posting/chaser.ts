@@ -4,6 +4,7 @@ import { formatLocal, localDate } from '../domain/calendar';
 import { summarise, type ListSettings } from '../domain/dailyList';
 import { AGENCY_NAMES, type AgencyCode } from '../domain/types';
 import { loadDailyList } from '../lists/dailyListService';
+import { Rounds } from './rounds';
 import { dueText, ownerText } from '../lists/actionText';
 import { activeLinkedChannels, type Channel } from '../store/channels';
 import type { ConversationRef } from '../store/conversationRef';
@@ -65,43 +66,26 @@ interface Reminder {
 }
 
 export class Chaser {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<ChaseRun> | undefined;
-  private again: Promise<ChaseRun> | undefined;
+  private readonly rounds: Rounds<ChaseRun>;
   private readonly hours: WorkingHours;
 
   constructor(private readonly options: ChaserOptions) {
     this.hours = { ...options.settings, ...options.hours };
+    this.rounds = new Rounds(() => this.run(), options.logger, 'chasing round');
   }
 
-  /** Sends whatever reminders are due now; a call during a round waits for it and then runs one more (calls meanwhile share it). */
+  /** Sends whatever reminders are due now (a call during a round runs one more after it). */
   runOnce(): Promise<ChaseRun> {
-    if (!this.running) {
-      this.running = this.run().finally(() => {
-        this.running = undefined;
-      });
-      return this.running;
-    }
-    this.again ??= this.running
-      .catch(() => undefined)
-      .then(() => {
-        this.again = undefined;
-        return this.runOnce();
-      });
-    return this.again;
+    return this.rounds.runOnce();
   }
 
-  /** Rounds every `intervalMs`, the first one interval after the start (a reminder a minute late is fine; the start stays light). */
+  /** A round every minute, the first a minute after the start (a reminder a minute late is fine; the start stays light). */
   start(intervalMs = 60_000): void {
-    const tick = () => void this.runOnce().catch((error: Error) => this.options.logger.error({ error: error.message }, 'chasing round failed'));
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
+    this.rounds.start(intervalMs, { now: false });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   private async run(): Promise<ChaseRun> {

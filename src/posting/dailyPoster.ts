@@ -14,6 +14,7 @@ import type { ReportLinks } from '../meetings/links';
 import { monthlyCardFor } from '../reports/monthlyCard';
 import { highRiskCard, loadHighRiskList } from '../reports/highRisk';
 import { minutesCard } from '../lists/minutesCard';
+import { Rounds } from './rounds';
 
 /**
  * Posts what is due into the channels it is for: the day's list into every linked channel at the
@@ -131,14 +132,13 @@ export interface PosterRun extends PostRun {
 }
 
 export class DailyPoster {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<PosterRun> | undefined;
-  private again: Promise<PosterRun> | undefined;
+  private readonly rounds: Rounds<PosterRun>;
   private readonly schedules: Schedule[];
 
   constructor(private readonly options: PosterOptions) {
     const { settings, oversight } = options;
     this.schedules = [dailyListSchedule(settings), minutesSchedule(settings), ...(oversight ? [monthlyReportSchedule(settings, oversight), highRiskSchedule(settings, oversight)] : [])];
+    this.rounds = new Rounds(() => this.run(), options.logger, 'daily post run');
   }
 
   /**
@@ -147,33 +147,16 @@ export class DailyPoster {
    * closed) is posted without waiting for the next round.
    */
   runOnce(): Promise<PosterRun> {
-    if (!this.running) {
-      this.running = this.run().finally(() => {
-        this.running = undefined;
-      });
-      return this.running;
-    }
-    this.again ??= this.running
-      .catch(() => undefined)
-      .then(() => {
-        this.again = undefined;
-        return this.runOnce();
-      });
-    return this.again;
+    return this.rounds.runOnce();
   }
 
+  /** Every 30 seconds, the first at once (a list due while the service was down goes now). */
   start(intervalMs = 30_000): void {
-    const tick = () =>
-      void this.runOnce().catch((error: Error) => this.options.logger.error({ err: { message: error.message } }, 'daily post run failed'));
-    this.timer = setInterval(tick, intervalMs);
-    this.timer.unref();
-    tick();
+    this.rounds.start(intervalMs, { now: true });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.rounds.stop();
   }
 
   /** The daily list first (the morning's work waits on it), then the oversight posts, one kind after another. */
