@@ -170,7 +170,11 @@ export class Chaser {
           await sender.sendPersonal(delivery.via, delivery.teamsUserId, reminder.text);
         } else {
           if (delivery.channels.length === 0) continue;
-          for (const channel of delivery.channels) await sender.sendText(channel.reference, reminder.text);
+          // Told once one of the agency's channels has it: a second channel failing does not send it again everywhere.
+          const sent = await Promise.allSettled(delivery.channels.map((channel) => sender.sendText(channel.reference, reminder.text)));
+          const failures = sent.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+          if (failures.length === sent.length) throw failures[0]!.reason;
+          for (const failure of failures) logger.warn({ key: reminder.key, error: (failure.reason as Error).message }, 'one of the channels did not take the reminder; the others did');
         }
         await reminderSent(db, reminder.key, delivery.to, this.options.now());
         await audit(db, { actor: 'chaser', actorKind: 'system', action: 'reminder.sent', details: { ...reminder.details, to: delivery.to } });

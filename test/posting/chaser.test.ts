@@ -117,6 +117,18 @@ forEachDriver('chasing what is late', (db, driver) => {
     assert.match(reminders().at(-1)!.text, /^⏰ Action due by 14:00 for TEST-0001/);
   });
 
+  it('counts a reminder told when one of the agency’s channels took it, and does not send it again to the others', async () => {
+    await linkTestChannel(db(), connector.url, '19:police-2@thread.tacv2', 'police');
+    await action({ owner: null });
+    connector.respond = (call: ConnectorCall) => (call.path.includes('police-2') ? { status: 500, body: {} } : { status: 201, body: { id: 'ok' } });
+    const run = await chaser(db(), connector, at('2026-06-09T11:30:00Z')).runOnce();
+    assert.deepEqual([run.sent, run.failed], [1, 0]);
+    const told = () => reminders().filter((message) => message.to !== '19:police-2@thread.tacv2').map((message) => message.to);
+    assert.deepEqual(told(), [POLICE], 'the missing team is not told: Police was');
+    assert.equal((await chaser(db(), connector, at('2026-06-09T11:31:00Z')).runOnce()).sent, 0);
+    assert.deepEqual(told(), [POLICE], 'and Police only once');
+  });
+
   it('tries again next round when nothing could take a reminder, without telling anyone twice', async () => {
     await action({ owner: null });
     connector.respond = () => ({ status: 500, body: {} });
