@@ -8,7 +8,7 @@ import { freeSlots, MEETING_KIND_LABELS, meetingsDue, type Availability } from '
 import { CalendarUnavailable } from '../graph/calendar';
 import { bookMeeting } from '../meetings/booking';
 import { cancelMeeting, findMeeting, meetingsOf, rescheduleMeeting, type Meeting } from '../store/meetings';
-import type { DailyList } from '../domain/dailyList';
+import { childIdsOn, type DailyList } from '../domain/dailyList';
 import { DomainError, isDomainError } from '../domain/errors';
 import { escalationFor } from '../domain/escalation';
 import { nextRhiSteps, rhiDueAt, rhiStepChanges, rhiStepWord } from '../domain/rhi';
@@ -86,7 +86,7 @@ async function childOnList(ctx: ActionContext, target: ChildTarget): Promise<{ c
   const child = await findChildByRef(ctx.deps.db, target.childRef);
   if (child && holds(ctx.turn.who, 'missing-team')) return { child };
   const list = child && (await loadDailyList(ctx.deps.db, target.listDate, ctx.deps.now(), ctx.deps.settings));
-  const shown = list && [...list.missingNow, ...list.returned, ...list.rhis].some((entry) => entry.childId === child.id);
+  const shown = list && childIdsOn(list).includes(child.id);
   if (!child || !list || !shown) throw new Refusal(404, 'That child is not on this list any more. Refresh the card.', 'child not on list');
   return { child, list };
 }

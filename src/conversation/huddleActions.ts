@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errorsBeside, fieldErrors, valuesOf } from '../cards/forms';
 import type { CardJson } from '../cards/render';
 import { isDomainError } from '../domain/errors';
+import { childIdsOn, type DailyList } from '../domain/dailyList';
 import { localDate } from '../domain/calendar';
 import { huddleCard, HUDDLE_CLOSE_VERB, HUDDLE_FIELDS, HUDDLE_SAVE_VERB, HUDDLE_SHOW_VERB, type HuddleView } from '../lists/huddleCard';
 import { huddleSchema } from '../lists/childForms';
@@ -27,11 +28,11 @@ async function theHuddle(ctx: ActionContext, listDate: string): Promise<Huddle> 
   return huddle;
 }
 
-/** The huddle card at a child (or the agenda) for the person who tapped. */
-async function answer(ctx: ActionContext, huddle: Huddle, view: HuddleView): Promise<CardJson> {
+/** The huddle card at a child (or the agenda) for the person who tapped: from the day's list, or the one the caller has read already. */
+async function answer(ctx: ActionContext, huddle: Huddle, view: HuddleView, read?: DailyList): Promise<CardJson> {
   const { deps } = ctx;
   const now = deps.now();
-  const list = await deps.lists.get(deps.db, huddle.listDate, now, deps.settings);
+  const list = read ?? (await deps.lists.get(deps.db, huddle.listDate, now, deps.settings));
   const roster = view.index !== null && !huddle.closedAt ? rosterChoices(await ctx.turn.roster()) : [];
   return huddleCard(deps.db, huddle, list, { roster, ...view }, ctx.audience, now, deps.settings);
 }
@@ -84,13 +85,14 @@ export const HUDDLE_ACTIONS: Record<string, CardAction<any>> = {
     async handle(ctx, data: { listDate: string; index: number; childRef: string; stay?: boolean }, raw) {
       const huddle = await theHuddle(ctx, data.listDate);
       const values = valuesOf([...HUDDLE_FIELDS], raw);
-      const again = (errors: Record<string, string>) => answer(ctx, huddle, { index: data.index, values, errors });
       if (huddle.closedAt) throw new Refusal(400, 'This huddle is closed and its minutes have gone out: add actions from the child’s card on the list.', 'huddle closed');
       const child = await findChildByRef(ctx.deps.db, data.childRef);
+      // Read once: the check below and the card answered (a decision or action does not change the list's children).
       const list = await ctx.deps.lists.get(ctx.deps.db, huddle.listDate, ctx.deps.now(), ctx.deps.settings);
-      if (!child || ![...list.missingNow, ...list.returned, ...list.rhis].some((entry) => entry.childId === child.id)) {
+      if (!child || !childIdsOn(list).includes(child.id)) {
         throw new Refusal(404, 'That child is not on this huddle’s list any more. Open the agenda again.', 'child not on list');
       }
+      const again = (errors: Record<string, string>) => answer(ctx, huddle, { index: data.index, values, errors }, list);
       const form = huddleSchema.safeParse(values);
       if (!form.success) {
         await auditTurn(ctx.deps, ctx.turn, 'form.refused', { form: 'huddle', childRef: child.ref, fields: form.error.issues.map((issue) => issue.path.join('.')) });
@@ -120,7 +122,7 @@ export const HUDDLE_ACTIONS: Record<string, CardAction<any>> = {
         void ctx.deps.refresher.request(localDate(now, ctx.deps.settings.timeZone));
       }
       const notice = saved.length ? `✓ Saved for ${child.ref}: ${saved.join(' and ')}. Every agency's copy of the list shows the actions.` : `Nothing new recorded for ${child.ref}.`;
-      return answer(ctx, huddle, { index: data.stay ? data.index : data.index + 1, notice: data.stay && saved.length ? `${notice} Add the next action below.` : notice });
+      return answer(ctx, huddle, { index: data.stay ? data.index : data.index + 1, notice: data.stay && saved.length ? `${notice} Add the next action below.` : notice }, list);
     },
   },
   [HUDDLE_CLOSE_VERB]: {

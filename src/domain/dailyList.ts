@@ -76,6 +76,9 @@ export interface RhiEntry extends ChildSummary, ChildContext {
   outcome: RhiOutcome | null;
 }
 
+/** The children on a day's list, once each, in its order: missing now, back, RHIs due. */
+export const childIdsOn = (list: Pick<DailyList, 'missingNow' | 'returned' | 'rhis'>): string[] => [...new Set([...list.missingNow, ...list.returned, ...list.rhis].map((entry) => entry.childId))];
+
 /**
  * What an acknowledgement saw of a child: the case, the episode, its grade and its escalation stage.
  * A child whose key an agency has not acknowledged (added since, regraded, escalated) is new to it.

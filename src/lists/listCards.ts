@@ -1,6 +1,6 @@
 import { renderListCard, type ListCardKind } from '../cards/dailyListCard';
 import type { CardJson } from '../cards/render';
-import type { DailyList, ListSettings } from '../domain/dailyList';
+import { childIdsOn, type DailyList, type ListSettings } from '../domain/dailyList';
 import { seesRestricted, type Audience } from '../domain/access';
 import { acknowledgementsOn } from '../store/acknowledgements';
 import { linkedAgencies } from '../store/channels';
@@ -29,7 +29,7 @@ export async function listCard(db: Queryable, request: ListCardRequest, settings
     linkedAgencies(db),
     acknowledgementsOn(db, request.date),
   ]);
-  const childIds = [...new Set([...list.missingNow, ...list.returned, ...list.rhis].map((entry) => entry.childId))];
+  const childIds = childIdsOn(list);
   const [notes, actions] = await Promise.all([
     notesFor(db, childIds, seesRestricted(request.audience)),
     // Open actions, and those closed on the card's day: the card says what was done as well as what is left.

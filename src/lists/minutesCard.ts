@@ -2,7 +2,7 @@ import { whoIs } from '../cards/dailyListCard';
 import { renderCard, type CardJson } from '../cards/render';
 import type { Audience } from '../domain/access';
 import { atLocalTime, formatLocal } from '../domain/calendar';
-import { summarise, type ListSettings } from '../domain/dailyList';
+import { childIdsOn, summarise, type ListSettings } from '../domain/dailyList';
 import { AGENCY_NAMES } from '../domain/types';
 import type { Queryable } from '../store/db';
 import { findHuddle, huddleRecord, type HuddleAction } from '../store/huddle';
@@ -27,9 +27,8 @@ export async function minutesCard(db: Queryable, listDate: string, audience: Aud
   const asOf = huddle?.closedAt ?? atLocalTime(listDate, '23:59', tz);
   // In the order the day's list gave them (as they were discussed), then any the list no longer shows.
   const list = await loadDailyList(db, listDate, asOf, settings);
-  const listed = [...list.missingNow, ...list.returned, ...list.rhis].map((entry) => entry.childId);
   const recorded = new Set([...record.decisions.map((decision) => decision.childId), ...record.actions.map((action) => action.childId)]);
-  const childIds = [...new Set([...listed.filter((id) => recorded.has(id)), ...recorded])];
+  const childIds = [...new Set([...childIdsOn(list).filter((id) => recorded.has(id)), ...recorded])];
   const children = new Map<string, string>();
   for (const id of childIds) {
     const child = await findChildById(db, id);

@@ -237,7 +237,8 @@ export async function decisionsOn(db: Queryable, childIds: string[], listDate: s
 
 /**
  * What the chaser looks at: open actions due before `until`, not yet raised to the missing team (the
- * last reminder an action gets), soonest due first, at most `limit`.
+ * last reminder an action gets, claimed under `actionReminderKey` in src/posting/chaser.ts: action,
+ * due time in milliseconds, stage), soonest due first, at most `limit`.
  */
 export async function openActionsToChase(db: Queryable, until: Date, limit: number): Promise<HuddleAction[]> {
   return (
