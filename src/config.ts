@@ -148,7 +148,6 @@ export const configSchema = z.object({
     .transform((value) => (value ? value : undefined))
     .refine((value) => value === undefined || /^postgres(ql)?:\/\//.test(value), 'must start with postgres:// or postgresql://'),
   DATA_DIR: z.string().default('./data'),
-  REPLICAS: z.coerce.number().int().min(1).max(100).default(1),
   DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   MicrosoftAppId: z.string().default(''),
   MicrosoftAppPassword: z.string().default(''),

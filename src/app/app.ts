@@ -4,7 +4,8 @@ import type restify from 'restify';
 import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createAdapter } from '../bot/adapter';
-import { ChannelSender } from '../bot/sender';
+import { APP_LIMIT, ChannelSender } from '../bot/sender';
+import { SharedAppBudget } from '../store/sendBudget';
 import { DailyPoster } from '../posting/dailyPoster';
 import { Chaser } from '../posting/chaser';
 import { CardRefresher } from '../posting/cardRefresher';
@@ -105,7 +106,8 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const settings = listSettings(config, now());
   const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const adapter = createAdapter(config, logger);
-  const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry, replicas: config.REPLICAS });
+  // On PostgreSQL any number of replicas may send: they share the app's budget there.
+  const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry, budget: db.driver === 'postgres' ? new SharedAppBudget(db, APP_LIMIT) : undefined });
   const graph = graphClient(config, options.graphCredential);
   const roles = new RoleDirectory({ db, settings: roleSettings(config), groups: graph && usesGroups(config) ? new GraphGroupMembership(graph) : null, now, logger });
   const lists = new ListSnapshots();

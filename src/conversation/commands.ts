@@ -15,7 +15,7 @@ import { childHistoryText } from '../lists/childHistory';
 import { listCard } from '../lists/listCards';
 import * as channels from '../store/channels';
 import { allGrants, grantRole, revokeRole } from '../store/grants';
-import { possibleDuplicates, postedCardsOn, recordOnDemandPost, undeliveredPosts } from '../store/postedCards';
+import { bumpListVersion, possibleDuplicates, postedCardsOn, recordOnDemandPost, undeliveredPosts } from '../store/postedCards';
 import { findChildById, findChildByRef, searchAudit } from '../store/repositories';
 import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
 import { findHuddle } from '../store/huddle';
@@ -54,6 +54,8 @@ async function link(turn: Turn, word: string | null, deps: ConversationDeps): Pr
   await auditTurn(deps, turn, agency ? 'channel.linked' : 'channel.unlinked', { channel: channel.id, agency: agency ?? null, previous: channel.agency });
   const now = deps.now();
   const today = localDate(now, deps.settings.timeZone);
+  // The day's cards name the linked agencies: cards drawn before this (kept for a fan-out) are stale.
+  await bumpListVersion(deps.db, today);
   // Linked after today's post time on a working day: the poster (every 30 seconds) posts it here now.
   const dueNow = isWorkingDay(today, deps.settings.bankHolidays) && now >= atLocalTime(today, deps.settings.postTime, deps.settings.timeZone);
   await turn.reply(

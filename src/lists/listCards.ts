@@ -9,6 +9,7 @@ import { notesFor } from '../store/notes';
 import { actionsFor } from '../store/huddle';
 import { atLocalTime } from '../domain/calendar';
 import { loadDailyList } from './dailyListService';
+import { listVersion } from '../store/postedCards';
 
 export interface ListCardRequest {
   kind: ListCardKind;
@@ -47,4 +48,40 @@ export async function listCard(db: Queryable, request: ListCardRequest, settings
     audience: { agency: request.audience.agency },
     notice: request.notice,
   });
+}
+
+/** Cards of one list version kept at most: kinds × pages × agencies × display levels in use. */
+const CARDS_KEPT = 256;
+
+/**
+ * The day's list card as each audience sees it, drawn once per list version and minute and shared
+ * by every copy that audience has: a fan-out to a thousand channels, or a refresh of a thousand
+ * copies, draws a card for each agency and display level rather than for each channel. Every
+ * change that shows on the card moves the version on (as `ListSnapshots` relies on), and the
+ * minute keeps "missing 20 h" true, so a card taken from here is the one `listCard` would draw now.
+ * A card with a notice for one person is never kept.
+ */
+export class ListCardCache {
+  private stamp = '';
+  private readonly cards = new Map<string, Promise<CardJson>>();
+
+  async card(db: Queryable, request: Omit<ListCardRequest, 'notice'>, settings: ListSettings): Promise<CardJson> {
+    const stamp = `${request.date}|${await listVersion(db, request.date)}|${Math.floor(request.now.getTime() / 60_000)}`;
+    if (stamp !== this.stamp) {
+      this.stamp = stamp;
+      this.cards.clear();
+    }
+    const { kind, page, audience } = request;
+    const key = `${kind}|${page}|${audience.agency}|${audience.displayLevel}|${audience.private}`;
+    const kept = this.cards.get(key);
+    if (kept) return kept;
+    const card = listCard(db, request, settings);
+    if (this.cards.size >= CARDS_KEPT) this.cards.delete(this.cards.keys().next().value!);
+    this.cards.set(key, card);
+    // A failed draw is not kept: the next copy tries again.
+    card.catch(() => {
+      if (this.cards.get(key) === card) this.cards.delete(key);
+    });
+    return card;
+  }
 }

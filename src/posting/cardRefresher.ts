@@ -4,11 +4,11 @@ import type { ListSnapshots } from '../lists/listSnapshots';
 import type { ListCardKind } from '../cards/dailyListCard';
 import type { Logger } from 'pino';
 import type { CardSender } from '../bot/sender';
-import type { DailyList, ListSettings } from '../domain/dailyList';
+import type { ListSettings } from '../domain/dailyList';
 import type { RoleDirectory } from '../access/roles';
 import { audienceAt, type Audience } from '../domain/access';
-import { listCard } from '../lists/listCards';
-import { findChannel } from '../store/channels';
+import { ListCardCache } from '../lists/listCards';
+import { activeLinkedChannels, type Channel } from '../store/channels';
 import type { Queryable } from '../store/db';
 import { bumpListVersion, listVersion, postedCardsOn, type PostedCard } from '../store/postedCards';
 
@@ -17,17 +17,25 @@ const MAX_ROUNDS = 5;
 
 /**
  * Who a posted copy is drawn for now: a channel's copy as its agency while the channel stays active
- * and linked; a personal chat's copy for its person while they still hold the missing-team role.
- * Null when that copy may no longer be updated (it is left as it was).
+ * and linked (`linked`: the active linked channels by conversation); a personal chat's copy for its
+ * person while they still hold the missing-team role. Null when that copy may no longer be updated
+ * (it is left as it was).
  */
-export async function audienceOfPost(db: Queryable, roles: RoleDirectory, post: PostedCard): Promise<Audience | null> {
+export async function audienceOfPost(roles: RoleDirectory, post: PostedCard, linked: ReadonlyMap<string, Channel>): Promise<Audience | null> {
   if (post.place === 'channel') {
-    const channel = await findChannel(db, post.conversationId);
-    return channel?.active && channel.agency ? { agency: channel.agency, displayLevel: channel.displayLevel, private: false } : null;
+    const channel = linked.get(post.conversationId);
+    return channel?.agency ? { agency: channel.agency, displayLevel: channel.displayLevel, private: false } : null;
   }
   if (!post.forUserId) return null;
   return audienceAt(await roles.person({ id: post.forUserId }), { kind: 'personal' });
 }
+
+/**
+ * Copies updated at once. The sender keeps every update inside Teams' limits (the app's 50 a second
+ * is the bound), so more at once would only queue there; fewer would leave the budget unused while
+ * each update waits for its answer.
+ */
+export const REFRESH_CONCURRENCY = 8;
 
 /**
  * Brings every posted copy of a day's card up to date after an acknowledgement, a note or a record.
@@ -39,6 +47,7 @@ export async function audienceOfPost(db: Queryable, roles: RoleDirectory, post: 
 export class CardRefresher {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  private readonly cards = new ListCardCache();
 
   constructor(private readonly deps: { db: Queryable; sender: CardSender; settings: ListSettings; now: () => Date; logger: Logger; roles: RoleDirectory; lists: ListSnapshots }) {}
 
@@ -96,20 +105,26 @@ export class CardRefresher {
   private async refreshAll(listDate: string): Promise<void> {
     const { db, settings, sender, logger } = this.deps;
     const posts = (await postedCardsOn(db, listDate)).filter((post) => post.status === 'sent' && post.activityId);
+    if (posts.length === 0) return;
+    const linked = new Map((await activeLinkedChannels(db)).map((channel) => [channel.conversationId, channel]));
     // The day's list is the same for every copy in a round (a change during it starts another round):
-    // loaded once, not once per copy.
-    let list: Promise<DailyList> | undefined;
-    for (const post of posts) {
-      try {
-        const audience = await audienceOfPost(db, this.deps.roles, post);
-        if (!audience) continue; // unlinked, or no longer the missing team's: leave that copy as it was
-        // The page the copy was last turned to stays (the card clamps a page the list no longer has).
-        list ??= this.deps.lists.get(db, listDate, this.deps.now(), settings);
-        const card = await listCard(db, { kind: post.kind as ListCardKind, date: listDate, page: post.page, audience, now: this.deps.now(), list: await list }, settings);
-        await sender.updateCard(post.reference, post.activityId!, card);
-      } catch (error) {
-        logger.error({ post: post.id, error: (error as Error).message }, 'could not update a posted card');
+    // loaded once, and each audience's card drawn once, not once per copy.
+    const list = this.deps.lists.get(db, listDate, this.deps.now(), settings);
+    list.catch(() => undefined); // awaited by each copy below; a failure is each copy's to log
+    const queue = [...posts];
+    const worker = async () => {
+      for (let post = queue.shift(); post; post = queue.shift()) {
+        try {
+          const audience = await audienceOfPost(this.deps.roles, post, linked);
+          if (!audience) continue; // unlinked, or no longer the missing team's: leave that copy as it was
+          // The page the copy was last turned to stays (the card clamps a page the list no longer has).
+          const card = await this.cards.card(db, { kind: post.kind as ListCardKind, date: listDate, page: post.page, audience, now: this.deps.now(), list: await list }, settings);
+          await sender.updateCard(post.reference, post.activityId!, card);
+        } catch (error) {
+          logger.error({ post: post.id, error: (error as Error).message }, 'could not update a posted card');
+        }
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(REFRESH_CONCURRENCY, queue.length) }, worker));
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { atLocalTime, isWorkingDay, localDate } from '../domain/calendar';
 import type { ListSettings } from '../domain/dailyList';
-import { listCard } from '../lists/listCards';
+import { ListCardCache } from '../lists/listCards';
 import type { CardSender } from '../bot/sender';
 import { activeLinkedChannels, type Channel } from '../store/channels';
 import type { Database } from '../store/db';
@@ -37,6 +37,8 @@ export interface Schedule {
 }
 
 export function dailyListSchedule(settings: ListSettings): Schedule {
+  // Each agency's card is drawn once and sent to all its channels (again when the list changes).
+  const cards = new ListCardCache();
   return {
     kind: 'daily_list',
     action: 'list.posted',
@@ -45,7 +47,7 @@ export function dailyListSchedule(settings: ListSettings): Schedule {
       return isWorkingDay(date, settings.bankHolidays) && now >= atLocalTime(date, settings.postTime, settings.timeZone) ? date : null;
     },
     forChannel: (channel) => channel.agency !== null,
-    card: (db, channel, date, now) => listCard(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, now }, settings),
+    card: (db, channel, date, now) => cards.card(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, now }, settings),
   };
 }
 

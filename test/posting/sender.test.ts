@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createAdapter } from '../../src/bot/adapter';
-import { appLimitsFor, ChannelSender, RateLimiter, retryAfterMs, SendError, THREAD_LIMITS } from '../../src/bot/sender';
+import { APP_LIMIT, ChannelSender, LocalAppBudget, RateLimiter, retryAfterMs, SendError, THREAD_LIMITS } from '../../src/bot/sender';
 import { startConnector, type ConnectorStub } from '../support/connector';
 
 describe('rate limits', () => {
@@ -97,9 +97,12 @@ describe('the channel sender against a local Bot Connector', () => {
     assert.deepEqual(sleeps, [0, 0, 0, 0, 0, 0, 0, 1_000], 'seven go at once, the eighth waits a second');
   });
 
-  it('keeps each of several replicas to its share of the app’s limit', () => {
-    assert.equal(appLimitsFor(1)[0]!.limit, 50);
-    assert.equal(appLimitsFor(2)[0]!.limit, 25);
-    assert.equal(appLimitsFor(200)[0]!.limit, 1, 'never nothing');
+  it('keeps the app to 50 requests in any 1.05 seconds: the 51st waits for the first to leave that window', async () => {
+    const budget = new LocalAppBudget(new RateLimiter(() => 0));
+    const waits: number[] = [];
+    for (let index = 0; index < 51; index++) waits.push(await budget.reserve());
+    assert.deepEqual(new Set(waits.slice(0, 50)), new Set([0]));
+    assert.equal(waits[50], APP_LIMIT.windowMs);
+    assert.equal(APP_LIMIT.windowMs, 1_050, 'a margin for requests arriving later than reserved');
   });
 });
