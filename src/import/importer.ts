@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../store/ids';
 import { Readable } from 'node:stream';
 import { isDomainError, type FieldProblem } from '../domain/errors';
 import type { Child, Episode, ReturnInterview } from '../domain/types';
@@ -214,7 +214,7 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
         continue;
       }
       if (!child) {
-        child = { id: randomUUID(), ...childInput(row) };
+        child = { id: newId(), ...childInput(row) };
         children.set(child.ref, child);
         newChildren.set(child.id, child);
       }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../store/ids';
 import { assertNoOverlap, assertReturnAfterReport, authoritiesFor } from '../domain/episodes';
 import { dateOfBirthProblem, EVENT_EARLIEST_YEAR, EVENT_LATEST_YEAR, isPlausibleEventDate } from '../domain/plausible';
 import { DomainError, type FieldProblem } from '../domain/errors';
@@ -73,7 +73,7 @@ export function childChanges(child: Child, input: ChildInput): Partial<Omit<Chil
 /** Finds or creates the child and locks its row, so notifications about one child take turns. */
 async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext): Promise<Child> {
   assertChildInput(input, ctx.now);
-  await repo.insertChildren(tx, [{ id: randomUUID(), ...input, lookedAfter: input.lookedAfter ?? false, socialWorkerEmail: input.socialWorkerEmail ?? null }]);
+  await repo.insertChildren(tx, [{ id: newId(), ...input, lookedAfter: input.lookedAfter ?? false, socialWorkerEmail: input.socialWorkerEmail ?? null }]);
   const child = (await repo.findChildByRef(tx, input.ref, { lock: true }))!;
   const changes = childChanges(child, input);
   if (Object.keys(changes).length === 0) return child;
@@ -108,7 +108,7 @@ export interface NewEpisode {
 
 export function newEpisode(child: Child, input: ReportMissingInput, returnedAt: Date | null, ctx: RecordingContext): NewEpisode {
   const episode: Episode = {
-    id: randomUUID(),
+    id: newId(),
     childId: child.id,
     kind: input.kind,
     reportedAt: input.reportedAt,
@@ -284,7 +284,7 @@ export interface NewRhi {
 /** A new RHI over episodes already found coverable, refused unless its times and outcome add up. */
 export function newRhi(input: CreateRhiInput, episodes: readonly Episode[], childRef: string | null, ctx: RecordingContext): NewRhi {
   const rhi: ReturnInterview = {
-    id: randomUUID(),
+    id: newId(),
     childId: episodes[0]!.childId,
     externalRef: input.ref ?? null,
     episodeIds: [...new Set(input.episodeIds)].sort(),

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import type { AgencyCode } from '../domain/types';
 import type { Queryable } from './db';
 
@@ -39,7 +39,7 @@ export async function acknowledge(db: Queryable, input: AcknowledgementInput): P
            user_id = excluded.user_id, user_name = excluded.user_name, conversation_id = excluded.conversation_id, acknowledged_at = excluded.acknowledged_at
        where not (excluded.seen <@ acknowledgements.seen)
      returning id`,
-    [randomUUID(), input.listDate, input.agency, input.childId, input.userId, input.userName, input.conversationId, input.at, [...new Set(input.seen)].sort()],
+    [newId(), input.listDate, input.agency, input.childId, input.userId, input.userName, input.conversationId, input.at, [...new Set(input.seen)].sort()],
   );
   return rows.length > 0;
 }

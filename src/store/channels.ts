@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import type { ConversationRef } from './conversationRef';
 import type { AgencyCode } from '../domain/types';
 import type { Queryable } from './db';
@@ -58,7 +58,7 @@ export async function upsertChannel(db: Queryable, seen: SeenChannel): Promise<C
        conversation_reference = excluded.conversation_reference,
        active = true, last_activity_at = now(), updated_at = now()
      returning ${COLUMNS}`,
-    [randomUUID(), seen.conversationId, seen.teamId, seen.tenantId, seen.name, JSON.stringify(seen.reference), seen.teamAadGroupId ?? null],
+    [newId(), seen.conversationId, seen.teamId, seen.tenantId, seen.name, JSON.stringify(seen.reference), seen.teamAadGroupId ?? null],
   );
   return toChannel(rows[0]!);
 }

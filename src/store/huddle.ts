@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import type { ActionOwner, ActionStatus } from '../domain/actions';
 import type { ConversationRef } from './conversationRef';
 import type { Queryable } from './db';
@@ -125,7 +125,7 @@ export async function setDecision(db: Queryable, input: { childId: string; listD
   await db.query(
     `insert into huddle_decisions (id, child_id, list_date, body, set_by, set_by_name, set_at) values ($1, $2, $3, $4, $5, $6, $7)
      on conflict (child_id, list_date) do update set body = excluded.body, set_by = excluded.set_by, set_by_name = excluded.set_by_name, set_at = excluded.set_at`,
-    [randomUUID(), input.childId, input.listDate, input.body, input.by.id, input.by.name.slice(0, 120), input.at],
+    [newId(), input.childId, input.listDate, input.body, input.by.id, input.by.name.slice(0, 120), input.at],
   );
   return { before: before && toDecision(before), changed: true };
 }
@@ -146,7 +146,7 @@ export async function addAction(db: Queryable, input: NewAction): Promise<Huddle
     `insert into huddle_actions (id, child_id, list_date, what, owner_agency, owner_user_id, owner_teams_id, owner_name, owner_reference, due_at, set_by, set_by_name, set_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning ${ACTION_COLUMNS}`,
     [
-      randomUUID(),
+      newId(),
       input.childId,
       input.listDate,
       input.what,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import type { MeetingKind } from '../domain/meetings';
 import type { Queryable } from './db';
 
@@ -52,7 +52,7 @@ export async function insertMeeting(db: Queryable, meeting: NewMeeting): Promise
   const rows = await db.query(
     `insert into strategy_meetings (id, child_id, kind, trigger_key, answers, status, starts_at, ends_at, organiser_id, attendees, booked_by, booked_by_name, transaction_id, graph_event_id, join_url, invitation_sent)
      values ($1, $2, $3, $4, $15, 'booked', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning ${COLUMNS}`,
-    [randomUUID(), meeting.childId, meeting.kind, meeting.trigger, meeting.startsAt, meeting.endsAt, meeting.organiser, meeting.attendees, meeting.bookedBy, meeting.bookedByName, meeting.transactionId, meeting.graphEventId, meeting.joinUrl, meeting.invitationSent, meeting.answers],
+    [newId(), meeting.childId, meeting.kind, meeting.trigger, meeting.startsAt, meeting.endsAt, meeting.organiser, meeting.attendees, meeting.bookedBy, meeting.bookedByName, meeting.transactionId, meeting.graphEventId, meeting.joinUrl, meeting.invitationSent, meeting.answers],
   );
   return toMeeting(rows[0]!);
 }

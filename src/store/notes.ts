@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import type { AgencyCode } from '../domain/types';
 import type { Queryable } from './db';
 
@@ -47,7 +47,7 @@ export interface NoteInput {
 }
 
 export async function addNote(db: Queryable, note: NoteInput): Promise<string> {
-  const id = randomUUID();
+  const id = newId();
   await db.query(
     `insert into agency_notes (id, child_id, agency_code, author_id, author_name, category, body, restricted, created_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import type { ConversationRef } from './conversationRef';
 import type { Channel, DisplayLevel } from './channels';
 import type { Queryable } from './db';
@@ -84,7 +84,7 @@ export async function claimScheduledPost(db: Queryable, channel: Channel, kind: 
         or (posted_cards.status = 'claimed' and posted_cards.claimed_at <= $10)
      returning ${COLUMNS}`,
     [
-      randomUUID(),
+      newId(),
       listDate,
       channel.id,
       channel.conversationId,
@@ -154,7 +154,7 @@ export async function recordOnDemandPost(
   await db.query(
     `insert into posted_cards (id, kind, list_date, scheduled, conversation_id, conversation_reference, display_level, status, claimed_by, claimed_at, attempts, activity_id, sent_at, place, for_user_id)
      values ($1, $2, $3, false, $4, $5, $6, 'sent', $7, $8, 1, $9, $8, $10, $11)`,
-    [randomUUID(), post.kind, post.listDate, post.conversationId, JSON.stringify(post.reference), post.displayLevel, post.instance, post.now, post.activityId ?? null, post.place, post.forUserId],
+    [newId(), post.kind, post.listDate, post.conversationId, JSON.stringify(post.reference), post.displayLevel, post.instance, post.now, post.activityId ?? null, post.place, post.forUserId],
   );
   return replaced;
 }

@@ -1,5 +1,5 @@
 import { meetingsOf } from './meetings';
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids';
 import type { Child, Episode, ReturnInterview } from '../domain/types';
 import { insertRows, type ColumnTypes } from './bulk';
 import type { Queryable } from './db';
@@ -132,7 +132,7 @@ export async function listEpisodesOfChild(db: Queryable, childId: string): Promi
 
 /**
  * A child's episodes that could overlap [start, end] (end null: still open), oldest first: a superset
- * the domain's overlap rule then decides on, read through episodes_child whatever the child's history.
+ * the domain's overlap rule then decides on, read through the (child_id, reported_at) unique index whatever the child's history.
  */
 export async function episodesNear(db: Queryable, childId: string, start: Date, end: Date | null): Promise<Episode[]> {
   return (
@@ -217,7 +217,7 @@ export async function insertHistory(db: Queryable, entries: readonly NewHistoryE
     db,
     'episode_history',
     { id: 'uuid', episode_id: 'uuid', field: 'text', old_value: 'jsonb', new_value: 'jsonb', changed_at: 'timestamptz', changed_by: 'text' },
-    entries.map((entry) => [randomUUID(), entry.episodeId, entry.field, JSON.stringify(entry.oldValue), JSON.stringify(entry.newValue), entry.changedAt, entry.changedBy]),
+    entries.map((entry) => [newId(), entry.episodeId, entry.field, JSON.stringify(entry.oldValue), JSON.stringify(entry.newValue), entry.changedAt, entry.changedBy]),
   );
 }
 
@@ -276,7 +276,7 @@ export async function updateEpisode(db: Queryable, before: Episode, changes: Epi
   for (const key of changed) {
     await db.query(
       `insert into episode_history (id, episode_id, field, old_value, new_value, changed_at, changed_by, reason) values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [randomUUID(), before.id, key, JSON.stringify(before[key] ?? null), JSON.stringify(changes[key] ?? null), at, changedBy, reasons[key] ?? null],
+      [newId(), before.id, key, JSON.stringify(before[key] ?? null), JSON.stringify(changes[key] ?? null), at, changedBy, reasons[key] ?? null],
     );
   }
   return { ...before, ...Object.fromEntries(changed.map((key) => [key, changes[key]])) };
