@@ -6,6 +6,7 @@
  */
 import { startTestApp } from '../test/support/app';
 import { listCard } from '../src/lists/listCards';
+import { keepPrinted } from './results';
 
 const TUESDAY_0910 = new Date('2026-11-24T09:10:00Z');
 
@@ -27,6 +28,7 @@ export function countActions(node: unknown): { buttons: number; tappable: number
 }
 
 async function main() {
+  keepPrinted('card');
   const app = await startTestApp({ DEMO_DATA: 'true' }, () => TUESDAY_0910);
   try {
     const audience = { agency: 'police' as const, displayLevel: 'initials' as const, private: false };

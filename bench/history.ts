@@ -12,6 +12,7 @@ import { listCard } from '../src/lists/listCards';
 import { openTestDatabase } from '../test/support/databases';
 import { SETTINGS } from '../test/support/fixtures';
 import { stopPostgres } from '../test/support/postgres';
+import { keepPrinted } from './results';
 
 const NOW = new Date('2026-06-09T08:00:00Z');
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 1_000_000);
@@ -54,6 +55,7 @@ async function run(driver: 'pglite' | 'postgres') {
 }
 
 async function main() {
+  keepPrinted('history');
   console.log(`rounds: ${ROUNDS} (median of each); goal ≤ 1.2x`);
   await run('pglite');
   await run('postgres');

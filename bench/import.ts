@@ -6,27 +6,23 @@
  * For each size in BENCH_IMPORT_ROWS (default "10000,1000000"): a native-format file of invented
  * children is written to a temporary directory, a quarter as many children as rows so each child
  * has four episodes spread through the file (as an unsorted export has them), every episode
- * returned with a completed RHI. Each import runs in a process of its own (`node bench/import.ts
- * --worker …`), as `npm run import` does, reading the file as a stream into a database on disk,
- * with its resident memory sampled every 50 ms. Nothing is kept.
+ * returned with a completed RHI. Each import is `npm run import` itself (the built command line
+ * with its node flags, in a process of its own), reading the file as a stream into a database on
+ * disk, with its resident memory sampled every 50 ms. Nothing is kept.
  */
-import { execFileSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { once } from 'node:events';
 import { Client } from 'pg';
 import { NATIVE_COLUMNS, SSDA903_COLUMNS } from '../src/import/csvRows';
-import { importEpisodesCsv } from '../src/import/importer';
-import { openPglite, openPostgres } from '../src/store/db';
-import { migrate } from '../src/store/migrate';
-import { context } from '../test/support/recording';
 import { startPostgresServer } from '../test/support/postgres';
+import { recordResults } from './results';
 
 const SIZES = (process.env.BENCH_IMPORT_ROWS ?? '10000,1000000').split(',').map(Number);
 const FORMATS = (process.env.BENCH_IMPORT_FORMATS ?? 'native,ssda903').split(',') as ('native' | 'ssda903')[];
-const NOW = new Date('2026-06-09T08:00:00Z');
 const DAY = 86_400_000;
 const COLUMNS = { native: [...NATIVE_COLUMNS, 'rhi_provider'], ssda903: [...SSDA903_COLUMNS] };
 
@@ -59,32 +55,47 @@ interface WorkerResult {
   seconds: number;
   rows: number;
   created: number;
-  rssStartMb: number;
   rssPeakMb: number;
 }
 
-/** One import in this process: the file streamed into a fresh database; prints its result as JSON. */
-async function worker(driver: string, file: string, target: string): Promise<void> {
-  const db = driver === 'pglite' ? await openPglite(target) : await openPostgres(target, { queryTimeoutMs: 60_000 });
-  await migrate(db);
-  global.gc?.();
-  const rssStart = process.memoryUsage().rss;
-  let rssPeak = rssStart;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
-  const started = performance.now();
-  const summary = await importEpisodesCsv(db, createReadStream(file), context({ now: NOW, actor: { name: 'csv:bench', kind: 'import' } }), { skipInvalid: false, timeZone: 'Europe/London' });
-  const seconds = (performance.now() - started) / 1000;
-  clearInterval(sampler);
-  rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  await db.close();
-  if (summary.rejected) throw new Error(`the import refused the file: ${JSON.stringify(summary.problems.slice(0, 3))}`);
-  const result: WorkerResult = { seconds, rows: summary.rows, created: summary.created, rssStartMb: rssStart / 2 ** 20, rssPeakMb: rssPeak / 2 ** 20 };
-  console.log(JSON.stringify(result));
+/** The node flags and script `npm run import` runs (package.json), so that what is measured is what a council runs. */
+function importCommand(): { flags: string[]; script: string } {
+  const words = (require('../package.json') as { scripts: Record<string, string> }).scripts.import!.split('&&').at(-1)!.trim().split(/\s+/);
+  return { flags: words.slice(1, -1), script: join(__dirname, '..', words.at(-1)!) };
 }
 
-function runWorker(driver: string, file: string, target: string): WorkerResult {
-  const output = execFileSync(process.execPath, ['--no-deprecation', '--expose-gc', '--import', 'tsx', __filename, '--worker', driver, file, target], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(output.trim().split('\n').at(-1)!) as WorkerResult;
+const rssMb = (pid: number): number => {
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0; // exited meanwhile
+  }
+};
+
+/**
+ * One import as `npm run import` runs it: the built command line in a process of its own, reading
+ * the file as a stream into a database of its own; its resident memory sampled every 50 ms from
+ * /proc. The rate is the command's own (rows over the time from the first row read to the last
+ * written, after opening and migrating the database).
+ */
+async function runImport(driver: string, file: string, target: string): Promise<WorkerResult> {
+  const { flags, script } = importCommand();
+  const env = { ...process.env, LOG_LEVEL: 'silent', TIMEZONE: 'Europe/London', ...(driver === 'pglite' ? { DATA_DIR: target, DATABASE_URL: '' } : { DATABASE_URL: target }) };
+  const child = spawn(process.execPath, [...flags, script, file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
+  let rssPeak = 0;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(child.pid!))), 50);
+  const [code] = (await once(child, 'exit')) as [number];
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`npm run import exited ${code}: ${stdout.slice(-2_000)} ${stderr}`);
+  const imported = /Imported ([\d,]+) of ([\d,]+) rows .*: ([\d,]+) new/.exec(stdout);
+  const timed = /rows in ([\d.]+) s/.exec(stdout);
+  if (!imported || !timed) throw new Error(`unexpected output: ${stdout.slice(-2_000)}`);
+  const count = (text: string) => Number(text.replaceAll(',', ''));
+  return { seconds: Number(timed[1]), rows: count(imported[2]!), created: count(imported[3]!), rssPeakMb: rssPeak };
 }
 
 /** PostgreSQL's COPY of the same file into a table of its columns as text. */
@@ -108,23 +119,26 @@ async function main(): Promise<void> {
   const server = await startPostgresServer();
   const fmt = (value: number) => Math.round(value).toLocaleString('en-GB');
   try {
-    console.log('rows       format   database  import rows/s   COPY rows/s  import ÷ COPY rate  peak RSS (start)   goal ≥ 5,000 rows/s, < 300 MB');
+    console.log('rows       format   database  import rows/s   COPY rows/s  import ÷ COPY rate  peak RSS         goal ≥ 5,000 rows/s, < 300 MB');
+    const figures: Record<string, unknown>[] = [];
     for (const [rows, format] of SIZES.flatMap((size) => FORMATS.map((format) => [size, format] as const))) {
       const file = join(dir, `episodes-${rows}-${format}.csv`);
       await writeFile(file, rows, format);
       const copy = rows / (await copySeconds(await server.createDatabase(), file, COLUMNS[format]));
       for (const driver of ['pglite', 'postgres']) {
         const target = driver === 'pglite' ? mkdtempSync(join(dir, 'pglite-')) : await server.createDatabase();
-        const result = runWorker(driver, file, target);
+        const result = await runImport(driver, file, target);
         if (result.created !== rows) throw new Error(`${driver}: ${result.created} of ${rows} rows created`);
         const rate = rows / result.seconds;
         console.log(
-          `${fmt(rows).padEnd(10)} ${format.padEnd(8)} ${driver.padEnd(9)} ${fmt(rate).padStart(12)} ${fmt(copy).padStart(13)} ${(rate / copy).toFixed(3).padStart(19)}  ${fmt(result.rssPeakMb)} MB (${fmt(result.rssStartMb)} MB)   file ${fmt(statSync(file).size / 2 ** 20)} MB`,
+          `${fmt(rows).padEnd(10)} ${format.padEnd(8)} ${driver.padEnd(9)} ${fmt(rate).padStart(12)} ${fmt(copy).padStart(13)} ${(rate / copy).toFixed(3).padStart(19)}  ${fmt(result.rssPeakMb).padStart(4)} MB           file ${fmt(statSync(file).size / 2 ** 20)} MB`,
         );
+        figures.push({ rows, format, driver, rowsPerSecond: rate, copyRowsPerSecond: copy, ratioToCopy: rate / copy, peakRssMb: result.rssPeakMb });
         if (driver === 'pglite') rmSync(target, { recursive: true, force: true });
       }
       rmSync(file);
     }
+    recordResults('import', figures);
   } finally {
     await server.destroy();
     rmSync(dir, { recursive: true, force: true });
@@ -132,8 +146,9 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  const [flag, driver, file, target] = process.argv.slice(2);
-  (flag === '--worker' ? worker(driver!, file!, target!) : main()).catch((error: Error) => {
+  // The command is measured as built: build it first if a source changed (as npm run import does).
+  execFileSync(process.execPath, [join(__dirname, '..', 'scripts', 'build-if-needed.cjs')], { stdio: 'inherit' });
+  main().catch((error: Error) => {
     console.error(error);
     process.exit(1);
   });

@@ -28,6 +28,7 @@ import { linkTestChannel } from '../test/support/channels';
 import { executeAction, POLICE_OFFICER, postActivity, startConnector } from '../test/support/connector';
 import { createTestDatabase, stopPostgres } from '../test/support/postgres';
 import { seedMissing } from './seed';
+import { keepPrinted } from './results';
 
 const NOW = new Date('2026-06-09T08:00:00Z');
 const CONNECTIONS = (process.env.BENCH_LOAD_CONNECTIONS ?? '10,50').split(',').map(Number);
@@ -122,6 +123,7 @@ async function run(driver: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  keepPrinted('load');
   for (const driver of DRIVERS) await run(driver);
   await stopPostgres();
 }

@@ -24,6 +24,7 @@ import { executeAction, POLICE_OFFICER, startConnector } from '../test/support/c
 import { freePort } from '../test/support/ports';
 import { startPostgresServer } from '../test/support/postgres';
 import { seedMissing } from './seed';
+import { keepPrinted } from './results';
 
 const ROOT = join(__dirname, '..');
 const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 10);
@@ -134,6 +135,7 @@ async function measureOnce(label: string, flags: readonly string[], env: Record<
 }
 
 async function main(): Promise<void> {
+  keepPrinted('memory');
   const build = spawn(process.execPath, ['scripts/build-if-needed.cjs'], { cwd: ROOT, stdio: 'inherit' });
   await new Promise((resolve) => build.once('close', resolve));
   const connector = await startConnector();

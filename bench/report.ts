@@ -16,6 +16,7 @@ import { migrate } from '../src/store/migrate';
 import { createTestDatabase } from '../test/support/postgres';
 import { SETTINGS } from '../test/support/fixtures';
 import { stopPostgres } from '../test/support/postgres';
+import { keepPrinted } from './results';
 
 const EPISODES = Number(process.env.BENCH_REPORT_EPISODES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -92,6 +93,7 @@ async function run(driver: 'pglite' | 'postgres') {
 }
 
 async function main() {
+  keepPrinted('report');
   console.log(`rounds: ${ROUNDS} (median of each); goal: figures ≤ 2x the plain count`);
   await run('pglite');
   await run('postgres');

@@ -21,6 +21,7 @@ import { aChild, anEpisode, SETTINGS } from '../test/support/fixtures';
 import { buildDailyList } from '../src/domain/dailyList';
 import { renderListCard } from '../src/cards/dailyListCard';
 import { findChannel } from '../src/store/channels';
+import { keepPrinted } from './results';
 
 const NOW = new Date('2026-06-09T08:00:00Z');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
@@ -40,6 +41,7 @@ function pureList(count: number) {
 const cardOptions = { kind: 'daily_list' as const, page: 0, displayLevel: 'initials' as const, timeZone: 'Europe/London', agencies: [], acknowledgements: [], notes: [], audience: { agency: 'police' as const } };
 
 async function main() {
+  keepPrinted('bench');
   const connector = await startConnector();
   const app = await startTestApp({ LOG_LEVEL: 'silent' }, () => NOW);
   try {

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort } from '../test/support/ports';
 import { startPostgresServer } from '../test/support/postgres';
+import { keepPrinted } from './results';
 
 const STARTS = Number(process.env.BENCH_STARTS ?? 3);
 const ROOT = join(__dirname, '..');
@@ -80,6 +81,7 @@ async function median(label: string, command: string[], env: () => Record<string
 }
 
 async function main(): Promise<void> {
+  keepPrinted('startup');
   const build = spawn(process.execPath, ['scripts/build-if-needed.cjs'], { cwd: ROOT, stdio: 'inherit' });
   await new Promise((resolve) => build.once('close', resolve));
   const server = await startPostgresServer();

@@ -62,6 +62,7 @@ describe('the README commands on a fresh data directory', function () {
     const first = run();
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /Imported 1 of 1 rows \(native\): 1 new, 0 updated, 0 unchanged, 0 skipped as invalid\./);
+    assert.match(first.stdout, /Read and checked 1 rows in \d+\.\d s \([\d,]+ rows a second\)\./, 'how long it took, for a council planning years of history');
     const second = run();
     assert.match(second.stdout, /0 new, 0 updated, 1 unchanged/);
     writeFileSync(file, `${NATIVE_COLUMNS.join(',')}\nCLI-2,Ben,Example,,N,,home,soon,,,,,,,\n`);
