@@ -599,7 +599,8 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     async handle(ctx, data) {
       await auditAction(ctx, 'list.disclosed', { kind: data.kind, listDate: data.listDate, page: data.page, displayLevel: ctx.audience.displayLevel });
       await rememberPage(ctx.deps.db, ctx.turn.conversationId, data.listDate, data.kind, data.page);
-      return answerWithCard(ctx, data, { list: await ctx.deps.lists.get(ctx.deps.db, data.listDate, ctx.deps.now(), ctx.deps.settings) });
+      // The same page for the same audience is one card until the list changes or the minute turns.
+      return ctx.deps.lists.card(ctx.deps.db, { kind: data.kind, date: data.listDate, page: data.page, audience: ctx.audience, now: ctx.deps.now() }, ctx.deps.settings);
     },
   }),
   [LIST_ACK_VERB]: action({

@@ -10,6 +10,7 @@ import { actionsFor } from '../store/huddle';
 import { atLocalTime } from '../domain/calendar';
 import { loadDailyList } from './dailyListService';
 import { listVersion } from '../store/postedCards';
+import type { ListSnapshots } from './listSnapshots';
 
 export interface ListCardRequest {
   kind: ListCardKind;
@@ -65,6 +66,9 @@ export class ListCardCache {
   private stamp = '';
   private readonly cards = new Map<string, Promise<CardJson>>();
 
+  /** `lists`: where a card drawn here takes the day's list from, when the caller has not loaded it. */
+  constructor(private readonly lists?: ListSnapshots) {}
+
   async card(db: Queryable, request: Omit<ListCardRequest, 'notice'>, settings: ListSettings): Promise<CardJson> {
     const stamp = `${request.date}|${await listVersion(db, request.date)}|${Math.floor(request.now.getTime() / 60_000)}`;
     if (stamp !== this.stamp) {
@@ -75,7 +79,7 @@ export class ListCardCache {
     const key = `${kind}|${page}|${audience.agency}|${audience.displayLevel}|${audience.private}`;
     const kept = this.cards.get(key);
     if (kept) return kept;
-    const card = listCard(db, request, settings);
+    const card = (async () => listCard(db, { ...request, list: request.list ?? (await this.lists?.get(db, request.date, request.now, settings)) }, settings))();
     if (this.cards.size >= CARDS_KEPT) this.cards.delete(this.cards.keys().next().value!);
     this.cards.set(key, card);
     // A failed draw is not kept: the next copy tries again.

@@ -2,6 +2,8 @@ import type { DailyList, ListSettings } from '../domain/dailyList';
 import type { Queryable } from '../store/db';
 import { listVersion } from '../store/postedCards';
 import { loadDailyList } from './dailyListService';
+import { ListCardCache, type ListCardRequest } from './listCards';
+import type { CardJson } from '../cards/render';
 
 /** Days kept: today, and a few earlier cards still being tapped. */
 const DAYS_KEPT = 4;
@@ -16,6 +18,15 @@ const DAYS_KEPT = 4;
  */
 export class ListSnapshots {
   private readonly kept = new Map<string, { version: number; minute: number; list: Promise<DailyList> }>();
+  private readonly cards = new ListCardCache(this);
+
+  /**
+   * The day's card as an audience sees it, drawn from the kept list once per version and minute and
+   * shared by every tap that only reads it (a page turned by anyone in any Police channel).
+   */
+  card(db: Queryable, request: Omit<ListCardRequest, 'notice' | 'list'>, settings: ListSettings): Promise<CardJson> {
+    return this.cards.card(db, request, settings);
+  }
 
   async get(db: Queryable, date: string, now: Date, settings: ListSettings): Promise<DailyList> {
     const version = await listVersion(db, date);
