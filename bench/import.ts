@@ -22,6 +22,7 @@ import { startPostgresServer } from '../test/support/postgres';
 import { recordResults } from './results';
 
 const SIZES = (process.env.BENCH_IMPORT_ROWS ?? '10000,1000000').split(',').map(Number);
+const DRIVERS = (process.env.BENCH_IMPORT_DRIVERS ?? 'pglite,postgres').split(',');
 const FORMATS = (process.env.BENCH_IMPORT_FORMATS ?? 'native,ssda903').split(',') as ('native' | 'ssda903')[];
 const DAY = 86_400_000;
 const COLUMNS = { native: [...NATIVE_COLUMNS, 'rhi_provider'], ssda903: [...SSDA903_COLUMNS] };
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
       const file = join(dir, `episodes-${rows}-${format}.csv`);
       await writeFile(file, rows, format);
       const copy = rows / (await copySeconds(await server.createDatabase(), file, COLUMNS[format]));
-      for (const driver of ['pglite', 'postgres']) {
+      for (const driver of DRIVERS) {
         const target = driver === 'pglite' ? mkdtempSync(join(dir, 'pglite-')) : await server.createDatabase();
         const result = await runImport(driver, file, target);
         if (result.created !== rows) throw new Error(`${driver}: ${result.created} of ${rows} rows created`);

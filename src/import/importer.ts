@@ -29,9 +29,10 @@ import { readEpisodes, type CsvFormat, type ImportRow, type RowProblem } from '.
  * The CSV import. The file is read as it arrives and applied in batches: for each batch the
  * children, episodes and RHIs its rows name are read in a few statements, every row is checked with
  * the same domain rules as the API (the whole interval of each episode against the child's others,
- * so the order of rows never matters), and the new episodes, their history, RHIs and audit are
- * written in a few statements. A row that changes something already recorded (a return corrected,
- * an RHI extended) goes through the API's own use cases instead.
+ * so the order of rows never matters), and the new episodes, their history and RHIs are written in
+ * a few statements; each child's audit entry is written once the file (or its chunk) is done. A row
+ * that changes something already recorded (a return corrected, an RHI extended) goes through the
+ * API's own use cases instead.
  */
 
 export interface ImportSummary {
@@ -126,7 +127,8 @@ class Tally {
 const LINES_TABLE = 'import_lines';
 
 async function startLines(tx: Queryable): Promise<void> {
-  await tx.query(`create temp table if not exists ${LINES_TABLE} (episode_id uuid primary key, line int not null) on commit drop`);
+  // `created`: the episode is new and this import's own (its child's audit entry counts it at the end).
+  await tx.query(`create temp table if not exists ${LINES_TABLE} (episode_id uuid primary key, line int not null, created boolean not null default false) on commit drop`);
 }
 
 async function linesOf(tx: Queryable, episodeIds: readonly string[]): Promise<Map<string, number>> {
@@ -186,7 +188,7 @@ async function applyChange(tx: Queryable, row: ImportRow, ctx: RecordingContext)
  * Checks and applies one batch of good rows inside the caller's transaction. New episodes (and
  * their new RHIs) are written together; rows that change something recorded follow one by one.
  */
-async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally): Promise<void> {
+async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally, audits: 'batch' | 'file'): Promise<void> {
   const children = new Map((await repo.lockChildrenByRef(tx, [...new Set(rows.map((row) => row.child.ref))])).map((child) => [child.ref, child]));
   const policeRefs = rows.flatMap((row) => (row.policeRef ? [row.policeRef] : []));
   const known = await repo.episodesOfChildrenOrRefs(tx, [...children.values()].map((child) => child.id), policeRefs);
@@ -197,7 +199,15 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
     if (episode.policeRef) byPoliceRef.set(episode.policeRef, episode);
   }
   const rhis = new Map((await repo.rhisByExternalRef(tx, [...new Set(rows.flatMap((row) => (row.rhi ? [row.rhi.ref] : [])))])).map((rhi) => [rhi.externalRef!, rhi]));
-  const lines = await linesOf(tx, known.map((episode) => episode.id));
+  // The lines of the episodes these rows repeat (by police reference or report time): a repeat in
+  // this file is named by its line. Other episodes' lines are read only if a refusal names them.
+  const repeated = rows.flatMap((row) => {
+    const child = children.get(row.child.ref);
+    const byRef = row.policeRef ? byPoliceRef.get(row.policeRef) : undefined;
+    const byTime = child && byChild.get(child.id)?.find((episode) => episode.reportedAt.getTime() === row.reportedAt.getTime());
+    return [byRef?.id, byTime?.id].filter((id): id is string => id !== undefined);
+  });
+  const lines = await linesOf(tx, [...new Set(repeated)]);
   const lineOf = async (episodeId: string) => lines.get(episodeId) ?? (await linesOf(tx, [episodeId])).get(episodeId);
 
   const fresh: NewEpisode[] = [];
@@ -255,8 +265,8 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
   await repo.insertChildren(tx, [...newChildren.values()].filter((child) => made.has(child.id)));
   await storeNewEpisodes(tx, fresh, ctx.actor.name);
   await repo.insertRhis(tx, freshRhis.map((item) => item.rhi));
-  await repo.auditMany(tx, importAudits(fresh, freshRhis, children, ctx));
-  await insertRows(tx, LINES_TABLE, { episode_id: 'uuid', line: 'int' }, fresh.map((item) => [item.episode.id, lines.get(item.episode.id)]));
+  if (audits === 'batch') await repo.auditMany(tx, importAudits(fresh, freshRhis, children, ctx));
+  await insertRows(tx, LINES_TABLE, { episode_id: 'uuid', line: 'int', created: 'boolean' }, fresh.map((item) => [item.episode.id, lines.get(item.episode.id), true]));
 
   for (const row of changes) {
     try {
@@ -271,7 +281,28 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
 }
 
 /**
- * The audit of a batch's new records: one entry per child (so `audit <case ref>` finds it) saying
+ * The audit of a whole file's new records, written once at its end: one entry per child, however
+ * many batches its rows fell in (a child's episodes are spread through an unsorted file, so per
+ * batch a child would get an entry for each), in the shape `importAudits` gives.
+ */
+async function auditFile(tx: Queryable, ctx: RecordingContext): Promise<void> {
+  await tx.query(
+    `insert into audit_log (actor, actor_kind, action, subject_type, subject_id, details)
+     select $1, $2, 'child.imported', 'child', c.ref,
+            jsonb_build_object('childRef', c.ref, 'episodes', count(*), 'returned', count(e.returned_at), 'rhis', count(distinct re.return_interview_id))
+       from ${LINES_TABLE} l
+       join episodes e on e.id = l.episode_id
+       join children c on c.id = e.child_id
+       left join return_interview_episodes re on re.episode_id = e.id
+      where l.created
+      group by c.ref
+      order by min(l.line)`,
+    [ctx.actor.name, ctx.actor.kind],
+  );
+}
+
+/**
+ * The audit of a chunk's new records: one entry per child (so `audit <case ref>` finds it) saying
  * what the import added, rather than the API's three entries an episode. Each episode also keeps
  * the import that made it as its source.
  */
@@ -310,7 +341,7 @@ async function importInOneTransaction(db: Database, source: Readable | string, c
         const rows = batch;
         batch = [];
         await writing;
-        writing = applyBatch(tx, rows, ctx, tally!).then(() => options.onProgress?.({ rows: tally!.summary.rows, bytes: reader.bytes }));
+        writing = applyBatch(tx, rows, ctx, tally!, 'file').then(() => options.onProgress?.({ rows: tally!.summary.rows, bytes: reader.bytes }));
         // Held until awaited: a failure surfaces at the next flush or at the end, not as unhandled.
         writing.catch(() => undefined);
       };
@@ -331,6 +362,7 @@ async function importInOneTransaction(db: Database, source: Readable | string, c
       if (batch.length > 0) await flush();
       await writing;
       if (tally.anyInvalid && !options.skipInvalid) throw new Rejected();
+      await auditFile(tx, ctx);
     });
   } catch (error) {
     if (!(error instanceof Rejected)) throw error;
@@ -393,7 +425,8 @@ async function importInChunks(db: Database, source: Readable | string, ctx: Reco
       try {
         await db.transaction(async (tx) => {
           await startLines(tx);
-          await applyBatch(tx, chunk, ctx, tally);
+          // A chunk holds all of a child's rows: its audit entries are already one per child.
+          await applyBatch(tx, chunk, ctx, tally, 'batch');
           if (rehearse) throw new Rejected();
         });
       } catch (error) {

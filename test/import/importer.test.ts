@@ -128,12 +128,33 @@ forEachDriver('a file longer than one batch', (db) => {
     const summary = await importEpisodesCsv(wrapped, `${HEADER}\n${manyRows(rows, 'BAT').join('\n')}\n`, context(), options);
     assert.equal(summary.created, rows);
     assert.equal(transactions, 1);
-    // Per batch: children, episodes, RHIs and lines read (4), children, episodes, history, audit,
-    // RHIs (2) and lines written (7); and the lines table made once.
+    // Per batch: children, episodes, RHIs and lines read (4), children, episodes, history, RHIs (2)
+    // and lines written (6); once: the lines table made and the file's audit written.
     assert.ok(statements <= 1 + 11 * Math.ceil(rows / BATCH_ROWS), `${statements} statements for ${rows} rows`);
     const audits = await repo.auditEntries(db(), { action: 'child.imported' });
     assert.equal(audits.length, rows, 'one entry for each child (here one episode each), found by its case reference');
     assert.deepEqual(audits.find((entry) => entry.subjectId === 'BAT-7')?.details, { childRef: 'BAT-7', episodes: 1, returned: 1, rhis: 0 });
+  });
+
+  it('audits a child once for the whole file, counting its episodes from every batch they fell in', async () => {
+    const rows = manyRows(BATCH_ROWS + 10, 'SPL');
+    // SPL-3's second and third episodes, a week apart, land in the second batch; the third has an RHI.
+    rows.push('SPL-3,Kit,Example,2012-01-02,N,,home,2026-05-08T10:00,2026-05-08T12:00,low,POL-SPL-3B,,,,');
+    rows.push('SPL-3,Kit,Example,2012-01-02,N,,home,2026-05-15T10:00,2026-05-15T20:00,medium,POL-SPL-3C,RHI-SPL-3C,,,');
+    const summary = await importEpisodesCsv(db(), `${HEADER}\n${rows.join('\n')}\n`, context(), options);
+    assert.equal(summary.created, BATCH_ROWS + 12);
+    const audits = (await repo.auditEntries(db(), { action: 'child.imported' })).filter((entry) => entry.subjectId === 'SPL-3');
+    assert.equal(audits.length, 1, 'one entry for the child, not one per batch');
+    assert.deepEqual(audits[0]!.details, { childRef: 'SPL-3', episodes: 3, returned: 3, rhis: 1 });
+    assert.equal((await repo.auditEntries(db(), { action: 'child.imported' })).length, BATCH_ROWS + 10, 'one entry per child of the file');
+  });
+
+  it('audits nothing of a file it rejects', async () => {
+    const rows = manyRows(BATCH_ROWS + 10, 'REJ');
+    rows.push('REJ-1,Kit,Example,2012-01-02,N,,home,soon,,,,,,,');
+    const summary = await importEpisodesCsv(db(), `${HEADER}\n${rows.join('\n')}\n`, context(), options);
+    assert.equal(summary.rejected, true);
+    assert.equal((await repo.auditEntries(db(), { action: 'child.imported' })).length, 0);
   });
 
   it('finds a repeated row and a real overlap however far apart in the file, naming the other line', async () => {
