@@ -1,10 +1,11 @@
 import { newId } from '../store/ids';
 import { Readable } from 'node:stream';
 import { isDomainError, type FieldProblem } from '../domain/errors';
-import type { Child, Episode, ReturnInterview } from '../domain/types';
+import type { Child, ReturnInterview } from '../domain/types';
 import { insertRows } from '../store/bulk';
 import { withSavepoint, type Database, type Queryable } from '../store/db';
 import * as repo from '../store/repositories';
+import type { EpisodeSpan } from '../store/repositories';
 import { bumpListVersion } from '../store/postedCards';
 import { localDate } from '../domain/calendar';
 import {
@@ -159,7 +160,7 @@ const rhiInput = (row: ImportRow, episodeId: string) => ({
 });
 
 /** Whether a row naming an episode already recorded would change it (a row's empty cell changes nothing). */
-function rowChanges(existing: Episode, row: ImportRow, rhi: ReturnInterview | undefined): boolean {
+function rowChanges(existing: EpisodeSpan, row: ImportRow, rhi: ReturnInterview | undefined): boolean {
   if (row.returnedAt && existing.returnedAt?.getTime() !== row.returnedAt.getTime()) return true;
   if (!row.rhi) return false;
   if (!rhi || !rhi.episodeIds.includes(existing.id)) return true;
@@ -191,9 +192,9 @@ async function applyChange(tx: Queryable, row: ImportRow, ctx: RecordingContext)
 async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally, audits: 'batch' | 'file'): Promise<void> {
   const children = new Map((await repo.lockChildrenByRef(tx, [...new Set(rows.map((row) => row.child.ref))])).map((child) => [child.ref, child]));
   const policeRefs = rows.flatMap((row) => (row.policeRef ? [row.policeRef] : []));
-  const known = await repo.episodesOfChildrenOrRefs(tx, [...children.values()].map((child) => child.id), policeRefs);
-  const byChild = new Map<string, Episode[]>();
-  const byPoliceRef = new Map<string, Episode>();
+  const known = await repo.episodeSpansOfChildrenOrRefs(tx, [...children.values()].map((child) => child.id), policeRefs);
+  const byChild = new Map<string, EpisodeSpan[]>();
+  const byPoliceRef = new Map<string, EpisodeSpan>();
   for (const episode of known) {
     byChild.set(episode.childId, [...(byChild.get(episode.childId) ?? []), episode]);
     if (episode.policeRef) byPoliceRef.set(episode.policeRef, episode);

@@ -90,7 +90,7 @@ export function assertKindFits(kind: ReportMissingInput['kind'], child: Pick<Chi
  * A new episode's times against now and against the child's other episodes: the whole interval
  * (report and, for history, return) at once, so the order episodes arrive in never matters.
  */
-export function assertNewEpisode(reportedAt: Date, returnedAt: Date | null, others: readonly Episode[], ctx: RecordingContext): void {
+export function assertNewEpisode(reportedAt: Date, returnedAt: Date | null, others: readonly Pick<Episode, 'id' | 'reportedAt' | 'returnedAt'>[], ctx: RecordingContext): void {
   assertNotFuture('reportedAt', reportedAt, ctx.now);
   if (returnedAt) {
     assertReturnAfterReport(reportedAt, returnedAt, ctx.timeZone);

@@ -242,10 +242,21 @@ export async function lockChildrenByRef(db: Queryable, refs: readonly string[]):
   return (await db.query(`select ${CHILD_COLUMNS} from children where ref = any($1::text[]) order by ref for update`, [refs])).map(toChild);
 }
 
-/** Every episode of these children, and any with these police references (whoever's they are). */
-export async function episodesOfChildrenOrRefs(db: Queryable, childIds: readonly string[], policeRefs: readonly string[]): Promise<Episode[]> {
+/** What an import checks a new row against: each episode's child, span and police reference. */
+export type EpisodeSpan = Pick<Episode, 'id' | 'childId' | 'reportedAt' | 'returnedAt' | 'policeRef'>;
+
+/**
+ * The spans of every episode of these children, and of any with these police references (whoever's
+ * they are): the columns an import's checks read, not the whole episode.
+ */
+export async function episodeSpansOfChildrenOrRefs(db: Queryable, childIds: readonly string[], policeRefs: readonly string[]): Promise<EpisodeSpan[]> {
   if (childIds.length === 0 && policeRefs.length === 0) return [];
-  return (await db.query(`select ${EPISODE_COLUMNS} from episodes where child_id = any($1::uuid[]) or police_ref = any($2::text[])`, [childIds, policeRefs])).map(toEpisode);
+  const where = policeRefs.length === 0 ? 'child_id = any($1::uuid[])' : 'child_id = any($1::uuid[]) or police_ref = any($2::text[])';
+  const rows = await db.query<{ id: string; child_id: string; reported_at: Date | string; returned_at: Date | string | null; police_ref: string | null }>(
+    `select id, child_id, reported_at, returned_at, police_ref from episodes where ${where}`,
+    policeRefs.length === 0 ? [childIds] : [childIds, policeRefs],
+  );
+  return rows.map((row) => ({ id: row.id, childId: row.child_id, reportedAt: new Date(row.reported_at), returnedAt: row.returned_at === null ? null : new Date(row.returned_at), policeRef: row.police_ref }));
 }
 
 export type EpisodeChanges = Partial<
