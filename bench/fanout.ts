@@ -116,7 +116,7 @@ async function limitingConnector(): Promise<{ url: string; counts: Counts; reset
 type Command = { cmd: 'post' } | { cmd: 'refresh' } | { cmd: 'clear' } | { cmd: 'stop' };
 
 async function replica(): Promise<void> {
-  const [database, connectorUrl, , seed] = process.argv.slice(3);
+  const [database, connectorUrl, seed] = process.argv.slice(3);
   const config = loadConfig({
     PORT: '0',
     DEMO_DATA: 'false',
@@ -169,8 +169,8 @@ interface Replica {
   ask(command: Command): Promise<unknown>;
 }
 
-async function startReplica(database: string, connectorUrl: string, replicas: number, seed: boolean): Promise<Replica> {
-  const child = fork(__filename, ['--replica', database, connectorUrl, String(replicas), seed ? 'seed' : ''], { execArgv: ['--no-deprecation', '--import', 'tsx'], stdio: 'inherit' });
+async function startReplica(database: string, connectorUrl: string, seed: boolean): Promise<Replica> {
+  const child = fork(__filename, ['--replica', database, connectorUrl, seed ? 'seed' : ''], { execArgv: ['--no-deprecation', '--import', 'tsx'], stdio: 'inherit' });
   const [first] = (await once(child, 'message')) as [{ ready?: boolean; error?: string }];
   if (!first.ready) throw new Error(`replica did not start: ${first.error}`);
   return {
@@ -217,8 +217,8 @@ async function main(): Promise<void> {
       const count = scenario.includes('-2') ? 2 : 1;
       const seeded = postgres && scenario !== SCENARIOS.find((name) => name.startsWith('postgres'));
       const replicas: Replica[] = [];
-      replicas.push(await startReplica(database, connector.url, count, !seeded));
-      if (count === 2) replicas.push(await startReplica(database, connector.url, count, false));
+      replicas.push(await startReplica(database, connector.url, !seeded));
+      if (count === 2) replicas.push(await startReplica(database, connector.url, false));
       await replicas[0]!.ask({ cmd: 'clear' });
       connector.reset();
       const started = performance.now();

@@ -127,7 +127,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const reports = reportLinks(linkSecret, () => publicBase || null);
   const oversight = { listDay: config.HIGH_RISK_LIST_DAY, links: reports };
   const bot = new MissingHuddleBot({ db, logger, allowedTenantIds: config.ALLOWED_TENANT_IDS, settings, now, instance, refresher, roles, meetings, oversight, lists, postNow: () => void poster.runOnce().catch((error: Error) => logger.error({ error: error.message }, 'post run failed')) });
-  const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph), oversight });
+  const poster = new DailyPoster({ db, sender, settings, logger, now, instance, claim: options.claim, posts: graph && new GraphChannelMessages(graph), oversight, lists });
   const chaser = new Chaser({
     db,
     sender,

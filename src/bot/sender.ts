@@ -23,7 +23,7 @@ export const THREAD_LIMITS: Window[] = [
 /**
  * Teams counts a request when it arrives, and ours arrive a little after the moment reserved, each
  * late by a different few milliseconds: the app's second is kept as 1.05 s so that the 51st never
- * lands inside the first one's second. Without it, 4–5% of a fan-out's posts were answered 429 and
+ * lands inside the first one's second. Without it, 3–5% of a fan-out's posts were answered 429 and
  * each waited a second (bench:fanout); with it, 1,000 posts still fit in 20 s (19 windows and a burst).
  */
 export const ARRIVAL_MARGIN_MS = 50;

@@ -7,7 +7,6 @@ import type { CardSender } from '../bot/sender';
 import type { ListSettings } from '../domain/dailyList';
 import type { RoleDirectory } from '../access/roles';
 import { audienceAt, type Audience } from '../domain/access';
-import { ListCardCache } from '../lists/listCards';
 import { activeLinkedChannels, type Channel } from '../store/channels';
 import type { Queryable } from '../store/db';
 import { bumpListVersion, listVersion, postedCardsOn, type PostedCard } from '../store/postedCards';
@@ -47,7 +46,6 @@ export const REFRESH_CONCURRENCY = 8;
 export class CardRefresher {
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
-  private readonly cards = new ListCardCache();
 
   constructor(private readonly deps: { db: Queryable; sender: CardSender; settings: ListSettings; now: () => Date; logger: Logger; roles: RoleDirectory; lists: ListSnapshots }) {}
 
@@ -108,9 +106,7 @@ export class CardRefresher {
     if (posts.length === 0) return;
     const linked = new Map((await activeLinkedChannels(db)).map((channel) => [channel.conversationId, channel]));
     // The day's list is the same for every copy in a round (a change during it starts another round):
-    // loaded once, and each audience's card drawn once, not once per copy.
-    const list = this.deps.lists.get(db, listDate, this.deps.now(), settings);
-    list.catch(() => undefined); // awaited by each copy below; a failure is each copy's to log
+    // each audience's card is drawn once from the kept list, not once per copy.
     const queue = [...posts];
     const worker = async () => {
       for (let post = queue.shift(); post; post = queue.shift()) {
@@ -118,7 +114,7 @@ export class CardRefresher {
           const audience = await audienceOfPost(this.deps.roles, post, linked);
           if (!audience) continue; // unlinked, or no longer the missing team's: leave that copy as it was
           // The page the copy was last turned to stays (the card clamps a page the list no longer has).
-          const card = await this.cards.card(db, { kind: post.kind as ListCardKind, date: listDate, page: post.page, audience, now: this.deps.now(), list: await list }, settings);
+          const card = await this.deps.lists.card(db, { kind: post.kind as ListCardKind, date: listDate, page: post.page, audience, now: this.deps.now() }, settings);
           await sender.updateCard(post.reference, post.activityId!, card);
         } catch (error) {
           logger.error({ post: post.id, error: (error as Error).message }, 'could not update a posted card');

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { atLocalTime, isWorkingDay, localDate } from '../domain/calendar';
 import type { ListSettings } from '../domain/dailyList';
-import { ListCardCache } from '../lists/listCards';
+import { ListSnapshots } from '../lists/listSnapshots';
 import type { CardSender } from '../bot/sender';
 import { activeLinkedChannels, type Channel } from '../store/channels';
 import type { Database } from '../store/db';
@@ -36,9 +36,8 @@ export interface Schedule {
   card(db: Database, channel: Channel, period: string, now: Date): Promise<CardJson>;
 }
 
-export function dailyListSchedule(settings: ListSettings): Schedule {
+export function dailyListSchedule(settings: ListSettings, lists: ListSnapshots = new ListSnapshots()): Schedule {
   // Each agency's card is drawn once and sent to all its channels (again when the list changes).
-  const cards = new ListCardCache();
   return {
     kind: 'daily_list',
     action: 'list.posted',
@@ -47,7 +46,7 @@ export function dailyListSchedule(settings: ListSettings): Schedule {
       return isWorkingDay(date, settings.bankHolidays) && now >= atLocalTime(date, settings.postTime, settings.timeZone) ? date : null;
     },
     forChannel: (channel) => channel.agency !== null,
-    card: (db, channel, date, now) => cards.card(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, now }, settings),
+    card: (db, channel, date, now) => lists.card(db, { kind: 'daily_list', date, page: 0, audience: { agency: channel.agency!, displayLevel: channel.displayLevel, private: false }, now }, settings),
   };
 }
 
@@ -117,6 +116,8 @@ export interface PosterOptions {
   posts?: PostFinder | null;
   /** The monthly figures and the weekly high-risk list for management channels; without it, the daily list only. */
   oversight?: OversightSettings;
+  /** The day's list and its cards as the rest of the service keeps them (by default, the poster's own). */
+  lists?: ListSnapshots;
 }
 
 export interface PostRun {
@@ -139,7 +140,7 @@ export class DailyPoster {
 
   constructor(private readonly options: PosterOptions) {
     const { settings, oversight } = options;
-    this.schedules = [dailyListSchedule(settings), minutesSchedule(settings), ...(oversight ? [monthlyReportSchedule(settings, oversight), highRiskSchedule(settings, oversight)] : [])];
+    this.schedules = [dailyListSchedule(settings, options.lists), minutesSchedule(settings), ...(oversight ? [monthlyReportSchedule(settings, oversight), highRiskSchedule(settings, oversight)] : [])];
     this.rounds = new Rounds(() => this.run(), options.logger, 'daily post run');
   }
 

@@ -46,6 +46,8 @@ describe('acknowledging and adding information on the card', () => {
   beforeEach(async () => {
     await app.refresher.idle();
     await app.db.exec('delete from acknowledgements; delete from agency_notes');
+    // As every change does: the cards kept for the day's version are stale now.
+    await bumpListVersion(app.db, DATE);
     connector.calls.length = 0;
   });
 
