@@ -1,7 +1,7 @@
 import { atLocalTime, monthIndex, shiftMonth } from '../domain/calendar';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import type { Queryable } from '../store/db';
+import type { Database } from '../store/db';
 
 /**
  * The monthly missing-panel figures (the Croydon scrutiny report's table, plus the 72-hour
@@ -80,42 +80,43 @@ const pct = (part: number, whole: number) => (whole === 0 ? 0 : Math.round((part
 /**
  * The figures for each month from `from` to `to` (YYYY-MM, checked by `monthsBetween`), one row a
  * month, empty months included. One statement: the episodes reported in those months (by the
- * report-time index), each with its RHI, grouped by local month.
+ * report-time index), each with its RHI and flags worked out once, grouped by local month (the
+ * children's figures count distinct children among the flagged rows).
  */
-export async function monthlyFigures(db: Queryable, from: string, to: string, settings: ReportSettings, now: Date): Promise<MonthlyFigures[]> {
+export async function monthlyFigures(db: Database, from: string, to: string, settings: ReportSettings, now: Date): Promise<MonthlyFigures[]> {
   const months = monthsBetween(from, to);
   if (typeof months === 'string') throw new RangeError(months);
   const starts = months.map((month) => atLocalTime(`${month}-01`, '00:00', settings.timeZone));
-  const rows = await db.query<Record<string, string | number>>(
+  const rows = await db.transaction(async (tx) => {
+    // The sorts behind the children's distinct counts spill to disk at the default 4 MB over a few
+    // years of history (a million episodes); 8 MB keeps them in memory, for this statement only.
+    await tx.query(`set local work_mem = '8MB'`);
+    return tx.query<Record<string, string | number>>(
     `with episodes_in as (
-       select e.child_id, e.returned_at, (e.responsible_authority is not null) as lac,
+       -- offset 0 keeps this a subquery of its own: each row's flags are worked out once, not once
+       -- for every figure that reads them.
+       select e.child_id, width_bucket(e.reported_at, $2::timestamptz[]) as month_start,
               (e.responsible_authority is not null and lower(btrim(e.responsible_authority)) <> lower(btrim($3))) as ola,
-              width_bucket(e.reported_at, $2::timestamptz[]) as month_start,
-              r.offered_at, r.completed_at, r.outcome
+              (e.responsible_authority is not null) as lac,
+              (r.offered_at is not null or r.completed_at is not null) as offered,
+              (r.completed_at is not null) as done,
+              coalesce(r.completed_at <= e.returned_at + $4 * interval '1 hour', false) as done_in_time,
+              (e.returned_at is not null and e.returned_at + $5 * interval '1 day' <= $6
+                and not coalesce(r.completed_at <= e.returned_at + $5 * interval '1 day', false)
+                and not coalesce(r.outcome = 'declined' and r.offered_at is not null, false)) as not_answered
          from episodes e
          left join return_interview_episodes re on re.episode_id = e.id
          left join return_interviews r on r.id = re.return_interview_id
-        where e.reported_at >= $7 and e.reported_at < $8),
-     -- Per child and month first: the children's figures are then plain counts, with no distinct.
-     per_child as (
-       select month_start, child_id,
-              count(*) filter (where ola) as ola_excluded,
-              count(*) filter (where not ola) as episodes,
-              bool_or(not ola and (offered_at is not null or completed_at is not null)) as offered,
-              count(*) filter (where not ola and completed_at is not null) as done,
-              count(*) filter (where not ola and lac) as lac_episodes,
-              count(*) filter (where not ola and lac and completed_at is not null) as lac_done,
-              count(*) filter (where not ola and completed_at <= returned_at + $4 * interval '1 hour') as done_in_time,
-              count(*) filter (where not ola and returned_at is not null and returned_at + $5 * interval '1 day' <= $6
-                and not coalesce(completed_at <= returned_at + $5 * interval '1 day', false)
-                and not coalesce(outcome = 'declined' and offered_at is not null, false)) as not_answered
-         from episodes_in group by month_start, child_id),
+        where e.reported_at >= $7 and e.reported_at < $8
+       offset 0),
      per_month as (
-       select month_start, count(*) filter (where episodes > 0) as children_missing, count(*) filter (where offered) as children_offered,
-              count(*) filter (where done > 0) as children_done, sum(episodes) as episodes, sum(done) as episodes_done,
-              sum(lac_episodes) as lac_episodes, sum(lac_done) as lac_done, sum(done_in_time) as done_in_time, sum(not_answered) as not_answered,
-              sum(ola_excluded) as ola_excluded
-         from per_child group by month_start)
+       select month_start, count(distinct child_id) filter (where not ola) as children_missing,
+              count(distinct child_id) filter (where not ola and offered) as children_offered,
+              count(distinct child_id) filter (where not ola and done) as children_done, count(*) filter (where not ola) as episodes,
+              count(*) filter (where not ola and done) as episodes_done, count(*) filter (where not ola and lac) as lac_episodes,
+              count(*) filter (where not ola and lac and done) as lac_done, count(*) filter (where not ola and done_in_time) as done_in_time,
+              count(*) filter (where not ola and not_answered) as not_answered, count(*) filter (where ola) as ola_excluded
+         from episodes_in group by month_start)
      select m.month,
             coalesce(p.children_missing, 0)::int as children_missing, coalesce(p.children_offered, 0)::int as children_offered,
             coalesce(p.children_done, 0)::int as children_done, coalesce(p.episodes, 0)::int as episodes,
@@ -127,7 +128,8 @@ export async function monthlyFigures(db: Queryable, from: string, to: string, se
     // Each month's first instant in the council's zone, worked out once: an episode's month is the
     // bucket its report time falls in (no time-zone sum per row), and the planner sees the bounds.
     [months, starts.map((start) => start.toISOString()), settings.localAuthority, settings.rhiDueHours, settings.rhiChaseDays, now, starts[0], atLocalTime(`${shiftMonth(to, 1)}-01`, '00:00', settings.timeZone)],
-  );
+    );
+  });
   return rows.map((row) => {
     const n = (key: string) => Number(row[key]);
     return {

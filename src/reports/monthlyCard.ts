@@ -2,7 +2,7 @@ import { format, parseISO } from 'date-fns';
 import { renderCard, type CardJson } from '../cards/render';
 import { shiftMonth } from '../domain/calendar';
 import type { ReportLinks } from '../meetings/links';
-import type { Queryable } from '../store/db';
+import type { Database } from '../store/db';
 import { MONTHLY_COLUMNS, monthlyFigures, type MonthlyFigures, type ReportSettings } from './monthly';
 
 /** Months in the card's table and chart, as the Croydon report shows them. */
@@ -11,7 +11,7 @@ export const CARD_MONTHS = 8;
 const monthName = (month: string, pattern = 'MMMM yyyy') => format(parseISO(`${month}-01`), pattern);
 
 /** The month's figures card for `month`: that month and the seven before, with the CSV link. */
-export async function monthlyCardFor(db: Queryable, month: string, now: Date, settings: ReportSettings, links: ReportLinks | null): Promise<CardJson> {
+export async function monthlyCardFor(db: Database, month: string, now: Date, settings: ReportSettings, links: ReportLinks | null): Promise<CardJson> {
   const first = shiftMonth(month, -(CARD_MONTHS - 1));
   const rows = await monthlyFigures(db, first, month, settings, now);
   return monthlyReportCard(rows, settings, links?.csvFor(first, month, now) ?? null);
