@@ -63,6 +63,14 @@ export async function upsertChannel(db: Queryable, seen: SeenChannel): Promise<C
   return toChannel(rows[0]!);
 }
 
+/** What deciding who may act where needs of a channel: read at every card tap, so nothing more (not its reference). */
+export type ChannelStanding = Pick<Channel, 'agency' | 'displayLevel' | 'active'>;
+
+export async function channelStanding(db: Queryable, conversationId: string): Promise<ChannelStanding | undefined> {
+  const rows = await db.query(`select agency_code, display_level, active from channels where conversation_id = $1`, [conversationId]);
+  return rows[0] && { agency: (rows[0].agency_code as AgencyCode | null) ?? null, displayLevel: rows[0].display_level as DisplayLevel, active: rows[0].active as boolean };
+}
+
 export async function findChannel(db: Queryable, conversationId: string): Promise<Channel | undefined> {
   const rows = await db.query(`select ${COLUMNS} from channels where conversation_id = $1`, [conversationId]);
   return rows[0] && toChannel(rows[0]);
