@@ -1,0 +1,74 @@
+/**
+ * npm run bench:statements: what one `list.page` tap costs in the database, statement by statement,
+ * against `select 1` on the same connection in the same run (issue 13, part 1). On PGlite every
+ * statement runs on the service's own thread, so its cost is taken straight from the throughput.
+ * Each line: the median over BENCH_ROUNDS (7) rounds of BENCH_CALLS (500) calls, in µs a call.
+ * Beside the statements a tap runs now: the channel's whole row, which a tap read before, and two
+ * audit entries in one statement (the `unnest` form every entry took before one went as plain
+ * parameters).
+ */
+import { median } from './median';
+import { keepPrinted } from './results';
+import { seedMissing } from './seed';
+import { auditMany } from '../src/store/repositories';
+import { channelStanding, findChannel } from '../src/store/channels';
+import { grantsOf } from '../src/store/grants';
+import { claimScheduledPost, listVersion, markSent, rememberPage, wasPosted } from '../src/store/postedCards';
+import type { Database } from '../src/store/db';
+import { linkTestChannel } from '../test/support/channels';
+import { openTestDatabase } from '../test/support/databases';
+import { stopPostgres } from '../test/support/postgres';
+
+const NOW = new Date('2026-06-09T08:00:00Z');
+const DATE = '2026-06-09';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const CALLS = Number(process.env.BENCH_CALLS ?? 500);
+const DRIVERS = (process.env.BENCH_STATEMENT_DRIVERS ?? 'pglite,postgres').split(',') as ('pglite' | 'postgres')[];
+const CONVERSATION = '19:bench-police@thread.tacv2';
+const DISCLOSED = { agency: 'police', kind: 'daily_list', listDate: DATE, page: 0, displayLevel: 'summary' };
+const entry = { actor: 'bench-officer', actorName: 'Bench Officer', actorKind: 'teams' as const, action: 'list.disclosed', conversationId: CONVERSATION, details: DISCLOSED };
+
+async function run(driver: 'pglite' | 'postgres'): Promise<void> {
+  const db: Database = await openTestDatabase(driver);
+  try {
+    await seedMissing(db, NOW);
+    const channel = await linkTestChannel(db, 'http://127.0.0.1:9', CONVERSATION, 'police');
+    const post = await claimScheduledPost(db, channel, 'daily_list', DATE, { instance: 'bench', now: NOW, staleAfterMs: 60_000, retryAfterMs: 60_000, maxAttempts: 3 });
+    await markSent(db, post!.id, 'bench-activity', NOW);
+    const statements: [string, () => Promise<unknown>][] = [
+      ['select 1 (the baseline)', () => db.query('select 1')],
+      ['roles granted to the person', () => grantsOf(db, 'bench-officer')],
+      ['the channel: where a tap comes from', () => channelStanding(db, CONVERSATION)],
+      ['  before: the channel’s whole row', () => findChannel(db, CONVERSATION)],
+      ['the card was posted here', () => wasPosted(db, CONVERSATION, DATE, 'daily_list')],
+      ['the list version', () => listVersion(db, DATE)],
+      ['the page remembered (unchanged)', () => rememberPage(db, CONVERSATION, DATE, 'daily_list', 0)],
+      ['the list.disclosed audit entry', () => auditMany(db, [entry])],
+      ['  two entries in one statement (unnest)', () => auditMany(db, [entry, entry])],
+    ];
+    const perCall = async (work: () => Promise<unknown>) => ((await median(ROUNDS, async () => { for (let call = 0; call < CALLS; call++) await work(); })) * 1000) / CALLS;
+    // One warming pass: the first calls plan and cache what the rest reuse.
+    for (const [, work] of statements) for (let call = 0; call < 50; call++) await work();
+    const costs: [string, number][] = [];
+    for (const [name, work] of statements) costs.push([name, await perCall(work)]);
+    const base = costs[0]![1];
+    console.log(`${driver}: ${ROUNDS} rounds of ${CALLS} calls, median µs a call`);
+    for (const [name, cost] of costs) {
+      console.log(`  ${name.padEnd(38)} ${cost.toFixed(0).padStart(6)} µs  ${(cost / base).toFixed(2).padStart(5)}× select 1`);
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+async function main(): Promise<void> {
+  keepPrinted('statements');
+  for (const driver of DRIVERS) await run(driver);
+  await stopPostgres();
+}
+
+if (require.main === module)
+  void main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
