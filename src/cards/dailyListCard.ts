@@ -271,12 +271,11 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
   ];
   // The missing team's channel gets one line naming every child due a meeting, by case reference.
   const due = agency === 'missing-team' ? rows.filter((row) => row.child.meetingDue).map((row) => `${row.child.caseRef} (${MEETING_KIND_LABELS[row.child.meetingDue!.kind].toLowerCase()})`) : [];
-  return renderCard('daily-list', {
+  const card = renderCard('daily-list', {
     meetingsDue: due.length ? `**Meetings due:** ${due.join(', ')}` : '',
     title: options.kind === 'daily_list' ? `Daily missing list · ${day}` : `Return Home Interviews · ${day}`,
     summary,
     acknowledged: acknowledgedLine(options, rows, seen),
-    notice: options.notice ?? '',
     sections,
     empty: rows.length === 0 ? (options.kind === 'daily_list' ? 'No child is missing, back or waiting for an RHI today.' : 'No RHI is overdue or due within 24 hours.') : '',
     footer: [
@@ -287,4 +286,14 @@ export function renderListCard(list: DailyList, options: ListCardOptions): CardJ
       .join('\n\n'),
     actions,
   });
+  return options.notice ? withNotice(card, options.notice) : card;
+}
+
+/**
+ * A list card with a confirmation for the person who acted, below its heading: a new card, the one
+ * given is left as it was (it may be the card every copy of the audience shares).
+ */
+export function withNotice(card: CardJson, notice: string): CardJson {
+  const [heading, ...rest] = card.body as unknown[];
+  return { ...card, body: [heading, { type: 'TextBlock', text: notice, weight: 'Bolder', wrap: true, spacing: 'Medium' }, ...rest] };
 }

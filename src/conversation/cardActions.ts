@@ -1,5 +1,5 @@
 import { z, type ZodType } from 'zod';
-import { CHILD_ACK_VERB, CHILD_DETAILS_VERB, CHILD_NOTE_VERB, LIST_ACK_VERB, LIST_PAGE_VERB } from '../cards/dailyListCard';
+import { CHILD_ACK_VERB, CHILD_DETAILS_VERB, CHILD_NOTE_VERB, LIST_ACK_VERB, LIST_PAGE_VERB, withNotice } from '../cards/dailyListCard';
 import { errorsBeside, fieldErrors, valuesOf } from '../cards/forms';
 import type { CardJson } from '../cards/render';
 import { holds, MISSING_TEAM_VIEW, type Audience, type Requirement } from '../domain/access';
@@ -16,11 +16,10 @@ import { AGENCY_NAMES, RISK_GRADE_LABELS, type Child, type Episode } from '../do
 import { cardKey, childDetailsCard, episodesForCard, focusOf, type DetailsRequest } from '../lists/childDetails';
 import { CHILD_FORMS, FORM_NAMES, REPORT_FORM, reportFormCard, type FormName, type FormValues } from '../lists/childForms';
 import { loadDailyList } from '../lists/dailyListService';
-import { listCard } from '../lists/listCards';
 import { eventDate, reportMissingSchema } from '../recording/schemas';
 import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
 import { acknowledge } from '../store/acknowledgements';
-import { rememberPage } from '../store/postedCards';
+import { bumpListVersion, rememberPage } from '../store/postedCards';
 import type { Queryable } from '../store/db';
 import { addNote } from '../store/notes';
 import { episodeHistory, findChildByRef, findEpisode, rhisCoveringEpisodes } from '../store/repositories';
@@ -51,7 +50,6 @@ const cardTarget = z.object({
 });
 const childTarget = cardTarget.extend({ childRef: z.string().min(1).max(64) });
 const episodeTarget = childTarget.extend({ episodeId: z.uuid() });
-type CardTarget = z.infer<typeof cardTarget>;
 type ChildTarget = z.infer<typeof childTarget>;
 
 export interface CardAction<T> {
@@ -72,9 +70,6 @@ const MISSING_TEAM = ['missing-team'] as const;
 const RECORDS_RETURNS: Requirement = { who: 'agency', power: 'recordsReturns', orRoles: MISSING_TEAM };
 
 /** The updated list card for the person who tapped, on the page they were on. */
-function answerWithCard(ctx: ActionContext, target: CardTarget, options: { list?: DailyList; notice?: string } = {}): Promise<CardJson> {
-  return listCard(ctx.deps.db, { kind: target.kind, date: target.listDate, page: target.page, audience: ctx.audience, now: ctx.deps.now(), ...options }, ctx.deps.settings);
-}
 
 const auditAction = (ctx: ActionContext, what: string, details: Record<string, unknown>) => auditTurn(ctx.deps, ctx.turn, what, { agency: ctx.audience.agency, ...details });
 
@@ -611,7 +606,13 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     async handle(ctx, data) {
       const { who } = ctx.turn;
       const now = ctx.deps.now();
-      const changed = await acknowledge(ctx.deps.db, { listDate: data.listDate, agency: ctx.audience.agency, childId: null, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: now, seen: data.seen });
+      // The acknowledgement shows on the card every copy of the day shares: the version moves with it,
+      // so no replica serves the card drawn before it (this answer included).
+      const changed = await ctx.deps.db.transaction(async (tx) => {
+        const recorded = await acknowledge(tx, { listDate: data.listDate, agency: ctx.audience.agency, childId: null, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: now, seen: data.seen });
+        if (recorded) await bumpListVersion(tx, data.listDate);
+        return recorded;
+      });
       if (changed) {
         await auditAction(ctx, 'list.acknowledged', { listDate: data.listDate, children: data.seen.length });
         void ctx.deps.refresher.request(data.listDate);
@@ -619,8 +620,8 @@ export const ACTIONS: Record<string, CardAction<any>> = {
       const notice = changed
         ? `✓ Acknowledged for ${AGENCY_NAMES[ctx.audience.agency]} at ${formatLocal(now, ctx.deps.settings.timeZone, 'HH:mm')}: the ${data.seen.length} ${data.seen.length === 1 ? 'child' : 'children'} this card showed. A child added or regraded later shows as new to ${AGENCY_NAMES[ctx.audience.agency]}.`
         : `${AGENCY_NAMES[ctx.audience.agency]} had already acknowledged everything this card showed.`;
-      // An acknowledgement changes who has seen what, not the list: the kept list serves.
-      return answerWithCard(ctx, data, { notice, list: await ctx.deps.lists.get(ctx.deps.db, data.listDate, ctx.deps.now(), ctx.deps.settings) });
+      // The audience's card as every copy shows it now (drawn once per version), with the notice for this person.
+      return withNotice(await ctx.deps.lists.card(ctx.deps.db, { kind: data.kind, date: data.listDate, page: data.page, audience: ctx.audience, now }, ctx.deps.settings), notice);
     },
   }),
   [CHILD_ACK_VERB]: action({

@@ -64,6 +64,33 @@ describe('acknowledging and adding information on the card', () => {
     assert.match(latestCopy(EDUCATION), /Acknowledge for Education/, 'each copy keeps its own agency’s button');
   });
 
+  it('moves the list version with the acknowledgement: the answer and the next tap show it before any copy is refreshed', async () => {
+    const data = await ackData(POLICE); // draws and keeps Police's card as it is before
+    // No copy is brought up to date (nor the version moved) by the refresher in this test.
+    let requested = 0;
+    const request = app.refresher.request;
+    app.refresher.request = async () => void requested++;
+    try {
+      const answer = JSON.stringify((await act('list.acknowledge', data, POLICE)).body.value);
+      assert.equal(requested, 1);
+      assert.match(answer, /Police ✓ 09:00 Pat Police/);
+      assert.match(JSON.stringify((await act('list.page', target, POLICE)).body.value), /Police ✓ 09:00 Pat Police/);
+    } finally {
+      app.refresher.request = request;
+    }
+  });
+
+  it('gives the notice to the person who acknowledged only: the card the audience shares does not carry it', async () => {
+    const data = await ackData(POLICE);
+    await act('list.acknowledge', data, POLICE);
+    const again = JSON.stringify((await act('list.acknowledge', data, POLICE)).body.value);
+    assert.match(again, /Police had already acknowledged everything this card showed\./);
+    assert.match(again, /Police ✓ 09:00 Pat Police/);
+    const page = JSON.stringify((await act('list.page', target, POLICE)).body.value);
+    assert.match(page, /Police ✓ 09:00 Pat Police/, 'the page shows the acknowledgement');
+    assert.ok(!/Acknowledged for Police at|had already acknowledged/.test(page), 'and no one’s notice');
+  });
+
   it('is harmless to tap again: one acknowledgement, one audit record, no refresh', async () => {
     const data = await ackData(POLICE);
     await act('list.acknowledge', data, POLICE);

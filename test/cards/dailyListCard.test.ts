@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { subHours } from 'date-fns';
-import { PAGE_SIZE, renderListCard, whoIs, type ListCardOptions } from '../../src/cards/dailyListCard';
+import { PAGE_SIZE, renderListCard, whoIs, withNotice, type ListCardOptions } from '../../src/cards/dailyListCard';
 import { buildDailyList } from '../../src/domain/dailyList';
 import type { Child, Episode, ReturnInterview } from '../../src/domain/types';
 import { cardProblems } from '../support/cards';
@@ -53,6 +53,19 @@ describe('the daily list card', () => {
       }
     }
     assert.deepEqual(cardProblems(renderListCard(listOf(0), OPTIONS)), []);
+  });
+
+  it('puts a notice for the person who acted below the heading, in a new card that leaves the shared one as it was', () => {
+    const list = listOf(2);
+    const shared = renderListCard(list, OPTIONS);
+    const before = text(shared);
+    const answer = withNotice(shared, '✓ Acknowledged for Police at 09:00.') as { body: { type: string; text?: string; weight?: string }[] };
+    assert.equal(text(shared), before, 'the card every copy shares is not changed');
+    assert.deepEqual(answer.body[1], { type: 'TextBlock', text: '✓ Acknowledged for Police at 09:00.', weight: 'Bolder', wrap: true, spacing: 'Medium' });
+    assert.deepEqual([answer.body[0], ...answer.body.slice(2)], (shared as { body: unknown[] }).body, 'the rest of the card as it was');
+    assert.deepEqual(renderListCard(list, { ...OPTIONS, notice: '✓ Acknowledged for Police at 09:00.' }), answer, 'the same card as one drawn with the notice');
+    assert.deepEqual(cardProblems(answer), []);
+    assert.ok(!before.includes('Acknowledged for Police at'), 'no notice without one');
   });
 
   it('says how bad today is in the header, and who has acknowledged', () => {
