@@ -11,8 +11,7 @@ import { median } from './median';
 import { listCard } from '../src/lists/listCards';
 import { openTestDatabase } from '../test/support/databases';
 import { SETTINGS } from '../test/support/fixtures';
-import { stopPostgres } from '../test/support/postgres';
-import { keepPrinted } from './results';
+import { runPerDriver } from './results';
 
 const NOW = new Date('2026-06-09T08:00:00Z');
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 1_000_000);
@@ -54,12 +53,4 @@ async function run(driver: 'pglite' | 'postgres') {
   }
 }
 
-async function main() {
-  keepPrinted('history');
-  console.log(`rounds: ${ROUNDS} (median of each); goal ≤ 1.2x`);
-  await run('pglite');
-  await run('postgres');
-  await stopPostgres();
-}
-
-if (require.main === module) void main();
+if (require.main === module) runPerDriver('history', ['pglite', 'postgres'] as const, run, `rounds: ${ROUNDS} (median of each); goal ≤ 1.2x`);

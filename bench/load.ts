@@ -26,14 +26,14 @@ import { migrate } from '../src/store/migrate';
 import { startTestApp } from '../test/support/app';
 import { linkTestChannel } from '../test/support/channels';
 import { executeAction, POLICE_OFFICER, postActivity, startConnector } from '../test/support/connector';
-import { createTestDatabase, stopPostgres } from '../test/support/postgres';
+import { createTestDatabase } from '../test/support/postgres';
 import { seedMissing } from './seed';
-import { keepPrinted } from './results';
+import { driversFrom, runPerDriver } from './results';
 
 const NOW = new Date('2026-06-09T08:00:00Z');
 const CONNECTIONS = (process.env.BENCH_LOAD_CONNECTIONS ?? '10,50').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
-const DRIVERS = (process.env.BENCH_LOAD_DRIVERS ?? 'pglite,postgres').split(',');
+const DRIVERS = driversFrom('BENCH_LOAD_DRIVERS');
 const silent = pino({ level: 'silent' });
 const execute = promisify(execFile);
 
@@ -122,14 +122,4 @@ async function run(driver: string): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  keepPrinted('load');
-  for (const driver of DRIVERS) await run(driver);
-  await stopPostgres();
-}
-
-if (require.main === module)
-  void main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+if (require.main === module) runPerDriver('load', DRIVERS, run);

@@ -24,14 +24,14 @@ import { executeAction, POLICE_OFFICER, startConnector } from '../test/support/c
 import { freePort } from '../test/support/ports';
 import { startPostgresServer } from '../test/support/postgres';
 import { seedMissing } from './seed';
-import { keepPrinted } from './results';
+import { driversFrom, keepPrinted } from './results';
 
 const ROOT = join(__dirname, '..');
 const CONNECTIONS = Number(process.env.BENCH_LOAD_CONNECTIONS ?? 10);
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
 const POLICE = '19:police@thread.tacv2';
 const TIME_ZONE = 'Europe/London';
-const DRIVERS = (process.env.BENCH_LOAD_DRIVERS ?? 'pglite,postgres').split(',');
+const DRIVERS = driversFrom('BENCH_LOAD_DRIVERS');
 /** The V8 flags `npm start` gives the service (package.json), or BENCH_SERVICE_FLAGS to compare others. */
 const START_FLAGS = /node ((?:--\S+ )*)dist\/main\.js/.exec(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).scripts.start)?.[1] ?? '';
 const SERVICE_FLAGS = (process.env.BENCH_SERVICE_FLAGS ?? START_FLAGS).split(' ').filter(Boolean);

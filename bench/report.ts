@@ -15,8 +15,7 @@ import { openPglite, openPostgres, type Database, type Queryable } from '../src/
 import { migrate } from '../src/store/migrate';
 import { createTestDatabase } from '../test/support/postgres';
 import { SETTINGS } from '../test/support/fixtures';
-import { stopPostgres } from '../test/support/postgres';
-import { keepPrinted } from './results';
+import { driversFrom, runPerDriver } from './results';
 
 const EPISODES = Number(process.env.BENCH_REPORT_EPISODES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
@@ -104,13 +103,6 @@ async function run(driver: 'pglite' | 'postgres') {
   }
 }
 
-async function main() {
-  keepPrinted('report');
-  console.log(`rounds: ${ROUNDS} (median of each); goal: figures ≤ 2x the plain count`);
-  const drivers = (process.env.BENCH_REPORT_DRIVERS ?? 'pglite,postgres').split(',');
-  if (drivers.includes('pglite')) await run('pglite');
-  if (drivers.includes('postgres')) await run('postgres');
-  await stopPostgres();
-}
+const DRIVERS = driversFrom('BENCH_REPORT_DRIVERS');
 
-if (require.main === module) void main();
+if (require.main === module) runPerDriver('report', DRIVERS, run, `rounds: ${ROUNDS} (median of each); goal: figures ≤ 2x the plain count`);

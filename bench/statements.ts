@@ -8,7 +8,7 @@
  * parameters).
  */
 import { median } from './median';
-import { keepPrinted } from './results';
+import { driversFrom, runPerDriver } from './results';
 import { seedMissing } from './seed';
 import { auditMany } from '../src/store/repositories';
 import { channelStanding, findChannel } from '../src/store/channels';
@@ -17,13 +17,12 @@ import { claimScheduledPost, listVersion, markSent, rememberPage, wasPosted } fr
 import type { Database } from '../src/store/db';
 import { linkTestChannel } from '../test/support/channels';
 import { openTestDatabase } from '../test/support/databases';
-import { stopPostgres } from '../test/support/postgres';
 
 const NOW = new Date('2026-06-09T08:00:00Z');
 const DATE = '2026-06-09';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const CALLS = Number(process.env.BENCH_CALLS ?? 500);
-const DRIVERS = (process.env.BENCH_STATEMENT_DRIVERS ?? 'pglite,postgres').split(',') as ('pglite' | 'postgres')[];
+const DRIVERS = driversFrom('BENCH_STATEMENT_DRIVERS');
 const CONVERSATION = '19:bench-police@thread.tacv2';
 const DISCLOSED = { agency: 'police', kind: 'daily_list', listDate: DATE, page: 0, displayLevel: 'summary' };
 const entry = { actor: 'bench-officer', actorName: 'Bench Officer', actorKind: 'teams' as const, action: 'list.disclosed', conversationId: CONVERSATION, details: DISCLOSED };
@@ -61,14 +60,4 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
-  keepPrinted('statements');
-  for (const driver of DRIVERS) await run(driver);
-  await stopPostgres();
-}
-
-if (require.main === module)
-  void main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
+if (require.main === module) runPerDriver('statements', DRIVERS, run);
