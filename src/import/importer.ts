@@ -24,7 +24,7 @@ import {
   type NewRhi,
   type RecordingContext,
 } from '../recording/service';
-import { readEpisodes, type CsvFormat, type ImportRow, type RowProblem } from './csvRows';
+import { CsvFormatError, readEpisodes, type CsvFormat, type ImportRow, type RowProblem } from './csvRows';
 
 /**
  * The CSV import. The file is read as it arrives and applied in batches: for each batch the
@@ -72,6 +72,14 @@ export interface ImportOptions {
 export const BATCH_ROWS = 1_000;
 /** Rows per transaction when others share the connection: each holds it for a few milliseconds. */
 export const CHUNK_ROWS = 100;
+/**
+ * Rows an import sharing the connection (the service on the embedded database) takes. It keeps
+ * every row until the file is read (chunks are by child, wherever the child's rows are), about
+ * 0.9 KB of heap a row: the 100,000 rows a 20 MB file can hold came to 85 MiB, over half of
+ * `npm start`'s 160 MB heap cap. A larger file goes through `npm run import`, which streams it
+ * into one transaction at any size.
+ */
+export const SHARED_IMPORT_MAX_ROWS = 25_000;
 /** Problems listed in a summary; `invalid` counts every bad row beyond them. */
 export const MAX_PROBLEMS = 1_000;
 
@@ -326,7 +334,26 @@ function importAudits(fresh: readonly NewEpisode[], rhis: readonly NewRhi[], chi
   }));
 }
 
-const asStream = (source: Readable | string): Readable => (typeof source === 'string' ? Readable.from([source]) : source);
+/** Characters of a file given as a string handed to the CSV parser at a time. */
+export const STRING_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * A string in pieces of at most `size` characters (two when `size` is 1 and the piece would split a
+ * pair), never splitting a character made of two (an emoji in a name). Given whole, the parser turned all of a 20 MB file into records in one go, far
+ * ahead of the import, and the service ran out of heap; in pieces, it waits for the import.
+ */
+export function* stringChunks(text: string, size = STRING_CHUNK_CHARS): Generator<string> {
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(start + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    // Back one to keep the pair whole; forward one when the piece would otherwise be empty.
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end += end - 1 > start ? -1 : 1;
+    yield text.slice(start, end);
+    start = end;
+  }
+}
+
+const asStream = (source: Readable | string): Readable => (typeof source === 'string' ? Readable.from(stringChunks(source)) : source);
 
 /** The whole file in one transaction, read and applied batch by batch; a rejected file is rolled back. */
 async function importInOneTransaction(db: Database, source: Readable | string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
@@ -411,6 +438,12 @@ async function importInChunks(db: Database, source: Readable | string, ctx: Reco
   // Chunks are by child, so a police reference repeated by two children is found here.
   const policeRefLines = new Map<string, number>();
   for await (const read of reader.lines()) {
+    if (rows.length + problems.length >= SHARED_IMPORT_MAX_ROWS) {
+      throw new CsvFormatError(
+        `The file has more than ${SHARED_IMPORT_MAX_ROWS.toLocaleString('en-GB')} rows, the most the service takes at once while it answers Teams on the embedded database. Split the file, or stop the service and load it with npm run import, which takes a file of any size.`,
+        read.line,
+      );
+    }
     const earlier = read.row?.policeRef ? policeRefLines.get(read.row.policeRef) : undefined;
     if (earlier) problems.push({ line: read.line, problems: [{ line: read.line, column: 'police_ref', message: `repeats the episode on line ${earlier}` }] });
     else if (read.row) {

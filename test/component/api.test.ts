@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { NATIVE_COLUMNS } from '../../src/import/csvRows';
+import { SHARED_IMPORT_MAX_ROWS } from '../../src/import/importer';
 import { auditEntries } from '../../src/store/repositories';
 import { call, OTHER_KEY, startTestApp } from '../support/app';
 import { at } from '../support/fixtures';
@@ -134,6 +135,21 @@ describe('the recording API over HTTP', () => {
     assert.deepEqual([again.status, again.body.unchanged], [200, 1]);
     const wrongType = await call(`${app.url}/api/v1/imports`, { raw: good, contentType: 'text/plain' });
     assert.equal(wrongType.status, 415);
+  });
+
+  it('refuses a file over the rows the service takes at once on the embedded database, whole, saying how to load it, and stays up', async () => {
+    const header = NATIVE_COLUMNS.join(',');
+    const row = (index: number) => `API-BIG-${index},Test,Synthetic${index},,N,,home,2026-06-05T10:00,2026-06-05T18:00,low,POL-BIG-${index},,,,`;
+    const file = `${header}\n${Array.from({ length: SHARED_IMPORT_MAX_ROWS + 1 }, (_, index) => row(index)).join('\n')}\n`;
+    const answer = await call(`${app.url}/api/v1/imports`, { raw: file, contentType: 'text/csv' });
+    assert.equal(answer.status, 400);
+    assert.match(answer.body.error, /^The file was not imported: The file has more than 25,000 rows, the most the service takes at once while it answers Teams on the embedded database\. Split the file, or stop the service and load it with npm run import, which takes a file of any size\.$/);
+    assert.deepEqual(answer.body.errors[0].path, `line ${SHARED_IMPORT_MAX_ROWS + 2}`, 'the first row over the limit (the header is line 1)');
+    assert.equal(await count('episodes'), 0, 'nothing imported');
+    assert.equal((await app.db.query(`select 1 from audit_log where action = 'import.rejected'`)).length, 1);
+    assert.equal((await call(`${app.url}/healthz`, { key: null })).status, 200);
+    // A file within the bound still goes in.
+    assert.equal((await call(`${app.url}/api/v1/imports`, { raw: `${header}\n${row(1)}\n`, contentType: 'text/csv' })).body.created, 1);
   });
 
   it('publishes an OpenAPI document generated from the request schemas', async () => {

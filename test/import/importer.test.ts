@@ -5,7 +5,7 @@ import type { Database, Queryable } from '../../src/store/db';
 import type { ImportRow } from '../../src/import/csvRows';
 import assert from 'node:assert/strict';
 import { NATIVE_COLUMNS } from '../../src/import/csvRows';
-import { BATCH_ROWS, chunksByChild, CHUNK_ROWS, importEpisodesCsv, MAX_PROBLEMS, type ImportProgress } from '../../src/import/importer';
+import { BATCH_ROWS, chunksByChild, CHUNK_ROWS, importEpisodesCsv, MAX_PROBLEMS, stringChunks, type ImportProgress } from '../../src/import/importer';
 import * as repo from '../../src/store/repositories';
 import { forEachDriver } from '../support/databases';
 import { context } from '../support/recording';
@@ -117,6 +117,22 @@ forEachDriver('CSV import', (db) => {
 /** n native rows, one child and returned episode each (line k+2 is row k), with a police reference. */
 const manyRows = (n: number, prefix: string) =>
   Array.from({ length: n }, (_, index) => `${prefix}-${index},Kit,Example,2012-01-02,N,,home,2026-05-01T10:00,2026-05-01T12:00,low,POL-${prefix}-${index},,,,`);
+
+describe('a file given as a string', () => {
+  it('goes to the parser in pieces that rejoin to the file, never splitting a character made of two', () => {
+    const text = `Syn😀thetic,Zoë,${'x'.repeat(7)}😀😀,end`;
+    for (const size of [1, 2, 3, 4, 5, 8, 1000]) {
+      const pieces = [...stringChunks(text, size)];
+      assert.equal(pieces.join(''), text, `size ${size}`);
+      for (const piece of pieces) {
+        assert.ok(piece.length >= 1 && piece.length <= Math.max(size, 2), `size ${size}: ${JSON.stringify(piece)}`);
+        const last = piece.charCodeAt(piece.length - 1);
+        assert.ok(!(last >= 0xd800 && last <= 0xdbff), `size ${size}: a piece ends inside a character: ${JSON.stringify(piece)}`);
+      }
+    }
+    assert.deepEqual([...stringChunks('', 4)], []);
+  });
+});
 
 forEachDriver('a file longer than one batch', (db) => {
   it('is one transaction of a few statements a batch, not several a row', async () => {
