@@ -69,8 +69,6 @@ const MISSING_TEAM = ['missing-team'] as const;
 /** The police record found / returned and the safe and well check from their channel; the missing team from anywhere. */
 const RECORDS_RETURNS: Requirement = { who: 'agency', power: 'recordsReturns', orRoles: MISSING_TEAM };
 
-/** The updated list card for the person who tapped, on the page they were on. */
-
 const auditAction = (ctx: ActionContext, what: string, details: Record<string, unknown>) => auditTurn(ctx.deps, ctx.turn, what, { agency: ctx.audience.agency, ...details });
 
 /**

@@ -339,8 +339,9 @@ export const STRING_CHUNK_CHARS = 64 * 1024;
 
 /**
  * A string in pieces of at most `size` characters (two when `size` is 1 and the piece would split a
- * pair), never splitting a character made of two (an emoji in a name). Given whole, the parser turned all of a 20 MB file into records in one go, far
- * ahead of the import, and the service ran out of heap; in pieces, it waits for the import.
+ * pair), never splitting a character made of two (an emoji in a name). Given whole, the parser
+ * turned all of a 20 MB file into records in one go, far ahead of the import, and the service ran
+ * out of heap; in pieces, it waits for the import.
  */
 export function* stringChunks(text: string, size = STRING_CHUNK_CHARS): Generator<string> {
   for (let start = 0; start < text.length; ) {

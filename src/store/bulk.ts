@@ -16,12 +16,6 @@ export type ColumnExpressions = Record<string, (element: string) => string>;
 export async function insertRows(db: Queryable, table: string, columns: ColumnTypes, rows: readonly (readonly unknown[])[], suffix = '', expressions: ColumnExpressions = {}): Promise<void> {
   if (rows.length === 0) return;
   const names = Object.keys(columns);
-  // jsonb travels as text: an array of jsonb would need each element quoted twice.
-  const casts = names.map((name, index) => (columns[name] === 'jsonb' ? `$${index + 1}::text[]` : `$${index + 1}::${columns[name]}[]`));
-  const selects = names.map((name, index) => {
-    const value = columns[name] === 'jsonb' ? `c${index}::jsonb` : `c${index}`;
-    return expressions[name]?.(value) ?? value;
-  });
   // One row (an audit entry, most often) as plain parameters in `values`: on PGlite building and
   // unpacking arrays cost as much again as the insert itself (`npm run bench:statements`).
   if (rows.length === 1) {
@@ -32,6 +26,12 @@ export async function insertRows(db: Queryable, table: string, columns: ColumnTy
     await db.query(`insert into ${table} (${names.join(', ')}) values (${values.join(', ')}) ${suffix}`, names.map((_, index) => element(rows[0]![index])));
     return;
   }
+  // jsonb travels as text: an array of jsonb would need each element quoted twice.
+  const casts = names.map((name, index) => (columns[name] === 'jsonb' ? `$${index + 1}::text[]` : `$${index + 1}::${columns[name]}[]`));
+  const selects = names.map((name, index) => {
+    const value = columns[name] === 'jsonb' ? `c${index}::jsonb` : `c${index}`;
+    return expressions[name]?.(value) ?? value;
+  });
   const params = names.map((_, index) => rows.map((row) => element(row[index])));
   await db.query(`insert into ${table} (${names.join(', ')}) select ${selects.join(', ')} from unnest(${casts.join(', ')}) as t(${names.map((_, index) => `c${index}`).join(', ')}) ${suffix}`, params);
 }
