@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CSV_MAX_BYTES } from '../../src/app/bodies';
 import { NATIVE_COLUMNS } from '../../src/import/csvRows';
 import { SHARED_IMPORT_MAX_ROWS } from '../../src/import/importer';
 import { ROOT } from '../support/playground';
+import { npmStartFlags } from '../support/startFlags';
 
 /**
  * One request must not stop the service. A CSV file just under the import route's size limit
@@ -15,8 +16,8 @@ import { ROOT } from '../support/playground';
  * process died with "JavaScript heap out of memory" within seconds.
  */
 const KEY = 'upload-key-0123456789abcdef';
-/** The V8 flags `npm start` runs the service with (package.json), so the heap is as small as in production. */
-const START_FLAGS = /node ((?:--\S+ )*)dist\/main\.js/.exec(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start)![1]!.trim().split(' ');
+/** The V8 flags `npm start` runs the service with, so the heap is as small as in production. */
+const START_FLAGS = npmStartFlags();
 
 describe('a file at the import size limit, posted to the service on the embedded database', function () {
   this.timeout(120_000);
