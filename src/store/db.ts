@@ -53,6 +53,8 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Several statements at once, no parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /** PGlite only: a `COPY … FROM '/dev/blob'` statement reading `text` (`insertRows` uses it for many rows). */
+  copyFrom?(sql: string, text: string): Promise<void>;
 }
 
 export interface Database extends Queryable {
@@ -100,6 +102,9 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     },
     async exec(sql: string) {
       await target.exec(sql);
+    },
+    async copyFrom(sql: string, text: string) {
+      await target.query(sql, [], { blob: new Blob([text]) });
     },
   });
   return {

@@ -177,7 +177,7 @@ const EPISODE_INSERT_COLUMNS: ColumnTypes = {
   police_ref: 'text',
   risk_grade: 'text',
   last_seen: 'text',
-  exploitation_concerns: 'jsonb',
+  exploitation_concerns: 'text[]',
   safe_and_well_check: 'text',
   responsible_authority: 'text',
   host_authority: 'text',
@@ -187,7 +187,6 @@ const EPISODE_INSERT_COLUMNS: ColumnTypes = {
 
 /** New episodes, one statement for all of them. */
 export async function insertEpisodes(db: Queryable, episodes: readonly Episode[], source: string): Promise<void> {
-  // The concerns are a text[] column: they travel as JSON and are unpacked in the statement.
   const rows = episodes.map((episode) => [
     episode.id,
     episode.childId,
@@ -197,14 +196,14 @@ export async function insertEpisodes(db: Queryable, episodes: readonly Episode[]
     episode.policeRef,
     episode.riskGrade,
     episode.lastSeen,
-    JSON.stringify(episode.exploitationConcerns),
+    episode.exploitationConcerns,
     episode.safeAndWellCheck,
     episode.responsibleAuthority,
     episode.hostAuthority,
     episode.placementInArea,
     source,
   ]);
-  await insertRows(db, 'episodes', EPISODE_INSERT_COLUMNS, rows, '', { exploitation_concerns: (column) => `array(select jsonb_array_elements_text(${column}))` });
+  await insertRows(db, 'episodes', EPISODE_INSERT_COLUMNS, rows);
 }
 
 /** A change to an episode, as the history of that episode keeps it. */

@@ -138,7 +138,11 @@ forEachDriver('a file longer than one batch', (db) => {
   it('is one transaction of a few statements a batch, not several a row', async () => {
     let transactions = 0;
     let statements = 0;
-    const counting = (tx: Queryable): Queryable => ({ ...tx, query: (sql: string, params?: unknown[]) => (statements++, tx.query(sql, params)) }) as Queryable;
+    const counting = (tx: Queryable): Queryable => ({
+      ...tx,
+      query: (sql: string, params?: unknown[]) => (statements++, tx.query(sql, params)),
+      copyFrom: tx.copyFrom && ((sql: string, text: string) => (statements++, tx.copyFrom!(sql, text))),
+    });
     const wrapped: Database = { ...db(), transaction: (work) => (transactions++, db().transaction((tx) => work(counting(tx)))) };
     const rows = BATCH_ROWS * 2 + 500;
     const summary = await importEpisodesCsv(wrapped, `${HEADER}\n${manyRows(rows, 'BAT').join('\n')}\n`, context(), options);
