@@ -2,7 +2,9 @@ import type { Logger } from 'pino';
 import { ACTING_AGENCIES, GRANTABLE, type ActingAgency, type Grantable, type Person, type Role, type RoleSource, type Rosters } from '../domain/access';
 import type { GroupMembership } from '../graph/groups';
 import type { Queryable } from '../store/db';
-import { grantedRoles, grantsOf } from '../store/grants';
+import { grantedRoles } from '../store/grants';
+import type { ChannelStanding } from '../store/channels';
+import { AccessCache } from './accessCache';
 
 /**
  * Where roles come from, in order: configuration (Entra object ids), Entra security groups checked
@@ -32,8 +34,14 @@ export class RoleDirectory {
       groups: GroupMembership | null;
       now: () => Date;
       logger: Logger;
+      /** Grants and channel standings kept while changes are heard; without it every question reads the database. */
+      access?: AccessCache;
     },
-  ) {}
+  ) {
+    this.access = deps.access ?? new AccessCache();
+  }
+
+  private readonly access: AccessCache;
 
   get settings(): RoleSettings {
     return this.deps.settings;
@@ -63,7 +71,7 @@ export class RoleDirectory {
         else if (groups.has(group)) add(role, 'entra-group');
       }
     }
-    for (const role of await grantsOf(this.deps.db, id)) add(role, 'grant');
+    for (const role of await this.access.rolesOf(this.deps.db, id)) add(role, 'grant');
     for (const role of held.keys()) unverified.delete(role);
     return { id, name, holds: held, unverified };
   }
@@ -75,10 +83,16 @@ export class RoleDirectory {
     return { hasRoster: (agency) => withRoster.has(agency) };
   }
 
-  /** Forgets cached group answers (after a grant or revoke nothing is cached, but tests and `roles` may ask). */
+  /** A channel's agency, display level and standing, by its conversation; undefined for one never seen. */
+  standingOf(conversationId: string): Promise<ChannelStanding | undefined> {
+    return this.access.standingOf(this.deps.db, conversationId);
+  }
+
+  /** Forgets cached group answers, and every grant and standing kept (a change forgets those itself). */
   forget(userId?: string): void {
     if (userId) this.cache.delete(userId);
     else this.cache.clear();
+    this.access.forget();
   }
 
   /** The configured groups this person is in, cached for a few minutes; null when Graph could not say. */

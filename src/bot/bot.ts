@@ -61,7 +61,7 @@ export function seenChannel(activity: Activity): channels.SeenChannel | null {
 async function placeOf(deps: BotDeps, activity: Activity, seen: channels.SeenChannel | null, known?: channels.Channel): Promise<{ place: Place; conversationId: string }> {
   const type = activity.conversation?.conversationType;
   if (seen) {
-    const channel = known ?? (await channels.channelStanding(deps.db, seen.conversationId));
+    const channel = known ?? (await deps.roles.standingOf(seen.conversationId));
     const place: Place = !channel ? { kind: 'unknown', why: 'never-seen' } : !channel.active ? { kind: 'unknown', why: 'inactive' } : { kind: 'channel', agency: channel.agency, displayLevel: channel.displayLevel };
     return { place, conversationId: seen.conversationId };
   }

@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import { DomainError } from '../domain/errors';
 
 /** Which field a unique constraint guards, for the conflict a clash becomes. */
@@ -57,9 +57,21 @@ export interface Queryable {
   copyFrom?(sql: string, text: string): Promise<void>;
 }
 
+/** What a listener hears: each notification's payload, and whether it is hearing at all. */
+export interface Listener {
+  notified(payload: string): void;
+  /**
+   * True once notifications are being heard; false when the connection that hears them is lost
+   * (PostgreSQL; it is made again, and true follows). A change made while not hearing is not heard.
+   */
+  live(hearing: boolean): void;
+}
+
 export interface Database extends Queryable {
   readonly driver: 'pglite' | 'postgres';
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Listens on a notification channel (`pg_notify`), delivered at commit; answers how to stop. */
+  listen(channel: string, listener: Listener): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -114,6 +126,12 @@ export async function openPglite(dataDir?: string): Promise<Database> {
       db.transaction((tx) => work(wrap(tx))).catch((error) => {
         throw asConflict(error);
       }),
+    // One process owns the database: a notification is heard before the statement that made it answers.
+    async listen(channel, listener) {
+      const stop = await db.listen(channelName(channel), (payload) => listener.notified(payload));
+      listener.live(true);
+      return stop;
+    },
     close: () => db.close(),
   };
 }
@@ -176,7 +194,78 @@ export async function openPostgres(connectionString: string, options: PostgresOp
         client.release(failed);
       }
     },
+    listen: (channel, listener) => listenOnPostgres(connectionString, channelName(channel), listener, options.connectTimeoutMs ?? 2_000),
     close: () => pool.end(),
+  };
+}
+
+/** A notification channel's name goes into SQL as it is: only lower-case letters and underscores. */
+function channelName(channel: string): string {
+  if (!/^[a-z_]{1,63}$/.test(channel)) throw new Error(`Not a notification channel name: ${channel}`);
+  return channel;
+}
+
+/** The longest wait before the listening connection is tried again. */
+const LISTEN_RETRY_MAX_MS = 30_000;
+
+/**
+ * A connection of its own that only listens (a pooled one is shared). When it is lost the listener
+ * hears `live(false)` at once, and it is made again, waiting longer after each failure.
+ */
+async function listenOnPostgres(connectionString: string, channel: string, listener: Listener, connectTimeoutMs: number): Promise<() => Promise<void>> {
+  let client: Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = 250;
+  const again = () => {
+    if (stopped || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void connect();
+    }, delay);
+    retry.unref();
+    delay = Math.min(delay * 2, LISTEN_RETRY_MAX_MS);
+  };
+  const connect = async () => {
+    const candidate = new Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
+    let lostOnce = false;
+    const lost = () => {
+      if (lostOnce) return;
+      lostOnce = true;
+      candidate.end().catch(() => undefined);
+      if (client === candidate) {
+        client = undefined;
+        listener.live(false);
+      }
+      again();
+    };
+    candidate.on('error', lost);
+    candidate.on('end', lost);
+    candidate.on('notification', (message) => {
+      if (message.channel === channel) listener.notified(message.payload ?? '');
+    });
+    try {
+      await candidate.connect();
+      await candidate.query(`listen ${channel}`);
+    } catch {
+      lost();
+      return;
+    }
+    if (stopped) {
+      await candidate.end().catch(() => undefined);
+      return;
+    }
+    client = candidate;
+    delay = 250;
+    listener.live(true);
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const last = client;
+    client = undefined;
+    await last?.end().catch(() => undefined);
   };
 }
 
