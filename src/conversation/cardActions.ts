@@ -19,7 +19,7 @@ import { loadDailyList } from '../lists/dailyListService';
 import { eventDate, reportMissingSchema } from '../recording/schemas';
 import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
 import { acknowledge } from '../store/acknowledgements';
-import { bumpListVersion, rememberPage } from '../store/postedCards';
+import { bumpListVersion } from '../store/postedCards';
 import type { Queryable } from '../store/db';
 import { addNote } from '../store/notes';
 import { episodeHistory, findChildByRef, findEpisode, rhisCoveringEpisodes } from '../store/repositories';
@@ -58,6 +58,8 @@ export interface CardAction<T> {
   doing: string;
   /** Its data names a card (kind, listDate) that must have been posted into this conversation. */
   namesPostedCard: boolean;
+  /** Turns the named card to its data's page: the router remembers the page as it checks the card was posted here. */
+  turnsPage?: boolean;
   schema: ZodType<T, unknown>;
   handle(ctx: ActionContext, data: T, raw: Record<string, unknown>): Promise<CardJson>;
 }
@@ -588,10 +590,10 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     requires: { who: 'list-viewer' },
     doing: 'see the daily list',
     namesPostedCard: true,
+    turnsPage: true,
     schema: cardTarget,
     async handle(ctx, data) {
       await auditAction(ctx, 'list.disclosed', { kind: data.kind, listDate: data.listDate, page: data.page, displayLevel: ctx.audience.displayLevel });
-      await rememberPage(ctx.deps.db, ctx.turn.conversationId, data.listDate, data.kind, data.page);
       // The same page for the same audience is one card until the list changes or the minute turns.
       return ctx.deps.lists.card(ctx.deps.db, { kind: data.kind, date: data.listDate, page: data.page, audience: ctx.audience, now: ctx.deps.now() }, ctx.deps.settings);
     },

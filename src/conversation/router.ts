@@ -1,6 +1,6 @@
 import type { CardJson } from '../cards/render';
 import { audienceAt, decide, holds, MISSING_TEAM_VIEW, type Requirement, type Rosters } from '../domain/access';
-import { wasPosted } from '../store/postedCards';
+import { turnPage, wasPosted } from '../store/postedCards';
 import { ACTIONS, type CardAction } from './cardActions';
 import { HUDDLE_ACTIONS } from './huddleActions';
 import { COMMANDS } from './commands';
@@ -52,12 +52,14 @@ export async function runCardAction(turn: Turn, verb: string, raw: unknown, deps
     if (!decision.allowed) throw new Refusal(403, decision.message, decision.reason);
     const data = route.schema.safeParse(raw);
     if (!data.success) throw new Refusal(400, 'That card action was not valid. Send list to get a fresh card.', 'invalid data');
-    if (route.namesPostedCard && !(await wasPosted(deps.db, turn.conversationId, data.data.listDate, data.data.kind))) {
-      throw new Refusal(404, 'I did not post that card here, so I cannot act on it. Send list to get today’s.', 'card not posted here');
-    }
     // A role's action in a place with no agency view (the missing form in an unlinked channel) answers privately.
     const audience = audienceAt(turn.who, turn.place) ?? (holds(turn.who, 'missing-team') ? MISSING_TEAM_VIEW : null);
     if (!audience) throw new Refusal(403, 'This conversation cannot act on the list.', 'no audience');
+    // Last of the checks: a page turn remembers its page as it checks (nothing else may refuse after it).
+    const { listDate, kind, page } = data.data;
+    if (route.namesPostedCard && !(await (route.turnsPage ? turnPage(deps.db, turn.conversationId, listDate, kind, page) : wasPosted(deps.db, turn.conversationId, listDate, kind)))) {
+      throw new Refusal(404, 'I did not post that card here, so I cannot act on it. Send list to get today’s.', 'card not posted here');
+    }
     return { status: 200, card: await route.handle({ turn, audience, deps }, data.data, raw as Record<string, unknown>) };
   } catch (error) {
     if (!(error instanceof Refusal)) throw error;

@@ -165,9 +165,18 @@ export async function wasPosted(db: Queryable, conversationId: string, listDate:
   return rows.length > 0;
 }
 
-/** Remembers the page a conversation's copy of a card was turned to. */
-export async function rememberPage(db: Queryable, conversationId: string, listDate: string, kind: CardKind, page: number): Promise<void> {
-  await db.query(`update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4`, [conversationId, listDate, kind, page]);
+/**
+ * A page turned on a card: whether the card was posted into this conversation (as `wasPosted`),
+ * and if so the page its copies here were turned to remembered; one statement for both.
+ */
+export async function turnPage(db: Queryable, conversationId: string, listDate: string, kind: CardKind, page: number): Promise<boolean> {
+  const rows = await db.query<{ posted: boolean }>(
+    `with posted as (select exists (select 1 from posted_cards where conversation_id = $1 and list_date = $2 and kind = $3 and status = 'sent') as posted),
+          turned as (update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4 and (select posted from posted) returning 1)
+     select posted from posted`,
+    [conversationId, listDate, kind, page],
+  );
+  return rows[0]?.posted === true;
 }
 
 /** The posted copies of a day's list (`kinds`: the list's by default). */

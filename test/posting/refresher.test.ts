@@ -5,7 +5,7 @@ import type { CardSender } from '../../src/bot/sender';
 import { CardRefresher } from '../../src/posting/cardRefresher';
 import { reportMissing } from '../../src/recording/service';
 import { acknowledge } from '../../src/store/acknowledgements';
-import { recordOnDemandPost, rememberPage } from '../../src/store/postedCards';
+import { recordOnDemandPost, turnPage } from '../../src/store/postedCards';
 import { linkTestChannel } from '../support/channels';
 import { forEachDriver } from '../support/databases';
 import { at, SETTINGS } from '../support/fixtures';
@@ -71,7 +71,7 @@ forEachDriver('refreshing posted copies across replicas', (db) => {
     const refresher = new CardRefresher({ db: db(), settings: SETTINGS, now: () => NOW, logger: pino({ level: 'silent' }), roles: testRoles(db()), lists: new ListSnapshots(), sender: recordingSender(log, 'A') });
     await refresher.request(DATE);
     assert.match(log.at(-1)!.card, /Page 1 of 2/);
-    await rememberPage(db(), POLICE, DATE, 'daily_list', 1);
+    assert.equal(await turnPage(db(), POLICE, DATE, 'daily_list', 1), true, 'the card was posted here');
     await refresher.request(DATE);
     assert.match(log.at(-1)!.card, /Page 2 of 2/, 'the copy stays where it was turned');
   });
