@@ -12,6 +12,7 @@ import { CardRefresher } from '../posting/cardRefresher';
 import { MissingHuddleBot } from '../bot/bot';
 import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { AccessCache } from '../access/accessCache';
+import { ChangeFeed } from '../store/changeFeed';
 import { RoleDirectory, type RoleSettings } from '../access/roles';
 import { graphCredentials, usesGroups, type Config } from '../config';
 import { createGraphClient } from '../graph/client';
@@ -110,11 +111,13 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   // On PostgreSQL any number of replicas may send: they share the app's budget there.
   const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry, budget: db.driver === 'postgres' ? new SharedAppBudget(db, APP_LIMIT) : undefined });
   const graph = graphClient(config, options.graphCredential);
-  // Once heard (from when the service listens), a change committed by anyone makes every replica forget what it kept.
-  const access = new AccessCache();
-  access.on('live', (hearing: boolean) => (hearing ? logger.info('hearing access changes') : logger.warn('not hearing access changes: grants and channels are read at every tap until heard again')));
+  // Once heard (from when the service listens), a change committed by anyone makes every replica
+  // forget the grants, channels and list versions it kept.
+  const changes = new ChangeFeed();
+  changes.on('live', (hearing: boolean) => (hearing ? logger.info('hearing changes') : logger.warn('not hearing changes: grants, channels and list versions are read at every tap until heard again')));
+  const access = new AccessCache().follow(changes);
   const roles = new RoleDirectory({ db, settings: roleSettings(config), groups: graph && usesGroups(config) ? new GraphGroupMembership(graph) : null, now, logger, access });
-  const lists = new ListSnapshots();
+  const lists = new ListSnapshots().follow(changes);
   const refresher = new CardRefresher({ db, sender, settings, now, logger, roles, lists });
   let publicBase = config.PUBLIC_BASE_URL ?? '';
   // Without a configured secret, links work until this process stops (and only on this replica).
@@ -145,7 +148,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   });
   const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links, reports, listChanged: (date) => void refresher.request(date) });
   const port = await listen(server, config.PORT, config.HOST);
-  await access.listen(db);
+  await changes.listen(db);
   // Invitation links name this service: its public address, or where it listens (local mode).
   publicBase ||= `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   logger.info({ port, database: db.driver }, 'listening');
@@ -180,7 +183,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
       } finally {
         clearTimeout(cut);
       }
-      await access.close();
+      await changes.close();
       if (!options.db) await db.close();
     },
   };

@@ -594,8 +594,9 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     schema: cardTarget,
     async handle(ctx, data) {
       await auditAction(ctx, 'list.disclosed', { kind: data.kind, listDate: data.listDate, page: data.page, displayLevel: ctx.audience.displayLevel });
-      // The same page for the same audience is one card until the list changes or the minute turns.
-      return ctx.deps.lists.card(ctx.deps.db, { kind: data.kind, date: data.listDate, page: data.page, audience: ctx.audience, now: ctx.deps.now() }, ctx.deps.settings);
+      // The same page for the same audience is one card until the list changes or the minute turns;
+      // this tap changed nothing, so the version as last heard will do.
+      return ctx.deps.lists.card(ctx.deps.db, { kind: data.kind, date: data.listDate, page: data.page, audience: ctx.audience, now: ctx.deps.now() }, ctx.deps.settings, { readOnly: true });
     },
   }),
   [LIST_ACK_VERB]: action({

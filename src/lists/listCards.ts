@@ -10,7 +10,7 @@ import { actionsFor } from '../store/huddle';
 import { atLocalTime } from '../domain/calendar';
 import { loadDailyList } from './dailyListService';
 import { listVersion } from '../store/postedCards';
-import type { ListSnapshots } from './listSnapshots';
+import type { ListSnapshots, ReadOptions } from './listSnapshots';
 
 export interface ListCardRequest {
   kind: ListCardKind;
@@ -69,8 +69,9 @@ export class ListCardCache {
   /** `lists`: where a card drawn here takes the day's list from, when the caller has not loaded it. */
   constructor(private readonly lists?: ListSnapshots) {}
 
-  async card(db: Queryable, request: Omit<ListCardRequest, 'notice'>, settings: ListSettings): Promise<CardJson> {
-    const stamp = `${request.date}|${await listVersion(db, request.date)}|${Math.floor(request.now.getTime() / 60_000)}`;
+  async card(db: Queryable, request: Omit<ListCardRequest, 'notice'>, settings: ListSettings, options: ReadOptions = {}): Promise<CardJson> {
+    const version = this.lists ? await this.lists.version(db, request.date, options) : await listVersion(db, request.date);
+    const stamp = `${request.date}|${version}|${Math.floor(request.now.getTime() / 60_000)}`;
     if (stamp !== this.stamp) {
       this.stamp = stamp;
       this.cards.clear();
@@ -79,7 +80,7 @@ export class ListCardCache {
     const key = `${kind}|${page}|${audience.agency}|${audience.displayLevel}|${audience.private}`;
     const kept = this.cards.get(key);
     if (kept) return kept;
-    const card = (async () => listCard(db, { ...request, list: request.list ?? (await this.lists?.get(db, request.date, request.now, settings)) }, settings))();
+    const card = (async () => listCard(db, { ...request, list: request.list ?? (await this.lists?.get(db, request.date, request.now, settings, options)) }, settings))();
     if (this.cards.size >= CARDS_KEPT) this.cards.delete(this.cards.keys().next().value!);
     this.cards.set(key, card);
     // A failed draw is not kept: the next copy tries again.

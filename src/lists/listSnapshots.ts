@@ -4,9 +4,17 @@ import { listVersion } from '../store/postedCards';
 import { loadDailyList } from './dailyListService';
 import { ListCardCache, type ListCardRequest } from './listCards';
 import type { CardJson } from '../cards/render';
+import { ChangeCache, type ChangeFeed } from '../store/changeFeed';
 
 /** Days kept: today, and a few earlier cards still being tapped. */
 const DAYS_KEPT = 4;
+/** However well changes are heard, a kept version is read again after this long. */
+const VERSION_KEPT_MS = 60_000;
+
+/** How a caller reads the day: `readOnly` when it changed nothing, so the version as last heard will do. */
+export interface ReadOptions {
+  readOnly?: boolean;
+}
 
 /**
  * The day's list as last built, kept for the taps that follow (a page turned, a list acknowledged,
@@ -15,21 +23,39 @@ const DAYS_KEPT = 4;
  * card moves it on, so a change made on another replica is seen at the next tap here; the minute
  * keeps "missing 20 h" and "RHI due in 3 h" true. Only reads use it: an action that changes the
  * list answers from a list loaded after its change.
+ *
+ * The version itself is kept in memory for taps that only read (`readOnly`) while changes are heard
+ * (`follow`): a change to any day's version, from any replica, is heard at its commit and forgets
+ * them. Everyone else reads it from the database: an action answering after its own change (which
+ * another replica may not have heard of yet, nor this one on PostgreSQL), the card refresher, the
+ * daily post.
  */
 export class ListSnapshots {
   private readonly kept = new Map<string, { version: number; minute: number; list: Promise<DailyList> }>();
   private readonly cards = new ListCardCache(this);
+  private readonly versions = new ChangeCache<string, number>({ ttlMs: VERSION_KEPT_MS, maxEntries: DAYS_KEPT * 4 });
+
+  /** Keeps versions while `feed` is heard; until then each is read from the database. */
+  follow(feed: ChangeFeed): this {
+    this.versions.follow(feed, ['list_versions']);
+    return this;
+  }
+
+  /** The day's list version: as last heard for a read-only caller, otherwise from the database. */
+  version(db: Queryable, date: string, options: ReadOptions = {}): Promise<number> {
+    return this.versions.get(date, () => listVersion(db, date), { fresh: !options.readOnly });
+  }
 
   /**
    * The day's card as an audience sees it, drawn from the kept list once per version and minute and
    * shared by every tap that only reads it (a page turned by anyone in any Police channel).
    */
-  card(db: Queryable, request: Omit<ListCardRequest, 'notice' | 'list'>, settings: ListSettings): Promise<CardJson> {
-    return this.cards.card(db, request, settings);
+  card(db: Queryable, request: Omit<ListCardRequest, 'notice' | 'list'>, settings: ListSettings, options: ReadOptions = {}): Promise<CardJson> {
+    return this.cards.card(db, request, settings, options);
   }
 
-  async get(db: Queryable, date: string, now: Date, settings: ListSettings): Promise<DailyList> {
-    const version = await listVersion(db, date);
+  async get(db: Queryable, date: string, now: Date, settings: ListSettings, options: ReadOptions = {}): Promise<DailyList> {
+    const version = await this.version(db, date, options);
     const minute = Math.floor(now.getTime() / 60_000);
     const hit = this.kept.get(date);
     if (hit && hit.version === version && hit.minute === minute) return hit.list;

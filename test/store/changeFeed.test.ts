@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { AccessCache, ChangeCache } from '../../src/access/accessCache';
+import { AccessCache } from '../../src/access/accessCache';
+import { ChangeCache, ChangeFeed } from '../../src/store/changeFeed';
+import { ListSnapshots } from '../../src/lists/listSnapshots';
+import { bumpListVersion } from '../../src/store/postedCards';
 import { openPostgres, type Database } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import * as channels from '../../src/store/channels';
@@ -63,33 +66,37 @@ describe('ChangeCache', () => {
 
 let marks = 0;
 /** Resolves once everything committed before it has been heard (notifications arrive in commit order). */
-async function heardSoFar(access: AccessCache, db: Database): Promise<void> {
+async function heardSoFar(feed: ChangeFeed, db: Database): Promise<void> {
   const mark = `mark-${++marks}`;
   const heard = new Promise<void>((resolve) => {
     const seen = (payload: string) => {
       if (payload !== mark) return;
-      access.off('change', seen);
+      feed.off('change', seen);
       resolve();
     };
-    access.on('change', seen);
+    feed.on('change', seen);
   });
-  await db.query('select pg_notify($1, $2)', ['huddle_access', mark]);
+  await db.query('select pg_notify($1, $2)', ['huddle_changes', mark]);
   await heard;
 }
 
-forEachDriver('access changes heard', (db) => {
+forEachDriver('changes heard', (db) => {
+  let feed: ChangeFeed;
   let access: AccessCache;
-  beforeEach(async () => (access = await new AccessCache().listen(db())));
-  afterEach(async () => access.close());
+  beforeEach(async () => {
+    feed = await new ChangeFeed().listen(db());
+    access = new AccessCache().follow(feed);
+  });
+  afterEach(async () => feed.close());
 
   it('forgets a kept grant at the commit of a change, and answers the change', async () => {
     assert.deepEqual(await access.rolesOf(db(), USER), []);
     assert.equal(access.size, 1, 'the answer is kept');
-    const told = once(access, 'change');
+    const told = once(feed, 'change');
     await grant(db());
     assert.deepEqual(await told, ['role_grants']);
     assert.deepEqual(await access.rolesOf(db(), USER), ['chair']);
-    const revoked = once(access, 'change');
+    const revoked = once(feed, 'change');
     await revokeRole(db(), USER, 'chair');
     await revoked;
     assert.deepEqual(await access.rolesOf(db(), USER), []);
@@ -105,22 +112,22 @@ forEachDriver('access changes heard', (db) => {
       /changed my mind/,
     );
     // A change committed after it is the first thing heard.
-    const told = once(access, 'change');
+    const told = once(feed, 'change');
     await linkTestChannel(db(), 'http://127.0.0.1:1', '19:probe@thread.tacv2', 'police');
     assert.deepEqual(await told, ['channels']);
   });
 
   it('forgets a channel standing when the channel is linked to another agency, not when a message refreshes its row', async () => {
     const channel = await linkTestChannel(db(), 'http://127.0.0.1:1', '19:standing@thread.tacv2', 'police');
-    await heardSoFar(access, db());
+    await heardSoFar(feed, db());
     assert.equal((await access.standingOf(db(), channel.conversationId))?.agency, 'police');
     // The refresh a message makes changes nothing access reads: the first change heard is the grant after it.
-    const first = once(access, 'change');
+    const first = once(feed, 'change');
     await channels.upsertChannel(db(), { conversationId: channel.conversationId, teamId: null, tenantId: null, name: 'renamed', reference: channel.reference });
     await grant(db());
     assert.deepEqual(await first, ['role_grants']);
     await access.standingOf(db(), channel.conversationId);
-    const moved = once(access, 'change');
+    const moved = once(feed, 'change');
     await channels.setChannelAgency(db(), channel.id, 'health');
     assert.deepEqual(await moved, ['channels']);
     assert.equal((await access.standingOf(db(), channel.conversationId))?.agency, 'health');
@@ -128,14 +135,35 @@ forEachDriver('access changes heard', (db) => {
 
   it('forgets a channel never seen once it is seen', async () => {
     assert.equal(await access.standingOf(db(), '19:new@thread.tacv2'), undefined);
-    const told = once(access, 'change');
+    const told = once(feed, 'change');
     await linkTestChannel(db(), 'http://127.0.0.1:1', '19:new@thread.tacv2', 'education');
     await told;
     assert.equal((await access.standingOf(db(), '19:new@thread.tacv2'))?.agency, 'education');
   });
+
+  it('keeps a day\'s list version for read-only taps until a change moves it, and reads it afresh for anyone else', async () => {
+    const lists = new ListSnapshots().follow(feed);
+    const DAY = '2026-06-09';
+    assert.equal(await lists.version(db(), DAY, { readOnly: true }), 0);
+    // Moved without a notification (as a change not yet heard would be): a read-only tap keeps the
+    // version it had; a caller who changed something reads the database.
+    await db().exec(`alter table list_versions disable trigger list_versions_changed`);
+    try {
+      await bumpListVersion(db(), DAY);
+    } finally {
+      await db().exec(`alter table list_versions enable trigger list_versions_changed`);
+    }
+    assert.equal(await lists.version(db(), DAY, { readOnly: true }), 0, 'kept while nothing is heard');
+    assert.equal(await lists.version(db(), DAY), 1, 'afresh for a caller who changed something');
+    assert.equal(await lists.version(db(), DAY, { readOnly: true }), 1, 'and kept from there');
+    const told = once(feed, 'change');
+    await bumpListVersion(db(), DAY);
+    assert.deepEqual(await told, ['list_versions']);
+    assert.equal(await lists.version(db(), DAY, { readOnly: true }), 2, 'a change heard is read afresh');
+  });
 });
 
-describe('access changes heard across replicas [postgres]', () => {
+describe('changes heard across replicas [postgres]', () => {
   let url: string;
   let replicaA: Database;
   let replicaB: Database;
@@ -153,39 +181,41 @@ describe('access changes heard across replicas [postgres]', () => {
   beforeEach(async () => replicaA.exec('truncate role_grants'));
 
   it('a grant revoked on one replica is forgotten on the other', async () => {
-    const onB = await new AccessCache().listen(replicaB);
+    const feedB = await new ChangeFeed().listen(replicaB);
+    const onB = new AccessCache().follow(feedB);
     try {
-      const granted = once(onB, 'change');
+      const granted = once(feedB, 'change');
       await grant(replicaA, 'police');
       await granted;
       assert.deepEqual(await onB.rolesOf(replicaB, USER), ['police']);
-      const revoked = once(onB, 'change');
+      const revoked = once(feedB, 'change');
       await revokeRole(replicaA, USER, 'police');
       await revoked;
       assert.deepEqual(await onB.rolesOf(replicaB, USER), []);
     } finally {
-      await onB.close();
+      await feedB.close();
     }
   });
 
   it('keeps nothing while its listening connection is lost, and keeps again once it is back', async () => {
-    const onB = await new AccessCache().listen(replicaB);
+    const feedB = await new ChangeFeed().listen(replicaB);
+    const onB = new AccessCache().follow(feedB);
     try {
       await onB.rolesOf(replicaB, USER);
       assert.equal(onB.size, 1);
-      const lost = once(onB, 'live');
-      await replicaA.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = 'listen huddle_access'`);
+      const lost = once(feedB, 'live');
+      await replicaA.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = 'listen huddle_changes'`);
       assert.deepEqual(await lost, [false]);
       assert.equal(onB.size, 0, 'everything kept is forgotten');
       // A change made while not hearing is still seen: nothing is kept meanwhile.
-      const back = once(onB, 'live');
+      const back = once(feedB, 'live');
       await grant(replicaA);
       assert.deepEqual(await onB.rolesOf(replicaB, USER), ['chair']);
       assert.deepEqual(await back, [true]);
       await onB.rolesOf(replicaB, USER);
       assert.equal(onB.size, 1, 'kept again once heard');
     } finally {
-      await onB.close();
+      await feedB.close();
     }
   });
 });
