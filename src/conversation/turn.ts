@@ -9,7 +9,7 @@ import type { ListSettings } from '../domain/dailyList';
 import type { CardRefresher } from '../posting/cardRefresher';
 import type { ConversationRef } from '../store/conversationRef';
 import type { Database } from '../store/db';
-import { audit } from '../store/repositories';
+import { auditGrouped } from '../store/auditGroups';
 
 /**
  * What a command or card action sees of Teams: who asked, where, and how to answer. src/bot/ builds
@@ -74,5 +74,6 @@ export class Refusal extends Error {
 
 /** Records what a person did (or was refused) from Teams. Details hold references, never children's names. */
 export async function auditTurn(deps: Pick<ConversationDeps, 'db'>, turn: Turn, action: string, details: Record<string, unknown>): Promise<void> {
-  await audit(deps.db, { actor: turn.who.id || 'unknown', actorName: turn.who.name, actorKind: 'teams', action, conversationId: turn.conversationId, details });
+  // Written with the other taps' entries in flight (one statement for many under load), and stored before the answer.
+  await auditGrouped(deps.db, { actor: turn.who.id || 'unknown', actorName: turn.who.name, actorKind: 'teams', action, conversationId: turn.conversationId, details });
 }
