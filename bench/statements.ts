@@ -3,11 +3,11 @@
  * against `select 1` on the same connection in the same run (issue 13, part 1). On PGlite every
  * statement runs on the service's own thread, so its cost is taken straight from the throughput.
  * Each line: the median over BENCH_ROUNDS (7) rounds of BENCH_CALLS (500) calls, in µs a call.
- * Beside the statements a tap runs now (the posted check with the page remembered, the list version,
- * the audit entry), those it ran before: the person's grants and the channel's standing (kept in
- * memory now while changes are heard: src/access/accessCache.ts), the posted check and the page
- * remembered as two statements, the channel's whole row (read before those), and two audit entries
- * in one statement (the `unnest` form every entry took before one went as plain parameters).
+ * Beside the statements a tap runs now (the posted check with the page remembered, the audit entry),
+ * those it ran before: the person's grants, the channel's standing and the list version (kept in
+ * memory now while changes are heard: src/store/changeFeed.ts), the posted check and the page
+ * remembered as two statements, the channel's whole row (read before those); and two audit entries
+ * in one statement, as entries arriving together are written (COPY on PGlite, `unnest` on PostgreSQL).
  */
 import { median } from './median';
 import { driversFrom, runPerDriver } from './results';
@@ -44,9 +44,9 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
       ['  before: the card was posted here', () => wasPosted(db, CONVERSATION, DATE, 'daily_list')],
       ['  before: the page remembered (unchanged)', () => db.query(`update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4`, [CONVERSATION, DATE, 'daily_list', 0])],
       ['posted here, page remembered (turnPage)', () => turnPage(db, CONVERSATION, DATE, 'daily_list', 0)],
-      ['the list version', () => listVersion(db, DATE)],
+      ['  before: the list version (kept for a page tap now)', () => listVersion(db, DATE)],
       ['the list.disclosed audit entry', () => auditMany(db, [entry])],
-      ['  two entries in one statement (unnest)', () => auditMany(db, [entry, entry])],
+      ['  two entries in one statement (grouped)', () => auditMany(db, [entry, entry])],
     ];
     const perCall = async (work: () => Promise<unknown>) => ((await median(ROUNDS, async () => { for (let call = 0; call < CALLS; call++) await work(); })) * 1000) / CALLS;
     // One warming pass: the first calls plan and cache what the rest reuse.
@@ -56,7 +56,7 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
     const base = costs[0]![1];
     console.log(`${driver}: ${ROUNDS} rounds of ${CALLS} calls, median µs a call`);
     for (const [name, cost] of costs) {
-      console.log(`  ${name.padEnd(46)} ${cost.toFixed(0).padStart(6)} µs  ${(cost / base).toFixed(2).padStart(5)}× select 1`);
+      console.log(`  ${name.padEnd(54)} ${cost.toFixed(0).padStart(6)} µs  ${(cost / base).toFixed(2).padStart(5)}× select 1`);
     }
   } finally {
     await db.close();
