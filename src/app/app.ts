@@ -149,6 +149,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const server = createServer({ db, now, settings, adapter, bot, localMode: !config.MicrosoftAppId, ingestKeys: config.INGEST_API_KEYS, logger, version: VERSION, invites: meetings.links, reports, listChanged: (date) => void refresher.request(date) });
   const port = await listen(server, config.PORT, config.HOST);
   await changes.listen(db);
+  if (!changes.live) logger.warn('not hearing changes yet: grants, channels and list versions are read at every tap until heard');
   // Invitation links name this service: its public address, or where it listens (local mode).
   publicBase ||= `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
   logger.info({ port, database: db.driver }, 'listening');

@@ -227,7 +227,8 @@ async function listenOnPostgres(connectionString: string, channel: string, liste
     delay = Math.min(delay * 2, LISTEN_RETRY_MAX_MS);
   };
   const connect = async () => {
-    const candidate = new Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
+    // Keep-alive: a connection silently dropped (no reset) is found out rather than trusted for ever.
+    const candidate = new Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
     let lostOnce = false;
     const lost = () => {
       if (lostOnce) return;
