@@ -58,7 +58,10 @@ export interface CardAction<T> {
   doing: string;
   /** Its data names a card (kind, listDate) that must have been posted into this conversation. */
   namesPostedCard: boolean;
-  /** Turns the named card to its data's page: the router remembers the page as it checks the card was posted here. */
+  /**
+   * Turns the named card to its data's page: as it checks the card was posted here, the router
+   * remembers the page and audits the disclosure (`list.disclosed`), in one statement.
+   */
   turnsPage?: boolean;
   schema: ZodType<T, unknown>;
   handle(ctx: ActionContext, data: T, raw: Record<string, unknown>): Promise<CardJson>;
@@ -593,8 +596,7 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     turnsPage: true,
     schema: cardTarget,
     async handle(ctx, data) {
-      await auditAction(ctx, 'list.disclosed', { kind: data.kind, listDate: data.listDate, page: data.page, displayLevel: ctx.audience.displayLevel });
-      // The same page for the same audience is one card until the list changes or the minute turns;
+      // The router has remembered the page and audited the disclosure. The same page for the same audience is one card until the list changes or the minute turns;
       // this tap changed nothing, so the version as last heard will do.
       return ctx.deps.lists.card(ctx.deps.db, { kind: data.kind, date: data.listDate, page: data.page, audience: ctx.audience, now: ctx.deps.now() }, ctx.deps.settings, { readOnly: true });
     },

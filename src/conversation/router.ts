@@ -4,7 +4,7 @@ import { turnPage, wasPosted } from '../store/postedCards';
 import { ACTIONS, type CardAction } from './cardActions';
 import { HUDDLE_ACTIONS } from './huddleActions';
 import { COMMANDS } from './commands';
-import { auditTurn, Refusal, type ConversationDeps, type Turn } from './turn';
+import { auditTurn, Refusal, turnAudit, type ConversationDeps, type Turn } from './turn';
 
 /**
  * The router: finds the route, checks what it declares it requires, and only then runs it. A refusal
@@ -55,9 +55,11 @@ export async function runCardAction(turn: Turn, verb: string, raw: unknown, deps
     // A role's action in a place with no agency view (the missing form in an unlinked channel) answers privately.
     const audience = audienceAt(turn.who, turn.place) ?? (holds(turn.who, 'missing-team') ? MISSING_TEAM_VIEW : null);
     if (!audience) throw new Refusal(403, 'This conversation cannot act on the list.', 'no audience');
-    // Last of the checks: a page turn remembers its page as it checks (nothing else may refuse after it).
+    // Last of the checks: a page turn remembers its page and audits what it shows as it checks
+    // (nothing may refuse after it).
     const { listDate, kind, page } = data.data;
-    if (route.namesPostedCard && !(await (route.turnsPage ? turnPage(deps.db, turn.conversationId, listDate, kind, page) : wasPosted(deps.db, turn.conversationId, listDate, kind)))) {
+    const disclosed = { ...turnAudit(turn, 'list.disclosed'), details: { agency: audience.agency, kind, listDate, page, displayLevel: audience.displayLevel } };
+    if (route.namesPostedCard && !(await (route.turnsPage ? turnPage(deps.db, turn.conversationId, listDate, kind, page, disclosed) : wasPosted(deps.db, turn.conversationId, listDate, kind)))) {
       throw new Refusal(404, 'I did not post that card here, so I cannot act on it. Send list to get today’s.', 'card not posted here');
     }
     return { status: 200, card: await route.handle({ turn, audience, deps }, data.data, raw as Record<string, unknown>) };

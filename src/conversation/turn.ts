@@ -10,6 +10,7 @@ import type { CardRefresher } from '../posting/cardRefresher';
 import type { ConversationRef } from '../store/conversationRef';
 import type { Database } from '../store/db';
 import { auditGrouped } from '../store/auditGroups';
+import type { AuditEntry } from '../store/repositories';
 
 /**
  * What a command or card action sees of Teams: who asked, where, and how to answer. src/bot/ builds
@@ -73,7 +74,17 @@ export class Refusal extends Error {
 }
 
 /** Records what a person did (or was refused) from Teams. Details hold references, never children's names. */
+/** An audit entry for what a turn did: who, in which conversation. */
+export const turnAudit = (turn: Turn, action: string, details: Record<string, unknown> = {}): AuditEntry => ({
+  actor: turn.who.id || 'unknown',
+  actorName: turn.who.name,
+  actorKind: 'teams',
+  action,
+  conversationId: turn.conversationId,
+  details,
+});
+
 export async function auditTurn(deps: Pick<ConversationDeps, 'db'>, turn: Turn, action: string, details: Record<string, unknown>): Promise<void> {
   // Written with the other taps' entries in flight (one statement for many under load), and stored before the answer.
-  await auditGrouped(deps.db, { actor: turn.who.id || 'unknown', actorName: turn.who.name, actorKind: 'teams', action, conversationId: turn.conversationId, details });
+  await auditGrouped(deps.db, turnAudit(turn, action, details));
 }

@@ -2,6 +2,7 @@ import { newId } from './ids';
 import type { ConversationRef } from './conversationRef';
 import type { Channel, DisplayLevel } from './channels';
 import type { Queryable } from './db';
+import { AUDIT_COLUMNS, auditRow, type AuditEntry } from './repositories';
 
 /** Every card the bot posted (so later changes can update each copy) and the daily post's claim. */
 
@@ -167,14 +168,19 @@ export async function wasPosted(db: Queryable, conversationId: string, listDate:
 
 /**
  * A page turned on a card: whether the card was posted into this conversation (as `wasPosted`),
- * and if so the page its copies here were turned to remembered; one statement for both.
+ * and if so the page its copies here were turned to remembered and `disclosed` (the audit entry
+ * saying who was shown it) written; one statement for all three, the tap's only one.
  */
-export async function turnPage(db: Queryable, conversationId: string, listDate: string, kind: CardKind, page: number): Promise<boolean> {
+export async function turnPage(db: Queryable, conversationId: string, listDate: string, kind: CardKind, page: number, disclosed?: AuditEntry): Promise<boolean> {
+  const audit = disclosed
+    ? `, audited as (insert into audit_log (${Object.keys(AUDIT_COLUMNS).join(', ')})
+                     select $5, $6, $7, $8, $9, $10, $11, $12::text::jsonb where (select posted from posted))`
+    : '';
   const rows = await db.query<{ posted: boolean }>(
     `with posted as (select exists (select 1 from posted_cards where conversation_id = $1 and list_date = $2 and kind = $3 and status = 'sent') as posted),
-          turned as (update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4 and (select posted from posted) returning 1)
+          turned as (update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4 and (select posted from posted) returning 1)${audit}
      select posted from posted`,
-    [conversationId, listDate, kind, page],
+    [conversationId, listDate, kind, page, ...(disclosed ? auditRow(disclosed) : [])],
   );
   return rows[0]?.posted === true;
 }

@@ -456,18 +456,19 @@ export async function audit(db: Queryable, entry: AuditEntry): Promise<void> {
   await auditMany(db, [entry]);
 }
 
+/** The audit log's columns an entry fills, in the order `auditRow` gives them. */
+export const AUDIT_COLUMNS: ColumnTypes = { actor: 'text', actor_name: 'text', actor_kind: 'text', action: 'text', subject_type: 'text', subject_id: 'text', conversation_id: 'text', details: 'jsonb' };
+
+/** An entry as the values of `AUDIT_COLUMNS`. */
+export function auditRow(entry: AuditEntry): unknown[] {
+  // A child named in the details is the entry's subject, so `audit <case ref>` finds it.
+  const childRef = typeof entry.details?.childRef === 'string' ? entry.details.childRef : undefined;
+  return [entry.actor, entry.actorName ?? null, entry.actorKind, entry.action, entry.subjectType ?? (childRef ? 'child' : null), entry.subjectId ?? childRef ?? null, entry.conversationId ?? null, JSON.stringify(entry.details ?? {})];
+}
+
 /** Audit entries in one statement, in the order given. */
 export async function auditMany(db: Queryable, entries: readonly AuditEntry[]): Promise<void> {
-  await insertRows(
-    db,
-    'audit_log',
-    { actor: 'text', actor_name: 'text', actor_kind: 'text', action: 'text', subject_type: 'text', subject_id: 'text', conversation_id: 'text', details: 'jsonb' },
-    entries.map((entry) => {
-      // A child named in the details is the entry's subject, so `audit <case ref>` finds it.
-      const childRef = typeof entry.details?.childRef === 'string' ? entry.details.childRef : undefined;
-      return [entry.actor, entry.actorName ?? null, entry.actorKind, entry.action, entry.subjectType ?? (childRef ? 'child' : null), entry.subjectId ?? childRef ?? null, entry.conversationId ?? null, JSON.stringify(entry.details ?? {})];
-    }),
-  );
+  await insertRows(db, 'audit_log', AUDIT_COLUMNS, entries.map(auditRow));
 }
 
 export interface AuditQuery {

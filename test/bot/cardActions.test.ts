@@ -51,6 +51,16 @@ describe('acknowledging and adding information on the card', () => {
     connector.calls.length = 0;
   });
 
+  it('audits a page turned as a disclosure to that person in that channel, with the page and what the channel sees', async () => {
+    await app.db.exec(`delete from audit_log where action = 'list.disclosed'`);
+    const answer = await act('list.page', { ...target, page: 0 }, POLICE);
+    assert.equal(answer.body.statusCode, 200);
+    const rows = await app.db.query<{ actor: string; actor_name: string; conversation_id: string; details: Record<string, unknown> }>(
+      `select actor, actor_name, conversation_id, details from audit_log where action = 'list.disclosed'`,
+    );
+    assert.deepEqual(rows, [{ actor: POLICE_OFFICER.aadObjectId, actor_name: POLICE_OFFICER.name, conversation_id: POLICE, details: { agency: 'police', kind: 'daily_list', listDate: DATE, page: 0, displayLevel: 'initials' } }]);
+  });
+
   it('acknowledges the list for the channel’s agency, shows it to the tapper at once and on every copy after', async () => {
     const answer = await act('list.acknowledge', await ackData(POLICE), POLICE);
     assert.equal(answer.body.statusCode, 200);
