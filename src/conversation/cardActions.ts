@@ -19,7 +19,6 @@ import { loadDailyList } from '../lists/dailyListService';
 import { eventDate, reportMissingSchema } from '../recording/schemas';
 import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
 import { acknowledge } from '../store/acknowledgements';
-import { bumpListVersion } from '../store/postedCards';
 import type { Queryable } from '../store/db';
 import { addNote } from '../store/notes';
 import { episodeHistory, findChildByRef, findEpisode, rhisCoveringEpisodes } from '../store/repositories';
@@ -609,13 +608,13 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     async handle(ctx, data) {
       const { who } = ctx.turn;
       const now = ctx.deps.now();
-      // The acknowledgement shows on the card every copy of the day shares: the version moves with it,
-      // so no replica serves the card drawn before it (this answer included).
-      const changed = await ctx.deps.db.transaction(async (tx) => {
-        const recorded = await acknowledge(tx, { listDate: data.listDate, agency: ctx.audience.agency, childId: null, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: now, seen: data.seen });
-        if (recorded) await bumpListVersion(tx, data.listDate);
-        return recorded;
-      });
+      // The acknowledgement shows on the card every copy of the day shares: the version moves with it
+      // (one statement), so no replica serves the card drawn before it (this answer included).
+      const changed = await acknowledge(
+        ctx.deps.db,
+        { listDate: data.listDate, agency: ctx.audience.agency, childId: null, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: now, seen: data.seen },
+        { bumpVersion: true },
+      );
       if (changed) {
         await auditAction(ctx, 'list.acknowledged', { listDate: data.listDate, children: data.seen.length });
         void ctx.deps.refresher.request(data.listDate);
@@ -623,8 +622,9 @@ export const ACTIONS: Record<string, CardAction<any>> = {
       const notice = changed
         ? `✓ Acknowledged for ${AGENCY_NAMES[ctx.audience.agency]} at ${formatLocal(now, ctx.deps.settings.timeZone, 'HH:mm')}: the ${data.seen.length} ${data.seen.length === 1 ? 'child' : 'children'} this card showed. A child added or regraded later shows as new to ${AGENCY_NAMES[ctx.audience.agency]}.`
         : `${AGENCY_NAMES[ctx.audience.agency]} had already acknowledged everything this card showed.`;
-      // The audience's card as every copy shows it now (drawn once per version), with the notice for this person.
-      return withNotice(await ctx.deps.lists.card(ctx.deps.db, { kind: data.kind, date: data.listDate, page: data.page, audience: ctx.audience, now }, ctx.deps.settings), notice);
+      // The audience's card as every copy shows it now (drawn once per version), with the notice for
+      // this person: after a change of its own, at the version read afresh; after none, as last heard.
+      return withNotice(await ctx.deps.lists.card(ctx.deps.db, { kind: data.kind, date: data.listDate, page: data.page, audience: ctx.audience, now }, ctx.deps.settings, { readOnly: !changed }), notice);
     },
   }),
   [CHILD_ACK_VERB]: action({

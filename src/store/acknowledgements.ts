@@ -29,16 +29,27 @@ export interface AcknowledgementInput {
   seen: string[];
 }
 
-/** Records the acknowledgement unless the agency had already seen all of it; answers whether it changed anything. */
-export async function acknowledge(db: Queryable, input: AcknowledgementInput): Promise<boolean> {
+/**
+ * Records the acknowledgement unless the agency had already seen all of it; answers whether it
+ * changed anything. `bumpVersion`: when it did, the day's list version moves on in the same
+ * statement (the acknowledgement shows on every copy's card), so no replica keeps the card drawn
+ * before it; one statement, with no transaction around it.
+ */
+export async function acknowledge(db: Queryable, input: AcknowledgementInput, options: { bumpVersion?: boolean } = {}): Promise<boolean> {
+  const bump = options.bumpVersion
+    ? `, bumped as (insert into list_versions (list_date, version) select $2, 1 where exists (select 1 from acked)
+                    on conflict (list_date) do update set version = list_versions.version + 1)`
+    : '';
   const rows = await db.query(
-    `insert into acknowledgements (id, list_date, agency_code, child_id, user_id, user_name, conversation_id, acknowledged_at, seen)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     on conflict (list_date, agency_code, coalesce(child_id, '00000000-0000-0000-0000-000000000000'::uuid)) do update
-       set seen = array(select distinct key from unnest(acknowledgements.seen || excluded.seen) as key order by key),
-           user_id = excluded.user_id, user_name = excluded.user_name, conversation_id = excluded.conversation_id, acknowledged_at = excluded.acknowledged_at
-       where not (excluded.seen <@ acknowledgements.seen)
-     returning id`,
+    `with acked as (
+       insert into acknowledgements (id, list_date, agency_code, child_id, user_id, user_name, conversation_id, acknowledged_at, seen)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       on conflict (list_date, agency_code, coalesce(child_id, '00000000-0000-0000-0000-000000000000'::uuid)) do update
+         set seen = array(select distinct key from unnest(acknowledgements.seen || excluded.seen) as key order by key),
+             user_id = excluded.user_id, user_name = excluded.user_name, conversation_id = excluded.conversation_id, acknowledged_at = excluded.acknowledged_at
+         where not (excluded.seen <@ acknowledgements.seen)
+       returning id)${bump}
+     select id from acked`,
     [newId(), input.listDate, input.agency, input.childId, input.userId, input.userName, input.conversationId, input.at, [...new Set(input.seen)].sort()],
   );
   return rows.length > 0;

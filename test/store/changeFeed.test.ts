@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { AccessCache } from '../../src/access/accessCache';
 import { ChangeCache, ChangeFeed } from '../../src/store/changeFeed';
 import { ListSnapshots } from '../../src/lists/listSnapshots';
-import { bumpListVersion } from '../../src/store/postedCards';
+import { bumpListVersion, listVersion } from '../../src/store/postedCards';
+import { acknowledge } from '../../src/store/acknowledgements';
 import { openPostgres, type Database } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import * as channels from '../../src/store/channels';
@@ -139,6 +140,21 @@ forEachDriver('changes heard', (db) => {
     await linkTestChannel(db(), 'http://127.0.0.1:1', '19:new@thread.tacv2', 'education');
     await told;
     assert.equal((await access.standingOf(db(), '19:new@thread.tacv2'))?.agency, 'education');
+  });
+
+  it('moves the list version in the statement of an acknowledgement that adds something, and tells nothing of one that adds nothing', async () => {
+    const DAY = '2026-06-10';
+    const before = await listVersion(db(), DAY);
+    const input = { listDate: DAY, agency: 'police' as const, childId: null, userId: 'user-1', userName: 'Pat Police', conversationId: '19:ack@thread.tacv2', at: new Date('2026-06-10T08:00:00Z'), seen: ['key-1'] };
+    const first = once(feed, 'change');
+    assert.equal(await acknowledge(db(), input, { bumpVersion: true }), true);
+    assert.deepEqual(await first, ['list_versions']);
+    assert.equal(await listVersion(db(), DAY), before + 1);
+    const next = once(feed, 'change');
+    assert.equal(await acknowledge(db(), input, { bumpVersion: true }), false, 'nothing new seen');
+    await grant(db());
+    assert.deepEqual(await next, ['role_grants'], 'the repeat told nothing');
+    assert.equal(await listVersion(db(), DAY), before + 1, 'and moved nothing');
   });
 
   it('keeps a day\'s list version for read-only taps until a change moves it, and reads it afresh for anyone else', async () => {

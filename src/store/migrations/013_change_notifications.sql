@@ -30,6 +30,10 @@ create trigger channels_standing_changed after update on channels
                      or old.active is distinct from new.active)
   execute function notify_change();
 
--- Every change that shows on a day's card moves its version on.
-create trigger list_versions_changed after insert or update or delete or truncate on list_versions
+-- Every change that shows on a day's card moves its version on. By row: an acknowledgement that
+-- adds nothing runs the statement that would move it, and moves nothing.
+create trigger list_versions_changed after insert or update or delete on list_versions
+  for each row execute function notify_change();
+
+create trigger list_versions_emptied after truncate on list_versions
   for each statement execute function notify_change();
