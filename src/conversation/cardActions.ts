@@ -595,8 +595,9 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     turnsPage: true,
     schema: cardTarget,
     async handle(ctx, data) {
-      // The router has remembered the page and audited the disclosure. The same page for the same audience is one card until the list changes or the minute turns;
-      // this tap changed nothing, so the version as last heard will do.
+      // The router has remembered the page and audited the disclosure. The same page for the same
+      // audience is one card until the list changes or the minute turns; this tap changed nothing,
+      // so the version as last heard will do.
       return ctx.deps.lists.card(ctx.deps.db, { kind: data.kind, date: data.listDate, page: data.page, audience: ctx.audience, now: ctx.deps.now() }, ctx.deps.settings, { readOnly: true });
     },
   }),

@@ -57,10 +57,11 @@ export async function runCardAction(turn: Turn, verb: string, raw: unknown, deps
     if (!audience) throw new Refusal(403, 'This conversation cannot act on the list.', 'no audience');
     // Last of the checks: a page turn remembers its page and audits what it shows as it checks
     // (nothing may refuse after it).
-    const { listDate, kind, page } = data.data;
-    const disclosed = { ...turnAudit(turn, 'list.disclosed'), details: { agency: audience.agency, kind, listDate, page, displayLevel: audience.displayLevel } };
-    if (route.namesPostedCard && !(await (route.turnsPage ? turnPage(deps.db, turn.conversationId, listDate, kind, page, disclosed) : wasPosted(deps.db, turn.conversationId, listDate, kind)))) {
-      throw new Refusal(404, 'I did not post that card here, so I cannot act on it. Send list to get today’s.', 'card not posted here');
+    if (route.namesPostedCard) {
+      const { listDate, kind, page } = data.data;
+      const disclosed = () => turnAudit(turn, 'list.disclosed', { agency: audience.agency, kind, listDate, page, displayLevel: audience.displayLevel });
+      const posted = route.turnsPage ? await turnPage(deps.db, turn.conversationId, listDate, kind, page, disclosed()) : await wasPosted(deps.db, turn.conversationId, listDate, kind);
+      if (!posted) throw new Refusal(404, 'I did not post that card here, so I cannot act on it. Send list to get today’s.', 'card not posted here');
     }
     return { status: 200, card: await route.handle({ turn, audience, deps }, data.data, raw as Record<string, unknown>) };
   } catch (error) {

@@ -73,7 +73,6 @@ export class Refusal extends Error {
   }
 }
 
-/** Records what a person did (or was refused) from Teams. Details hold references, never children's names. */
 /** An audit entry for what a turn did: who, in which conversation. */
 export const turnAudit = (turn: Turn, action: string, details: Record<string, unknown> = {}): AuditEntry => ({
   actor: turn.who.id || 'unknown',
@@ -84,6 +83,7 @@ export const turnAudit = (turn: Turn, action: string, details: Record<string, un
   details,
 });
 
+/** Records what a person did (or was refused) from Teams. Details hold references, never children's names. */
 export async function auditTurn(deps: Pick<ConversationDeps, 'db'>, turn: Turn, action: string, details: Record<string, unknown>): Promise<void> {
   // Written with the other taps' entries in flight (one statement for many under load), and stored before the answer.
   await auditGrouped(deps.db, turnAudit(turn, action, details));
