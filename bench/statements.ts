@@ -7,7 +7,7 @@
  * those it ran before: the person's grants, the channel's standing and the list version (kept in
  * memory now while changes are heard: src/store/changeFeed.ts), the posted check and the page
  * remembered as two statements, the channel's whole row (read before those); and two audit entries
- * in one statement, as entries arriving together are written (COPY on PGlite, `unnest` on PostgreSQL).
+ * in one statement (COPY on PGlite, `unnest` on PostgreSQL).
  */
 import { median } from './median';
 import { driversFrom, runPerDriver } from './results';
@@ -46,7 +46,7 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
       ['posted here, page remembered (turnPage)', () => turnPage(db, CONVERSATION, DATE, 'daily_list', 0)],
       ['  before: the list version (kept for a page tap now)', () => listVersion(db, DATE)],
       ['the list.disclosed audit entry', () => auditMany(db, [entry])],
-      ['  two entries in one statement (grouped)', () => auditMany(db, [entry, entry])],
+      ['  two entries in one statement (COPY on PGlite)', () => auditMany(db, [entry, entry])],
     ];
     const perCall = async (work: () => Promise<unknown>) => ((await median(ROUNDS, async () => { for (let call = 0; call < CALLS; call++) await work(); })) * 1000) / CALLS;
     // One warming pass: the first calls plan and cache what the rest reuse.

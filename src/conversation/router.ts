@@ -59,8 +59,9 @@ export async function runCardAction(turn: Turn, verb: string, raw: unknown, deps
     // (nothing may refuse after it).
     if (route.namesPostedCard) {
       const { listDate, kind, page } = data.data;
-      const disclosed = () => turnAudit(turn, 'list.disclosed', { agency: audience.agency, kind, listDate, page, displayLevel: audience.displayLevel });
-      const posted = route.turnsPage ? await turnPage(deps.db, turn.conversationId, listDate, kind, page, disclosed()) : await wasPosted(deps.db, turn.conversationId, listDate, kind);
+      const posted = route.turnsPage
+        ? await turnPage(deps.db, turn.conversationId, listDate, kind, page, turnAudit(turn, 'list.disclosed', { agency: audience.agency, kind, listDate, page, displayLevel: audience.displayLevel }))
+        : await wasPosted(deps.db, turn.conversationId, listDate, kind);
       if (!posted) throw new Refusal(404, 'I did not post that card here, so I cannot act on it. Send list to get today’s.', 'card not posted here');
     }
     return { status: 200, card: await route.handle({ turn, audience, deps }, data.data, raw as Record<string, unknown>) };

@@ -9,8 +9,7 @@ import type { ListSettings } from '../domain/dailyList';
 import type { CardRefresher } from '../posting/cardRefresher';
 import type { ConversationRef } from '../store/conversationRef';
 import type { Database } from '../store/db';
-import { auditGrouped } from '../store/auditGroups';
-import type { AuditEntry } from '../store/repositories';
+import { audit, type AuditEntry } from '../store/repositories';
 
 /**
  * What a command or card action sees of Teams: who asked, where, and how to answer. src/bot/ builds
@@ -85,6 +84,5 @@ export const turnAudit = (turn: Turn, action: string, details: Record<string, un
 
 /** Records what a person did (or was refused) from Teams. Details hold references, never children's names. */
 export async function auditTurn(deps: Pick<ConversationDeps, 'db'>, turn: Turn, action: string, details: Record<string, unknown>): Promise<void> {
-  // Written with the other taps' entries in flight (one statement for many under load), and stored before the answer.
-  await auditGrouped(deps.db, turnAudit(turn, action, details));
+  await audit(deps.db, turnAudit(turn, action, details));
 }
