@@ -19,6 +19,7 @@ import { once } from 'node:events';
 import { Client } from 'pg';
 import { NATIVE_COLUMNS, SSDA903_COLUMNS } from '../src/import/csvRows';
 import { startPostgresServer } from '../test/support/postgres';
+import { npmNodeCommand } from '../test/support/startFlags';
 import { recordResults } from './results';
 
 const SIZES = (process.env.BENCH_IMPORT_ROWS ?? '10000,1000000').split(',').map(Number);
@@ -59,12 +60,6 @@ interface WorkerResult {
   rssPeakMb: number;
 }
 
-/** The node flags and script `npm run import` runs (package.json), so that what is measured is what a council runs. */
-function importCommand(): { flags: string[]; script: string } {
-  const words = (require('../package.json') as { scripts: Record<string, string> }).scripts.import!.split('&&').at(-1)!.trim().split(/\s+/);
-  return { flags: words.slice(1, -1), script: join(__dirname, '..', words.at(-1)!) };
-}
-
 const rssMb = (pid: number): number => {
   try {
     return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
@@ -80,8 +75,9 @@ const rssMb = (pid: number): number => {
  * written, after opening and migrating the database).
  */
 async function runImport(driver: string, file: string, target: string): Promise<WorkerResult> {
-  const { flags, script } = importCommand();
-  const env = { ...process.env, LOG_LEVEL: 'silent', TIMEZONE: 'Europe/London', ...(driver === 'pglite' ? { DATA_DIR: target, DATABASE_URL: '' } : { DATABASE_URL: target }) };
+  // What `npm run import` runs (package.json), so that what is measured is what a council runs.
+  const { env: scriptEnv, flags, script } = npmNodeCommand('import');
+  const env = { ...process.env, ...scriptEnv, LOG_LEVEL: 'silent', TIMEZONE: 'Europe/London', ...(driver === 'pglite' ? { DATA_DIR: target, DATABASE_URL: '' } : { DATABASE_URL: target }) };
   const child = spawn(process.execPath, [...flags, script, file], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -23,7 +23,7 @@ import { linkTestChannel } from '../test/support/channels';
 import { executeAction, POLICE_OFFICER, startConnector } from '../test/support/connector';
 import { freePort } from '../test/support/ports';
 import { startPostgresServer } from '../test/support/postgres';
-import { npmStartFlags } from '../test/support/startFlags';
+import { npmStartEnv, npmStartFlags } from '../test/support/startFlags';
 import { seedMissing } from './seed';
 import { driversFrom, keepPrinted } from './results';
 
@@ -35,6 +35,8 @@ const TIME_ZONE = 'Europe/London';
 const DRIVERS = driversFrom('BENCH_LOAD_DRIVERS');
 /** The V8 flags `npm start` gives the service (package.json), or BENCH_SERVICE_FLAGS to compare others. */
 const SERVICE_FLAGS = process.env.BENCH_SERVICE_FLAGS !== undefined ? process.env.BENCH_SERVICE_FLAGS.split(' ').filter(Boolean) : npmStartFlags();
+/** The environment `npm start` sets (MALLOC_ARENA_MAX), unless BENCH_SERVICE_FLAGS is given: then the bench's own environment decides. */
+const SERVICE_ENV = process.env.BENCH_SERVICE_FLAGS !== undefined ? {} : npmStartEnv();
 const BARE = `const restify = require('restify'); const server = restify.createServer(); server.get('/healthz', async (req, res) => res.send(200, { status: 'ok' })); server.listen(Number(process.env.PORT), '127.0.0.1');`;
 const execute = promisify(execFile);
 
@@ -109,9 +111,10 @@ async function tap(url: string, body: unknown): Promise<{ rps: number; errors: n
 
 async function measure(label: string, env: Record<string, string>, today: string, connectorUrl: string, bare: number): Promise<void> {
   // As npm start runs it, then with node's own heap defaults (the baseline of the flags).
-  for (const [flags, name] of [[SERVICE_FLAGS, SERVICE_FLAGS.join(' ') || 'no flags'], [[], "node's defaults"]] as const) {
+  const started = [...Object.entries(SERVICE_ENV).map(([name, value]) => `${name}=${value}`), ...SERVICE_FLAGS].join(' ');
+  for (const [flags, name, extra] of [[SERVICE_FLAGS, started || 'no flags', SERVICE_ENV], [[], "node's defaults", {}]] as const) {
     if (name === "node's defaults" && SERVICE_FLAGS.length === 0) continue;
-    await measureOnce(`${label}, ${name}`, flags, env, today, connectorUrl, bare);
+    await measureOnce(`${label}, ${name}`, flags, { ...env, ...extra }, today, connectorUrl, bare);
   }
 }
 

@@ -7,7 +7,7 @@ import { CSV_MAX_BYTES } from '../../src/app/bodies';
 import { NATIVE_COLUMNS } from '../../src/import/csvRows';
 import { SHARED_IMPORT_MAX_ROWS } from '../../src/import/importer';
 import { ROOT } from '../support/playground';
-import { npmStartFlags } from '../support/startFlags';
+import { npmStartEnv, npmStartFlags } from '../support/startFlags';
 
 /**
  * One request must not stop the service. A CSV file just under the import route's size limit
@@ -31,7 +31,7 @@ describe('a file at the import size limit, posted to the service on the embedded
     assert.ok(START_FLAGS.some((flag) => flag.startsWith('--max-old-space-size=')), `npm start caps the heap: ${START_FLAGS.join(' ')}`);
     const child = spawn(process.execPath, [...START_FLAGS, '--import', 'tsx', join(ROOT, 'test', 'support', 'serviceMain.ts')], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', DATA_DIR: dir, DEMO_DATA: 'false', LOG_LEVEL: 'warn', INGEST_API_KEYS: `case-system:${KEY}` },
+      env: { ...process.env, ...npmStartEnv(), PORT: '0', DATA_DIR: dir, DEMO_DATA: 'false', LOG_LEVEL: 'warn', INGEST_API_KEYS: `case-system:${KEY}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

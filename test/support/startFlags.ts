@@ -1,14 +1,41 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+const ROOT = join(__dirname, '..', '..');
+
+/** What an npm script (`… && NAME=value … node --flag … dist/x.js`) runs its last command with. */
+export interface NpmNodeCommand {
+  /** The environment it sets for node's process (glibc's malloc arenas), as name → value. */
+  env: Record<string, string>;
+  /** node's V8 flags. */
+  flags: string[];
+  /** The script node runs, absolute. */
+  script: string;
+}
+
 /**
- * The V8 flags `npm start` runs the service with (package.json's start script), so that a test or
- * a bench runs it with the heap it has in production. A start script of another shape is an error,
- * not an empty list: measuring without the flags would pass for measuring with them.
+ * How package.json's `name` script runs node, so that a test or a bench runs the service (or the
+ * import) with the heap and environment it has in production. A script of another shape is an
+ * error, not an empty list: measuring without the flags would pass for measuring with them.
  */
+export function npmNodeCommand(name: string): NpmNodeCommand {
+  const line = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[name] ?? '';
+  const parts = /&& ((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)(dist\/\S+\.js)$/.exec(line);
+  if (!parts) throw new Error(`package.json's ${name} script no longer runs node with flags on a built dist/ script: ${line}`);
+  const words = (text: string) => text.split(' ').filter(Boolean);
+  return {
+    env: Object.fromEntries(words(parts[1]!).map((pair) => pair.split('=', 2) as [string, string])),
+    flags: words(parts[2]!),
+    script: join(ROOT, parts[3]!),
+  };
+}
+
+/** The V8 flags `npm start` runs the service with (package.json's start script). */
 export function npmStartFlags(): string[] {
-  const start = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const flags = /node ((?:--\S+ )*)dist\/main\.js/.exec(start)?.[1];
-  if (flags === undefined) throw new Error(`package.json's start script no longer runs node with flags on dist/main.js: ${start}`);
-  return flags.split(' ').filter(Boolean);
+  return npmNodeCommand('start').flags;
+}
+
+/** The environment `npm start` sets for the service's process. */
+export function npmStartEnv(): Record<string, string> {
+  return npmNodeCommand('start').env;
 }
