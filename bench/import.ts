@@ -33,7 +33,7 @@ const COLUMNS = { native: [...NATIVE_COLUMNS, 'rhi_provider'], ssda903: [...SSDA
  * native file gives each a risk grade and a completed RHI (the most a row writes); the SSDA903
  * Missing table gives dates only (what a council's years of history mostly are).
  */
-async function writeFile(path: string, rows: number, format: 'native' | 'ssda903'): Promise<void> {
+export async function writeFile(path: string, rows: number, format: 'native' | 'ssda903'): Promise<void> {
   const children = Math.max(1, Math.floor(rows / 4));
   const out = createWriteStream(path);
   out.write(`${COLUMNS[format].join(',')}\n`);

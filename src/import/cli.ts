@@ -52,7 +52,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Cannot read ${positionals[0]}: ${(error as Error).message}`);
     return 2;
   }
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  // The embedded database in a thread of its own: the file is parsed and checked while it writes.
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, pgliteInWorker: true });
   // Progress by the bytes read: the file is read as it is imported, so its rows are not counted first.
   const bar = process.stderr.isTTY ? new SingleBar({ format: 'Importing [{bar}] {percentage}% · {rows} rows read', stream: process.stderr }, Presets.shades_classic) : null;
   try {

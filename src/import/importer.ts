@@ -19,7 +19,6 @@ import {
   policeRefElsewhere,
   recordReturn,
   reportMissing,
-  storeNewEpisodes,
   type NewEpisode,
   type NewRhi,
   type RecordingContext,
@@ -193,21 +192,68 @@ async function applyChange(tx: Queryable, row: ImportRow, ctx: RecordingContext)
   return { outcome: reported.created ? 'created' : changed ? 'updated' : 'unchanged', episodeId: episode.id };
 }
 
+/** What a batch's checks read: its children (locked), the spans of their episodes and of those with its police references, and the RHIs it names. */
+interface Known {
+  children: Child[];
+  spans: EpisodeSpan[];
+  rhis: ReturnInterview[];
+}
+
+/** What a batch made, kept for the next batch's checks while its writes may still be on their way. */
+interface Made {
+  children: Child[];
+  spans: EpisodeSpan[];
+  rhis: ReturnInterview[];
+}
+
 /**
- * Checks and applies one batch of good rows inside the caller's transaction. New episodes (and
- * their new RHIs) are written together; rows that change something recorded follow one by one.
+ * Asks what a batch's checks read, the three statements together: each is sent before the answer
+ * to the last, so on a connection that keeps their order they are asked in one go.
  */
-async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally, audits: 'batch' | 'file'): Promise<void> {
-  const children = new Map((await repo.lockChildrenByRef(tx, [...new Set(rows.map((row) => row.child.ref))])).map((child) => [child.ref, child]));
+function lookUp(tx: Queryable, rows: readonly ImportRow[]): Promise<Known> {
+  const refs = [...new Set(rows.map((row) => row.child.ref))];
   const policeRefs = rows.flatMap((row) => (row.policeRef ? [row.policeRef] : []));
-  const known = await repo.episodeSpansOfChildrenOrRefs(tx, [...children.values()].map((child) => child.id), policeRefs);
+  const rhiRefs = [...new Set(rows.flatMap((row) => (row.rhi ? [row.rhi.ref] : [])))];
+  const known = Promise.all([repo.lockChildrenByRef(tx, refs), repo.episodeSpansOfChildRefsOrPoliceRefs(tx, refs, policeRefs), repo.rhisByExternalRef(tx, rhiRefs)]).then(
+    ([children, spans, rhis]) => ({ children, spans, rhis }),
+  );
+  // Asked ahead, it may never be awaited (the import failed meanwhile): not an unhandled rejection.
+  known.catch(() => undefined);
+  return known;
+}
+
+/** A batch's decisions: what to write together, and the rows that change something recorded (through the use cases, after). */
+interface Plan {
+  /** New children with new episodes. */
+  children: Child[];
+  /** The case reference of each child with a new episode (new or already recorded): its audit entry names it. */
+  refs: Map<string, string>;
+  fresh: NewEpisode[];
+  rhis: NewRhi[];
+  lines: Map<string, number>;
+  changes: ImportRow[];
+  made: Made;
+}
+
+/**
+ * Checks one batch of good rows against what is recorded (`known`) and what the previous batch
+ * made (`previous`: a lookup asked before its writes were done does not see them), counting and
+ * refusing rows in the tally. Nothing is written here.
+ */
+async function decide(tx: Queryable, rows: readonly ImportRow[], known: Known, previous: Made | undefined, ctx: RecordingContext, tally: Tally): Promise<Plan> {
+  const children = new Map(known.children.map((child) => [child.ref, child]));
+  const batchRefs = new Set(rows.map((row) => row.child.ref));
+  for (const child of previous?.children ?? []) if (batchRefs.has(child.ref) && !children.has(child.ref)) children.set(child.ref, child);
+  const spans = new Map(known.spans.map((span) => [span.id, span]));
+  for (const span of previous?.spans ?? []) if (!spans.has(span.id)) spans.set(span.id, span);
   const byChild = new Map<string, EpisodeSpan[]>();
   const byPoliceRef = new Map<string, EpisodeSpan>();
-  for (const episode of known) {
+  for (const episode of spans.values()) {
     byChild.set(episode.childId, [...(byChild.get(episode.childId) ?? []), episode]);
     if (episode.policeRef) byPoliceRef.set(episode.policeRef, episode);
   }
-  const rhis = new Map((await repo.rhisByExternalRef(tx, [...new Set(rows.flatMap((row) => (row.rhi ? [row.rhi.ref] : [])))])).map((rhi) => [rhi.externalRef!, rhi]));
+  const rhis = new Map(known.rhis.map((rhi) => [rhi.externalRef!, rhi]));
+  for (const rhi of previous?.rhis ?? []) if (!rhis.has(rhi.externalRef!)) rhis.set(rhi.externalRef!, rhi);
   // The lines of the episodes these rows repeat (by police reference or report time): a repeat in
   // this file is named by its line. Other episodes' lines are read only if a refusal names them.
   const repeated = rows.flatMap((row) => {
@@ -269,14 +315,42 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
       await tally.refuseDomain(row.line, error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }], lineOf);
     }
   }
+  const withEpisodes = new Set(fresh.map((item) => item.episode.childId));
+  const madeChildren = [...newChildren.values()].filter((child) => withEpisodes.has(child.id));
+  const refs = new Map([...children.values()].filter((child) => withEpisodes.has(child.id)).map((child) => [child.id, child.ref]));
+  return {
+    children: madeChildren,
+    refs,
+    fresh,
+    rhis: freshRhis,
+    lines,
+    changes,
+    made: { children: madeChildren, spans: fresh.map((item) => item.episode), rhis: freshRhis.map((item) => item.rhi) },
+  };
+}
 
-  const made = new Set(fresh.map((item) => item.episode.childId));
-  await repo.insertChildren(tx, [...newChildren.values()].filter((child) => made.has(child.id)));
-  await storeNewEpisodes(tx, fresh, ctx.actor.name);
-  await repo.insertRhis(tx, freshRhis.map((item) => item.rhi));
-  if (audits === 'batch') await repo.auditMany(tx, importAudits(fresh, freshRhis, children, ctx));
-  await insertRows(tx, LINES_TABLE, { episode_id: 'uuid', line: 'int', created: 'boolean' }, fresh.map((item) => [item.episode.id, lines.get(item.episode.id), true]));
+/**
+ * Writes a batch's new records. On a connection that keeps the order of statements (`pipelines`)
+ * every statement is sent at once, and the caller may go on to the next batch before they are
+ * done; otherwise each waits for the last.
+ */
+function write(tx: Queryable, plan: Plan, ctx: RecordingContext, audits: 'batch' | 'file', pipelined: boolean): Promise<void> {
+  const steps: (() => Promise<void>)[] = [
+    () => repo.insertChildren(tx, plan.children),
+    () => repo.insertEpisodes(tx, plan.fresh.map((item) => item.episode), ctx.actor.name),
+    () => repo.insertHistory(tx, plan.fresh.flatMap((item) => item.history)),
+    () => repo.insertRhiRows(tx, plan.rhis.map((item) => item.rhi)),
+    () => repo.insertRhiLinks(tx, plan.rhis.map((item) => item.rhi)),
+    () => (audits === 'batch' ? repo.auditMany(tx, importAudits(plan.fresh, plan.rhis, plan.refs, ctx)) : Promise.resolve()),
+    () => insertRows(tx, LINES_TABLE, { episode_id: 'uuid', line: 'int', created: 'boolean' }, plan.fresh.map((item) => [item.episode.id, plan.lines.get(item.episode.id), true])),
+  ];
+  if (pipelined) return Promise.all(steps.map((step) => step())).then(() => undefined);
+  return steps.reduce<Promise<void>>((done, step) => done.then(step), Promise.resolve());
+}
 
+/** The rows that change what is recorded, one by one through the API's use cases, each in a savepoint. */
+async function applyChanges(tx: Queryable, changes: readonly ImportRow[], ctx: RecordingContext, tally: Tally): Promise<void> {
+  const lineOf = async (episodeId: string) => (await linesOf(tx, [episodeId])).get(episodeId);
   for (const row of changes) {
     try {
       const { outcome, episodeId } = await withSavepoint(tx, () => applyChange(tx, row, ctx));
@@ -287,6 +361,13 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
       await tally.refuseDomain(row.line, error.problems.length > 0 ? error.problems : [{ path: '', message: error.message }], lineOf);
     }
   }
+}
+
+/** Checks and applies one batch inside the caller's transaction, waiting for each statement. */
+async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally, audits: 'batch' | 'file'): Promise<void> {
+  const plan = await decide(tx, rows, await lookUp(tx, rows), undefined, ctx, tally);
+  await write(tx, plan, ctx, audits, false);
+  await applyChanges(tx, plan.changes, ctx, tally);
 }
 
 /**
@@ -315,8 +396,7 @@ async function auditFile(tx: Queryable, ctx: RecordingContext): Promise<void> {
  * what the import added, rather than the API's three entries an episode. Each episode also keeps
  * the import that made it as its source.
  */
-function importAudits(fresh: readonly NewEpisode[], rhis: readonly NewRhi[], children: Map<string, Child>, ctx: RecordingContext): repo.AuditEntry[] {
-  const refOf = new Map([...children.values()].map((child) => [child.id, child.ref]));
+function importAudits(fresh: readonly NewEpisode[], rhis: readonly NewRhi[], refOf: ReadonlyMap<string, string>, ctx: RecordingContext): repo.AuditEntry[] {
   const byChild = new Map<string, { episodes: number; returned: number; rhis: number }>();
   const tally = (childId: string) => byChild.get(childId) ?? byChild.set(childId, { episodes: 0, returned: 0, rhis: 0 }).get(childId)!;
   for (const { episode } of fresh) {
@@ -356,40 +436,70 @@ export function* stringChunks(text: string, size = STRING_CHUNK_CHARS): Generato
 
 const asStream = (source: Readable | string): Readable => (typeof source === 'string' ? Readable.from(stringChunks(source)) : source);
 
-/** The whole file in one transaction, read and applied batch by batch; a rejected file is rolled back. */
+/**
+ * The whole file in one transaction, read and applied batch by batch; a rejected file is rolled back.
+ * On a connection that keeps the order of statements (PostgreSQL, the PGlite worker) the database
+ * and this thread work at once: a batch's writes are sent without waiting for them, the next
+ * batch's lookups just before them (its checks then see the earlier batch's new records from
+ * memory), and the file is read and checked on while the database writes.
+ */
 async function importInOneTransaction(db: Database, source: Readable | string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
   const reader = readEpisodes(asStream(source), options.timeZone);
+  const pipelined = db.pipelines;
   let tally: Tally | undefined;
   try {
     await db.transaction(async (tx) => {
       await startLines(tx);
-      let batch: ImportRow[] = [];
-      // The next batch is read while the last one is written: parsing overlaps the database's work.
+      let previous: Made | undefined;
+      let askedAhead: { rows: ImportRow[]; known: Promise<Known> } | undefined;
+      // The writes sent and not yet awaited (the last: the connection runs them in order), and the first failure among them.
       let writing: Promise<void> = Promise.resolve();
-      const flush = async () => {
-        const rows = batch;
-        batch = [];
-        await writing;
-        writing = applyBatch(tx, rows, ctx, tally!, 'file').then(() => options.onProgress?.({ rows: tally!.summary.rows, bytes: reader.bytes }));
-        // Held until awaited: a failure surfaces at the next flush or at the end, not as unhandled.
-        writing.catch(() => undefined);
+      let failed: { error: unknown } | undefined;
+      const apply = async (rows: ImportRow[], next: ImportRow[] | undefined) => {
+        const asked = askedAhead?.rows === rows ? askedAhead.known : lookUp(tx, rows);
+        askedAhead = undefined;
+        // A failed write fails what was asked after it ("transaction is aborted"): report the write's own error.
+        const known = await asked.catch((error: unknown) => {
+          throw failed ? failed.error : error;
+        });
+        if (failed) throw failed.error;
+        const plan = await decide(tx, rows, known, previous, ctx, tally!);
+        previous = plan.made;
+        if (pipelined && plan.changes.length === 0 && next) askedAhead = { rows: next, known: lookUp(tx, next) };
+        const written = write(tx, plan, ctx, 'file', pipelined);
+        if (pipelined && plan.changes.length === 0) {
+          written.catch((error: unknown) => (failed ??= { error }));
+          writing = written.catch(() => undefined);
+        } else {
+          await written;
+          await applyChanges(tx, plan.changes, ctx, tally!);
+        }
+        options.onProgress?.({ rows: tally!.summary.rows, bytes: reader.bytes });
       };
+      // One batch read ahead, so that its lookups can be asked before the last batch's writes.
+      const ready: ImportRow[][] = [];
+      let batch: ImportRow[] = [];
       try {
         for await (const read of reader.lines()) {
           tally ??= new Tally(reader.format!);
           tally.summary.rows++;
           if (read.row) batch.push(read.row);
           else tally.refuse(read.line, read.problems);
-          if (batch.length >= BATCH_ROWS) await flush();
+          if (batch.length >= BATCH_ROWS) {
+            ready.push(batch);
+            batch = [];
+            if (ready.length > 1) await apply(ready.shift()!, ready[0]);
+          }
         }
-      } catch (error) {
-        // The file cannot be read on: the batch being written finishes before the rollback.
-        await writing.catch(() => undefined);
-        throw error;
+        tally ??= new Tally(reader.format!);
+        if (batch.length > 0) ready.push(batch);
+        while (ready.length > 0) await apply(ready.shift()!, ready[0]);
+      } finally {
+        // However it ends, nothing is left in flight when the transaction commits or rolls back.
+        await writing;
+        await askedAhead?.known.catch(() => undefined);
       }
-      tally ??= new Tally(reader.format!);
-      if (batch.length > 0) await flush();
-      await writing;
+      if (failed) throw failed.error;
       if (tally.anyInvalid && !options.skipInvalid) throw new Rejected();
       await auditFile(tx, ctx);
     });

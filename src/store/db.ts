@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Pool, type PoolClient } from 'pg';
 import { DomainError } from '../domain/errors';
+import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
 
 /** Which field a unique constraint guards, for the conflict a clash becomes. */
 const UNIQUE_FIELDS: Record<string, string> = {
@@ -69,6 +70,12 @@ export interface Listener {
 
 export interface Database extends Queryable {
   readonly driver: 'pglite' | 'postgres';
+  /**
+   * Statements asked one after another without waiting for answers run in the order asked, inside a
+   * transaction as well (PostgreSQL's connection queues them; so does the PGlite worker). PGlite in
+   * the caller's own thread does not promise it, and gains nothing from it: its caller awaits each.
+   */
+  readonly pipelines: boolean;
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Listens on a notification channel (`pg_notify`), delivered at commit; answers how to stop. */
   listen(channel: string, listener: Listener): Promise<() => Promise<void>>;
@@ -157,6 +164,7 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   });
   return {
     driver: 'pglite',
+    pipelines: false,
     ...wrap(db, false),
     transaction: (work) =>
       db.transaction((tx) => work(wrap(tx, true))).catch((error) => {
@@ -171,6 +179,101 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     close: () => db.close(),
   };
 }
+
+/**
+ * The embedded database in a worker thread (src/store/pgliteWorker.ts), for work that keeps its own
+ * thread busy between statements: `npm run import` parses and checks the next rows while the
+ * database writes the last ones, on a second core. Statements inside a transaction run in the
+ * order asked, so a caller may ask the next before the last has answered. The service keeps PGlite
+ * in its own thread (one statement a tap: the hop would cost more than it gives).
+ */
+export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
+  if (dataDir) await initPgliteDataDir(dataDir);
+  const { Worker } = await import('node:worker_threads');
+  const { extname } = await import('node:path');
+  const file = join(__dirname, `pgliteWorker${extname(__filename)}`);
+  // Built, the worker is plain JavaScript; from the sources (tests, benches under tsx) it registers
+  // tsx in its own thread first: a loader given to node with --import serves the main thread only.
+  const worker = file.endsWith('.ts')
+    ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData: { pgliteWorker: true, dataDir } })
+    : new Worker(file, { workerData: { pgliteWorker: true, dataDir } });
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
+  const listeners = new Map<number, Listener>();
+  let lastId = 0;
+  let lost: Error | undefined;
+  const failAll = (error: Error) => {
+    lost = error;
+    for (const waiting of pending.values()) waiting.reject(error);
+    pending.clear();
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on('message', (reply: WorkerReply) => {
+      if ('ready' in reply) return resolve();
+      if ('failed' in reply) return reject(new Error(reply.failed));
+      if ('notified' in reply) return listeners.get(reply.notified)?.notified(reply.payload);
+      const waiting = pending.get(reply.id);
+      pending.delete(reply.id);
+      if (reply.ok) waiting?.resolve(reply.value);
+      else waiting?.reject(Object.assign(new Error(reply.error.message), reply.error.fields));
+    });
+    worker.on('error', (error) => {
+      reject(error);
+      failAll(error);
+    });
+    worker.on('exit', (code) => {
+      reject(new Error(`the database's worker exited (${code})`));
+      failAll(new DatabaseUnavailable(`the database's worker exited (${code})`));
+    });
+  });
+  await ready;
+  const ask = <T>(request: DistributiveOmit<WorkerRequest, 'id'>): Promise<T> => {
+    if (lost) return Promise.reject(lost);
+    const id = ++lastId;
+    return new Promise<T>((resolve, reject) => {
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id });
+    });
+  };
+  const on = (tx?: number): Queryable => ({
+    query: <T>(sql: string, params: unknown[] = []) => ask<T[]>({ op: 'query', sql, params, tx }),
+    exec: (sql: string) => ask<void>({ op: 'exec', sql, tx }),
+    copyFrom: (sql: string, text: string) => ask<void>({ op: 'copyFrom', sql, text, tx }),
+  });
+  return {
+    driver: 'pglite',
+    pipelines: true,
+    ...on(),
+    async transaction(work) {
+      const tx = await ask<number>({ op: 'begin' });
+      let result;
+      try {
+        result = await work(on(tx));
+      } catch (error) {
+        await ask<void>({ op: 'end', tx, commit: false }).catch(() => undefined);
+        throw asConflict(error);
+      }
+      await ask<void>({ op: 'end', tx, commit: true }).catch((error: unknown) => {
+        throw asConflict(error);
+      });
+      return result;
+    },
+    async listen(channel, listener) {
+      const listening = await ask<number>({ op: 'listen', channel });
+      listeners.set(listening, listener);
+      listener.live(true);
+      return async () => {
+        listeners.delete(listening);
+        await ask<void>({ op: 'unlisten', listening });
+      };
+    },
+    async close() {
+      await ask<void>({ op: 'close' });
+      await worker.terminate();
+    },
+  };
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export interface PostgresOptions {
   /** A query with no answer in this time fails (the server is frozen or overloaded); the server also cancels it. */
@@ -210,6 +313,7 @@ export async function openPostgres(connectionString: string, options: PostgresOp
   await pool.query('select 1');
   return {
     driver: 'postgres',
+    pipelines: true,
     ...wrap(pool),
     async transaction(work) {
       const client = await pool.connect().catch((error) => {
@@ -306,8 +410,9 @@ async function listenOnPostgres(connectionString: string, channel: string, liste
   };
 }
 
-export function openDatabase(options: { databaseUrl?: string; dataDir: string } & PostgresOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir);
+export function openDatabase(options: { databaseUrl?: string; dataDir: string; pgliteInWorker?: boolean } & PostgresOptions): Promise<Database> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
+  return options.pgliteInWorker ? openPgliteInWorker(options.dataDir) : openPglite(options.dataDir);
 }
 
 let savepointCounter = 0;

@@ -245,15 +245,18 @@ export async function lockChildrenByRef(db: Queryable, refs: readonly string[]):
 export type EpisodeSpan = Pick<Episode, 'id' | 'childId' | 'reportedAt' | 'returnedAt' | 'policeRef'>;
 
 /**
- * The spans of every episode of these children, and of any with these police references (whoever's
- * they are): the columns an import's checks read, not the whole episode.
+ * The spans of every episode of the children with these case references, and of any with these
+ * police references (whoever's they are): the columns an import's checks read, not the whole
+ * episode. One statement (each half by its index), so that an import can ask it together with
+ * the children and RHIs it needs before any answer comes back.
  */
-export async function episodeSpansOfChildrenOrRefs(db: Queryable, childIds: readonly string[], policeRefs: readonly string[]): Promise<EpisodeSpan[]> {
-  if (childIds.length === 0 && policeRefs.length === 0) return [];
-  const where = policeRefs.length === 0 ? 'child_id = any($1::uuid[])' : 'child_id = any($1::uuid[]) or police_ref = any($2::text[])';
+export async function episodeSpansOfChildRefsOrPoliceRefs(db: Queryable, childRefs: readonly string[], policeRefs: readonly string[]): Promise<EpisodeSpan[]> {
+  if (childRefs.length === 0 && policeRefs.length === 0) return [];
   const rows = await db.query<{ id: string; child_id: string; reported_at: Date | string; returned_at: Date | string | null; police_ref: string | null }>(
-    `select id, child_id, reported_at, returned_at, police_ref from episodes where ${where}`,
-    policeRefs.length === 0 ? [childIds] : [childIds, policeRefs],
+    `select e.id, e.child_id, e.reported_at, e.returned_at, e.police_ref from children c join episodes e on e.child_id = c.id where c.ref = any($1::text[])
+     union
+     select id, child_id, reported_at, returned_at, police_ref from episodes where police_ref = any($2::text[])`,
+    [childRefs, policeRefs],
   );
   return rows.map((row) => ({ id: row.id, childId: row.child_id, reportedAt: new Date(row.reported_at), returnedAt: row.returned_at === null ? null : new Date(row.returned_at), policeRef: row.police_ref }));
 }
@@ -341,12 +344,22 @@ export async function rhisCoveringEpisodes(db: Queryable, episodeIds: string[]):
 
 /** New RHIs with the episodes each covers, in two statements whatever their number. */
 export async function insertRhis(db: Queryable, rhis: readonly ReturnInterview[]): Promise<void> {
+  await insertRhiRows(db, rhis);
+  await insertRhiLinks(db, rhis);
+}
+
+/** The RHIs themselves, without the episodes they cover (`insertRhiLinks`). */
+export async function insertRhiRows(db: Queryable, rhis: readonly ReturnInterview[]): Promise<void> {
   await insertRows(
     db,
     'return_interviews',
     { id: 'uuid', child_id: 'uuid', external_ref: 'text', offered_at: 'timestamptz', offered_by: 'text', outcome: 'text', completed_at: 'timestamptz', completed_by: 'text', provider: 'text' },
     rhis.map((rhi) => [rhi.id, rhi.childId, rhi.externalRef, rhi.offeredAt, rhi.offeredBy, rhi.outcome, rhi.completedAt, rhi.completedBy, rhi.provider]),
   );
+}
+
+/** The episodes each of these new RHIs covers (`insertRhis` writes them after the RHIs). */
+export async function insertRhiLinks(db: Queryable, rhis: readonly ReturnInterview[]): Promise<void> {
   await insertRows(
     db,
     'return_interview_episodes',

@@ -112,7 +112,7 @@ forEachDriver('CSV import', (db) => {
     const second = await importEpisodesCsv(db(), file, context(), options);
     assert.deepEqual([second.created, second.unchanged], [0, 2]);
   });
-});
+}, { worker: true });
 
 /** n native rows, one child and returned episode each (line k+2 is row k), with a police reference. */
 const manyRows = (n: number, prefix: string) =>
@@ -148,9 +148,10 @@ forEachDriver('a file longer than one batch', (db) => {
     const summary = await importEpisodesCsv(wrapped, `${HEADER}\n${manyRows(rows, 'BAT').join('\n')}\n`, context(), options);
     assert.equal(summary.created, rows);
     assert.equal(transactions, 1);
-    // Per batch: children, episodes, RHIs and lines read (4), children, episodes, history, RHIs (2)
-    // and lines written (6); once: the lines table made and the file's audit written.
-    assert.ok(statements <= 1 + 11 * Math.ceil(rows / BATCH_ROWS), `${statements} statements for ${rows} rows`);
+    // Per batch: children, episodes and RHIs read (3; the lines of repeated episodes too, when
+    // there are any), children, episodes, history, RHIs (2) and lines written (6); once: the lines
+    // table made and the file's audit written.
+    assert.ok(statements <= 2 + 10 * Math.ceil(rows / BATCH_ROWS), `${statements} statements for ${rows} rows`);
     const audits = await repo.auditEntries(db(), { action: 'child.imported' });
     assert.equal(audits.length, rows, 'one entry for each child (here one episode each), found by its case reference');
     assert.deepEqual(audits.find((entry) => entry.subjectId === 'BAT-7')?.details, { childRef: 'BAT-7', episodes: 1, returned: 1, rhis: 0 });
@@ -199,12 +200,26 @@ forEachDriver('a file longer than one batch', (db) => {
     assert.deepEqual([summary.rejected, summary.invalid, summary.problems.length, summary.problems.at(-1)!.line], [true, MAX_PROBLEMS + 5, MAX_PROBLEMS, MAX_PROBLEMS + 1]);
   });
 
+  it('fails whole with the failing write\'s own error when a batch\'s writes fail while the next batch is checked', async () => {
+    let copies = 0;
+    const failing = (tx: Queryable): Queryable => ({
+      ...tx,
+      query: (sql: string, params?: unknown[]) =>
+        /^(copy|insert into) episode_history/.test(sql) && ++copies === 2 ? Promise.reject(new Error('disk full (injected)')) : tx.query(sql, params),
+      copyFrom: tx.copyFrom && ((sql: string, text: string) => (/^copy episode_history/.test(sql) && ++copies === 2 ? Promise.reject(new Error('disk full (injected)')) : tx.copyFrom!(sql, text))),
+    });
+    const wrapped: Database = { ...db(), transaction: (work) => db().transaction((tx) => work(failing(tx))) };
+    await assert.rejects(importEpisodesCsv(wrapped, `${HEADER}\n${manyRows(BATCH_ROWS * 3, 'FLD').join('\n')}\n`, context(), options), /disk full \(injected\)/);
+    assert.equal(copies, 2, 'the second batch\'s history write failed');
+    assert.equal((await db().query<{ count: number }>('select count(*)::int as count from episodes'))[0]!.count, 0, 'nothing stored: the first batch\'s episodes rolled back too');
+  });
+
   it('reads a stream as it arrives', async () => {
     const text = `${HEADER}\n${manyRows(30, 'STR').join('\n')}\n`;
     const summary = await importEpisodesCsv(db(), Readable.from(text.match(/[\s\S]{1,100}/g)!), context(), options);
     assert.deepEqual([summary.rows, summary.created, summary.invalid], [30, 30, 0]);
   });
-});
+}, { worker: true });
 
 describe('a large import on PGlite through the API, beside the running bot (issue 8, item 10)', function () {
   this.timeout(120_000);

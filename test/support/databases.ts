@@ -1,12 +1,14 @@
-import { openPglite, openPostgres, type Database } from '../../src/store/db';
+import { openPglite, openPgliteInWorker, openPostgres, type Database } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
 import { createTestDatabase } from './postgres';
 
 export const DRIVERS = ['pglite', 'postgres'] as const;
+/** PGlite in a worker thread (`openPgliteInWorker`, what `npm run import` opens): its statements in flight together. */
+export type TestDriver = (typeof DRIVERS)[number] | 'pglite-worker';
 
-/** A migrated, empty database of the given driver: in-memory PGlite, or a new database on the test server. */
-export async function openTestDatabase(driver: (typeof DRIVERS)[number]): Promise<Database> {
-  const db = driver === 'pglite' ? await openPglite() : await openPostgres(await createTestDatabase());
+/** A migrated, empty database of the given driver: in-memory PGlite (in this thread or a worker), or a new database on the test server. */
+export async function openTestDatabase(driver: TestDriver): Promise<Database> {
+  const db = driver === 'pglite' ? await openPglite() : driver === 'pglite-worker' ? await openPgliteInWorker() : await openPostgres(await createTestDatabase());
   await migrate(db);
   return db;
 }
@@ -36,8 +38,8 @@ export async function resetDatabase(db: Database): Promise<void> {
 /**
  * Declares the same suite once per driver: the repository tests run on PGlite and on PostgreSQL.
  */
-export function forEachDriver(title: string, suite: (db: () => Database, driver: (typeof DRIVERS)[number]) => void): void {
-  for (const driver of DRIVERS) {
+export function forEachDriver(title: string, suite: (db: () => Database, driver: TestDriver) => void, options: { worker?: boolean } = {}): void {
+  for (const driver of options.worker ? [...DRIVERS, 'pglite-worker' as const] : DRIVERS) {
     describe(`${title} [${driver}]`, function () {
       let db: Database;
       before(async function () {
