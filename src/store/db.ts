@@ -187,6 +187,12 @@ export async function openPglite(dataDir?: string): Promise<Database> {
  * order asked, so a caller may ask the next before the last has answered. The service keeps PGlite
  * in its own thread (one statement a tap: the hop would cost more than it gives).
  */
+/**
+ * The worker's JavaScript heap, bounded as `npm start` bounds the main one: it holds no more than
+ * PGlite's buffers between the database and the caller (PostgreSQL's own memory is the WASM heap).
+ */
+const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
+
 export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
   if (dataDir) await initPgliteDataDir(dataDir);
   const { Worker } = await import('node:worker_threads');
@@ -194,9 +200,8 @@ export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
   const file = join(__dirname, `pgliteWorker${extname(__filename)}`);
   // Built, the worker is plain JavaScript; from the sources (tests, benches under tsx) it registers
   // tsx in its own thread first: a loader given to node with --import serves the main thread only.
-  const worker = file.endsWith('.ts')
-    ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { eval: true, workerData: { pgliteWorker: true, dataDir } })
-    : new Worker(file, { workerData: { pgliteWorker: true, dataDir } });
+  const options = { workerData: { pgliteWorker: true, dataDir }, resourceLimits: WORKER_HEAP };
+  const worker = file.endsWith('.ts') ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { ...options, eval: true }) : new Worker(file, options);
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
   const listeners = new Map<number, Listener>();
   let lastId = 0;
