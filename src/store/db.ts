@@ -1,7 +1,8 @@
 import { parse as pgliteParse, PGlite, protocol } from '@electric-sql/pglite';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Client, Pool, type PoolClient } from 'pg';
 import { DomainError } from '../domain/errors';
 import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
@@ -181,22 +182,20 @@ export async function openPglite(dataDir?: string): Promise<Database> {
 }
 
 /**
+ * The worker's JavaScript heap, bounded as `npm start` bounds the main one: it holds no more than
+ * PGlite's buffers between the database and the caller (PostgreSQL's own memory is the WASM heap).
+ */
+const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
+
+/**
  * The embedded database in a worker thread (src/store/pgliteWorker.ts), for work that keeps its own
  * thread busy between statements: `npm run import` parses and checks the next rows while the
  * database writes the last ones, on a second core. Statements inside a transaction run in the
  * order asked, so a caller may ask the next before the last has answered. The service keeps PGlite
  * in its own thread (one statement a tap: the hop would cost more than it gives).
  */
-/**
- * The worker's JavaScript heap, bounded as `npm start` bounds the main one: it holds no more than
- * PGlite's buffers between the database and the caller (PostgreSQL's own memory is the WASM heap).
- */
-const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
-
 export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
   if (dataDir) await initPgliteDataDir(dataDir);
-  const { Worker } = await import('node:worker_threads');
-  const { extname } = await import('node:path');
   const file = join(__dirname, `pgliteWorker${extname(__filename)}`);
   // Built, the worker is plain JavaScript; from the sources (tests, benches under tsx) it registers
   // tsx in its own thread first: a loader given to node with --import serves the main thread only.

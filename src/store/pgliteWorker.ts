@@ -29,7 +29,7 @@ export type Reply =
   | { failed: string };
 
 /** An error as plain fields, so that `asConflict` and `asUnavailable` read it alike on the caller's side. */
-export function errorFields(error: unknown): { message: string; fields: Record<string, string | number> } {
+function errorFields(error: unknown): { message: string; fields: Record<string, string | number> } {
   const fields: Record<string, string | number> = {};
   if (error && typeof error === 'object') {
     for (const [key, value] of Object.entries(error)) if (typeof value === 'string' || typeof value === 'number') fields[key] = value;
@@ -46,7 +46,7 @@ interface OpenTransaction {
 }
 
 /** The worker's side: answers each request by id. */
-export async function serve(db: Database, post: (reply: Reply) => void, on: (handle: (request: Request) => void) => void): Promise<void> {
+async function serve(db: Database, post: (reply: Reply) => void, on: (handle: (request: Request) => void) => void): Promise<void> {
   const transactions = new Map<number, OpenTransaction>();
   const listening = new Map<number, () => Promise<void>>();
   let lastTx = 0;
@@ -83,7 +83,7 @@ export async function serve(db: Database, post: (reply: Reply) => void, on: (han
         // The caller's begin is answered once inside (PGlite runs one transaction at a time).
         return void answer(
           request.id,
-          Promise.race([inside, done]).then(async (tx) => {
+          Promise.race([inside, done]).then((tx) => {
             transactions.set(id, { tx: tx as Queryable, queue: Promise.resolve(), finish, done });
             return id;
           }),

@@ -7,7 +7,7 @@ import { CSV_MAX_BYTES } from '../../src/app/bodies';
 import { NATIVE_COLUMNS } from '../../src/import/csvRows';
 import { SHARED_IMPORT_MAX_ROWS } from '../../src/import/importer';
 import { ROOT } from '../support/playground';
-import { npmStartEnv, npmStartFlags } from '../support/startFlags';
+import { npmNodeCommand } from '../support/startFlags';
 
 /**
  * One request must not stop the service. A CSV file just under the import route's size limit
@@ -16,8 +16,8 @@ import { npmStartEnv, npmStartFlags } from '../support/startFlags';
  * process died with "JavaScript heap out of memory" within seconds.
  */
 const KEY = 'upload-key-0123456789abcdef';
-/** The V8 flags `npm start` runs the service with, so the heap is as small as in production. */
-const START_FLAGS = npmStartFlags();
+/** The V8 flags and environment `npm start` runs the service with, so the heap is as small as in production. */
+const { flags: START_FLAGS, env: START_ENV } = npmNodeCommand('start');
 
 describe('a file at the import size limit, posted to the service on the embedded database', function () {
   this.timeout(120_000);
@@ -31,7 +31,7 @@ describe('a file at the import size limit, posted to the service on the embedded
     assert.ok(START_FLAGS.some((flag) => flag.startsWith('--max-old-space-size=')), `npm start caps the heap: ${START_FLAGS.join(' ')}`);
     const child = spawn(process.execPath, [...START_FLAGS, '--import', 'tsx', join(ROOT, 'test', 'support', 'serviceMain.ts')], {
       cwd: ROOT,
-      env: { ...process.env, ...npmStartEnv(), PORT: '0', DATA_DIR: dir, DEMO_DATA: 'false', LOG_LEVEL: 'warn', INGEST_API_KEYS: `case-system:${KEY}` },
+      env: { ...process.env, ...START_ENV, PORT: '0', DATA_DIR: dir, DEMO_DATA: 'false', LOG_LEVEL: 'warn', INGEST_API_KEYS: `case-system:${KEY}` },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -29,13 +29,3 @@ export function npmNodeCommand(name: string): NpmNodeCommand {
     script: join(ROOT, parts[3]!),
   };
 }
-
-/** The V8 flags `npm start` runs the service with (package.json's start script). */
-export function npmStartFlags(): string[] {
-  return npmNodeCommand('start').flags;
-}
-
-/** The environment `npm start` sets for the service's process. */
-export function npmStartEnv(): Record<string, string> {
-  return npmNodeCommand('start').env;
-}
