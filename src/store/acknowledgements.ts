@@ -1,6 +1,6 @@
 import { newId } from './ids';
 import type { AgencyCode } from '../domain/types';
-import type { Queryable } from './db';
+import { prepared, type Queryable } from './db';
 
 /**
  * Acknowledgements of a day's list, for the whole list (child null) or one child, one row per agency
@@ -36,24 +36,36 @@ export interface AcknowledgementInput {
  * before it; one statement, with no transaction around it.
  */
 export async function acknowledge(db: Queryable, input: AcknowledgementInput, options: { bumpVersion?: boolean } = {}): Promise<boolean> {
-  const bump = options.bumpVersion
-    ? `, bumped as (insert into list_versions (list_date, version) select $2, 1 where exists (select 1 from acked)
-                    on conflict (list_date) do update set version = list_versions.version + 1)`
-    : '';
-  const rows = await db.query(
-    `with acked as (
-       insert into acknowledgements (id, list_date, agency_code, child_id, user_id, user_name, conversation_id, acknowledged_at, seen)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       on conflict (list_date, agency_code, coalesce(child_id, '00000000-0000-0000-0000-000000000000'::uuid)) do update
-         set seen = array(select distinct key from unnest(acknowledgements.seen || excluded.seen) as key order by key),
-             user_id = excluded.user_id, user_name = excluded.user_name, conversation_id = excluded.conversation_id, acknowledged_at = excluded.acknowledged_at
-         where not (excluded.seen <@ acknowledgements.seen)
-       returning id)${bump}
-     select id from acked`,
-    [newId(), input.listDate, input.agency, input.childId, input.userId, input.userName, input.conversationId, input.at, [...new Set(input.seen)].sort()],
-  );
+  const rows = await db.query(options.bumpVersion ? ACKNOWLEDGE_AND_BUMP : ACKNOWLEDGE, [
+    newId(),
+    input.listDate,
+    input.agency,
+    input.childId,
+    input.userId,
+    input.userName,
+    input.conversationId,
+    input.at,
+    [...new Set(input.seen)].sort(),
+  ]);
   return rows.length > 0;
 }
+
+const acknowledgeText = (bump: string) =>
+  `with acked as (
+     insert into acknowledgements (id, list_date, agency_code, child_id, user_id, user_name, conversation_id, acknowledged_at, seen)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     on conflict (list_date, agency_code, coalesce(child_id, '00000000-0000-0000-0000-000000000000'::uuid)) do update
+       set seen = array(select distinct key from unnest(acknowledgements.seen || excluded.seen) as key order by key),
+           user_id = excluded.user_id, user_name = excluded.user_name, conversation_id = excluded.conversation_id, acknowledged_at = excluded.acknowledged_at
+       where not (excluded.seen <@ acknowledgements.seen)
+     returning id)${bump}
+   select id from acked`;
+const ACKNOWLEDGE = prepared('acknowledgements.acknowledge', acknowledgeText(''));
+const ACKNOWLEDGE_AND_BUMP = prepared(
+  'acknowledgements.acknowledge_and_bump',
+  acknowledgeText(`, bumped as (insert into list_versions (list_date, version) select $2, 1 where exists (select 1 from acked)
+                  on conflict (list_date) do update set version = list_versions.version + 1)`),
+);
 
 export async function acknowledgementsOn(db: Queryable, listDate: string): Promise<Acknowledgement[]> {
   const rows = await db.query<{ agency_code: AgencyCode; name: string; child_id: string | null; user_name: string; acknowledged_at: Date; seen: string[] }>(

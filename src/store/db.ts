@@ -52,11 +52,40 @@ export function asConflict(error: unknown): unknown {
  * PostgreSQL through `pg` for production and several replicas. Repositories see only this interface.
  */
 export interface Queryable {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** A statement: its text, parsed and planned at each call; or a `prepared` one, parsed once per connection. */
+  query<T = Record<string, unknown>>(sql: string | Prepared, params?: unknown[]): Promise<T[]>;
   /** Several statements at once, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   /** PGlite only: a `COPY … FROM '/dev/blob'` statement reading `text` (`insertRows` uses it for many rows). */
   copyFrom?(sql: string, text: string): Promise<void>;
+}
+
+/**
+ * A statement PostgreSQL parses and plans once per connection (a named prepared statement) rather
+ * than at every call. For the statements a card tap asks: parsing and planning a statement of a few
+ * common table expressions cost PGlite about three quarters of its time (bench/README.md). Made
+ * only by `prepared`, at a module's top level: each connection holds at most one server-side
+ * statement per name, so the set is bounded by the code itself.
+ */
+export interface Prepared {
+  readonly name: string;
+  readonly text: string;
+}
+
+const PREPARED = new Map<string, string>();
+
+/** Declares a prepared statement; one name, one text (a second text under a name is a programming error). */
+export function prepared(name: string, text: string): Prepared {
+  if (!/^[a-z][a-z0-9_.]{0,62}$/.test(name)) throw new Error(`a prepared statement's name is lower-case letters, digits, '_' and '.': ${name}`);
+  const known = PREPARED.get(name);
+  if (known !== undefined && known !== text) throw new Error(`two prepared statements are named ${name}`);
+  PREPARED.set(name, text);
+  return Object.freeze({ name, text });
+}
+
+/** The text of a statement, prepared or not (for a driver that has no use for the name). */
+export function textOf(sql: string | Prepared): string {
+  return typeof sql === 'string' ? sql : sql.text;
 }
 
 /** What a listener hears: each notification's payload, and whether it is hearing at all. */
@@ -135,15 +164,37 @@ function joined(parts: Uint8Array[]): Uint8Array {
  * `inTransaction`: the caller holds PGlite's transaction (its statements take only the query lock;
  * outside one, a statement waits for any open transaction, as PGlite's `query` does).
  */
-async function pipelinedQuery<T>(db: PGlite, sql: string, params: unknown[], inTransaction: boolean): Promise<T[]> {
-  const message = joined([
-    protocol.serialize.parse({ text: sql }),
-    protocol.serialize.bind({ values: params.map((value) => (value === undefined ? null : prepareValue(value))) }),
+/** The prepared statements each PGlite session holds, by name (a session lasts as long as its PGlite). */
+const HELD = new WeakMap<PGlite, Set<string>>();
+
+/** Errors after which a prepared statement is parsed again: it does not exist, or its plan's result changed shape. */
+const REPARSE_CODES = new Set(['26000', '0A000']);
+
+async function pipelinedQuery<T>(db: PGlite, sql: string | Prepared, params: unknown[], inTransaction: boolean): Promise<T[]> {
+  let held = HELD.get(db);
+  if (!held) HELD.set(db, (held = new Set()));
+  const named = typeof sql === 'string' ? undefined : sql;
+  const rest = [
+    protocol.serialize.bind({ statement: named?.name, values: params.map((value) => (value === undefined ? null : prepareValue(value))) }),
     protocol.serialize.describe({ type: 'P' }),
     protocol.serialize.execute({}),
     protocol.serialize.sync(),
-  ]);
-  const run = () => db._runExclusiveQuery(async () => (await db.execProtocol(message, { syncToFs: !inTransaction })).messages);
+  ];
+  const run = () =>
+    db._runExclusiveQuery(async () => {
+      // Decided under the lock, so that two callers of a new statement parse it once. A statement
+      // parsed by a call that then failed may exist or not: closing a name that does not exist is
+      // not an error, so it is closed and parsed again.
+      const parse = named && held.has(named.name) ? [] : named ? [protocol.serialize.close({ type: 'S', name: named.name }), protocol.serialize.parse(named)] : [protocol.serialize.parse({ text: sql as string })];
+      try {
+        const { messages } = await db.execProtocol(joined([...parse, ...rest]), { syncToFs: !inTransaction });
+        if (named) held.add(named.name);
+        return messages;
+      } catch (error) {
+        if (named && REPARSE_CODES.has((error as { code?: string }).code ?? '')) held.delete(named.name);
+        throw error;
+      }
+    });
   const messages = inTransaction ? await run() : await db._runExclusiveTransaction(run);
   return (pgliteParse.parseResults(messages, db.parsers, {})[0]?.rows ?? []) as T[];
 }
@@ -153,7 +204,7 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   const db = dataDir ? new PGlite(dataDir, pgliteOptions) : new PGlite(pgliteOptions);
   await db.waitReady;
   const wrap = (target: Pick<PGlite, 'query' | 'exec'>, inTransaction: boolean): Queryable => ({
-    async query<T>(sql: string, params: unknown[] = []) {
+    async query<T>(sql: string | Prepared, params: unknown[] = []) {
       return pipelinedQuery<T>(db, sql, params, inTransaction);
     },
     async exec(sql: string) {
@@ -239,7 +290,7 @@ export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
     });
   };
   const on = (tx?: number): Queryable => ({
-    query: <T>(sql: string, params: unknown[] = []) => ask<T[]>({ op: 'query', sql, params, tx }),
+    query: <T>(sql: string | Prepared, params: unknown[] = []) => ask<T[]>({ op: 'query', sql, params, tx }),
     exec: (sql: string) => ask<void>({ op: 'exec', sql, tx }),
     copyFrom: (sql: string, text: string) => ask<void>({ op: 'copyFrom', sql, text, tx }),
   });
@@ -299,9 +350,10 @@ export async function openPostgres(connectionString: string, options: PostgresOp
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const wrap = (target: Pool | PoolClient): Queryable => ({
-    async query<T>(sql: string, params: unknown[] = []) {
+    async query<T>(sql: string | Prepared, params: unknown[] = []) {
       try {
-        return (await target.query(sql, params)).rows as T[];
+        // node-postgres parses a named statement once per connection (and remembers it did).
+        return (await target.query(typeof sql === 'string' ? { text: sql, values: params } : { name: sql.name, text: sql.text, values: params })).rows as T[];
       } catch (error) {
         throw asUnavailable(error);
       }

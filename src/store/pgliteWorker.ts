@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { openPglite, type Database, type Queryable } from './db';
+import { openPglite, type Database, type Prepared, type Queryable } from './db';
 
 /**
  * The embedded database in a worker thread of its own (see `openPgliteInWorker` in db.ts): PGlite
@@ -11,7 +11,7 @@ import { openPglite, type Database, type Queryable } from './db';
 
 /** What the caller asks. `tx` names an open transaction (a statement inside it), absent for one on its own. */
 export type Request =
-  | { id: number; op: 'query'; sql: string; params: unknown[]; tx?: number }
+  | { id: number; op: 'query'; sql: string | Prepared; params: unknown[]; tx?: number }
   | { id: number; op: 'exec'; sql: string; tx?: number }
   | { id: number; op: 'copyFrom'; sql: string; text: string; tx?: number }
   | { id: number; op: 'begin' }

@@ -1,7 +1,7 @@
 import { newId } from './ids';
 import type { ConversationRef } from './conversationRef';
 import type { Channel, DisplayLevel } from './channels';
-import type { Queryable } from './db';
+import { prepared, type Queryable } from './db';
 import { AUDIT_COLUMNS, auditRow, type AuditEntry } from './repositories';
 
 /** Every card the bot posted (so later changes can update each copy) and the daily post's claim. */
@@ -161,8 +161,10 @@ export async function recordOnDemandPost(
 }
 
 /** Whether this conversation was posted a card of that kind for that day: card actions name one, and nothing else is answered. */
+const WAS_POSTED = prepared('posted_cards.was_posted', `select 1 from posted_cards where conversation_id = $1 and list_date = $2 and kind = $3 and status = 'sent' limit 1`);
+
 export async function wasPosted(db: Queryable, conversationId: string, listDate: string, kind: CardKind): Promise<boolean> {
-  const rows = await db.query(`select 1 from posted_cards where conversation_id = $1 and list_date = $2 and kind = $3 and status = 'sent' limit 1`, [conversationId, listDate, kind]);
+  const rows = await db.query(WAS_POSTED, [conversationId, listDate, kind]);
   return rows.length > 0;
 }
 
@@ -172,18 +174,20 @@ export async function wasPosted(db: Queryable, conversationId: string, listDate:
  * saying who was shown it) written; one statement for all three, the tap's only one.
  */
 export async function turnPage(db: Queryable, conversationId: string, listDate: string, kind: CardKind, page: number, disclosed?: AuditEntry): Promise<boolean> {
-  const audit = disclosed
-    ? `, audited as (insert into audit_log (${Object.keys(AUDIT_COLUMNS).join(', ')})
-                     select $5, $6, $7, $8, $9, $10, $11, $12::text::jsonb where (select posted from posted))`
-    : '';
-  const rows = await db.query<{ posted: boolean }>(
-    `with posted as (select exists (select 1 from posted_cards where conversation_id = $1 and list_date = $2 and kind = $3 and status = 'sent') as posted),
-          turned as (update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4 and (select posted from posted) returning 1)${audit}
-     select posted from posted`,
-    [conversationId, listDate, kind, page, ...(disclosed ? auditRow(disclosed) : [])],
-  );
+  const rows = await db.query<{ posted: boolean }>(disclosed ? TURN_PAGE_AUDITED : TURN_PAGE, [conversationId, listDate, kind, page, ...(disclosed ? auditRow(disclosed) : [])]);
   return rows[0]?.posted === true;
 }
+
+const turnPageText = (audit: string) =>
+  `with posted as (select exists (select 1 from posted_cards where conversation_id = $1 and list_date = $2 and kind = $3 and status = 'sent') as posted),
+        turned as (update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4 and (select posted from posted) returning 1)${audit}
+   select posted from posted`;
+const TURN_PAGE = prepared('posted_cards.turn_page', turnPageText(''));
+const TURN_PAGE_AUDITED = prepared(
+  'posted_cards.turn_page_audited',
+  turnPageText(`, audited as (insert into audit_log (${Object.keys(AUDIT_COLUMNS).join(', ')})
+                   select $5, $6, $7, $8, $9, $10, $11, $12::text::jsonb where (select posted from posted))`),
+);
 
 /** The posted copies of a day's list (`kinds`: the list's by default). */
 export async function postedCardsOn(db: Queryable, listDate: string, kinds: readonly CardKind[] = LIST_KINDS): Promise<PostedCard[]> {
@@ -195,12 +199,15 @@ export async function undeliveredPosts(db: Queryable, sinceDate: string): Promis
   return (await db.query(`select ${COLUMNS} from posted_cards where scheduled and status <> 'sent' and list_date >= $1 and kind = any($2::text[]) order by list_date desc`, [sinceDate, LIST_KINDS])).map(toPostedCard);
 }
 
+const BUMP_LIST_VERSION = prepared('list_versions.bump', `insert into list_versions (list_date, version) values ($1, 1) on conflict (list_date) do update set version = list_versions.version + 1`);
+const LIST_VERSION = prepared('list_versions.read', `select version from list_versions where list_date = $1`);
+
 /** Moves the day's version on (a change that shows on its card was committed). */
 export async function bumpListVersion(db: Queryable, listDate: string): Promise<void> {
-  await db.query(`insert into list_versions (list_date, version) values ($1, 1) on conflict (list_date) do update set version = list_versions.version + 1`, [listDate]);
+  await db.query(BUMP_LIST_VERSION, [listDate]);
 }
 
 export async function listVersion(db: Queryable, listDate: string): Promise<number> {
-  const rows = await db.query<{ version: string | number }>(`select version from list_versions where list_date = $1`, [listDate]);
+  const rows = await db.query<{ version: string | number }>(LIST_VERSION, [listDate]);
   return Number(rows[0]?.version ?? 0);
 }
