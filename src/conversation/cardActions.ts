@@ -18,7 +18,7 @@ import { CHILD_FORMS, FORM_NAMES, REPORT_FORM, reportFormCard, type FormName, ty
 import { loadDailyList } from '../lists/dailyListService';
 import { eventDate, reportMissingSchema } from '../recording/schemas';
 import { changeEpisode, changeRhi, createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
-import { acknowledge } from '../store/acknowledgements';
+import { acknowledge, alreadySeen } from '../store/acknowledgements';
 import type { Queryable } from '../store/db';
 import { addNote } from '../store/notes';
 import { episodeHistory, findChildByRef, findEpisode, rhisCoveringEpisodes } from '../store/repositories';
@@ -609,9 +609,12 @@ export const ACTIONS: Record<string, CardAction<any>> = {
     async handle(ctx, data) {
       const { who } = ctx.turn;
       const now = ctx.deps.now();
-      // The acknowledgement shows on the card every copy of the day shares: the version moves with it
-      // (one statement), so no replica serves the card drawn before it (this answer included).
-      const changed = await acknowledge(
+      // Colleagues acknowledge the same card: what the day's acknowledgements (as last heard; they
+      // only grow) already hold needs no statement. Otherwise the acknowledgement shows on the card
+      // every copy of the day shares: the version moves with it (one statement), so no replica
+      // serves the card drawn before it (this answer included).
+      const recorded = await ctx.deps.lists.acknowledgements(ctx.deps.db, data.listDate, now, { readOnly: true });
+      const changed = !alreadySeen(recorded, ctx.audience.agency, null, data.seen) && await acknowledge(
         ctx.deps.db,
         { listDate: data.listDate, agency: ctx.audience.agency, childId: null, userId: who.id, userName: who.name, conversationId: ctx.turn.conversationId, at: now, seen: data.seen },
         { bumpVersion: true },

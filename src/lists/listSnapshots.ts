@@ -5,6 +5,7 @@ import { loadDailyList } from './dailyListService';
 import { ListCardCache, type ListCardRequest } from './listCards';
 import type { CardJson } from '../cards/render';
 import { ChangeCache, type ChangeFeed } from '../store/changeFeed';
+import { acknowledgementsOn, type Acknowledgement } from '../store/acknowledgements';
 
 /** Days kept: today, and a few earlier cards still being tapped. */
 const DAYS_KEPT = 4;
@@ -31,7 +32,8 @@ export interface ReadOptions {
  * daily post.
  */
 export class ListSnapshots {
-  private readonly kept = new Map<string, { version: number; minute: number; list: Promise<DailyList> }>();
+  private readonly kept = new Map<string, Kept<DailyList>>();
+  private readonly acknowledged = new Map<string, Kept<Acknowledgement[]>>();
   private readonly cards = new ListCardCache(this);
   private readonly versions = new ChangeCache<string, number>({ ttlMs: VERSION_KEPT_MS, maxEntries: DAYS_KEPT * 4 });
 
@@ -55,18 +57,37 @@ export class ListSnapshots {
   }
 
   async get(db: Queryable, date: string, now: Date, settings: ListSettings, options: ReadOptions = {}): Promise<DailyList> {
-    const version = await this.version(db, date, options);
-    const minute = Math.floor(now.getTime() / 60_000);
-    const hit = this.kept.get(date);
-    if (hit && hit.version === version && hit.minute === minute) return hit.list;
-    const entry = { version, minute, list: loadDailyList(db, date, now, settings) };
-    this.kept.delete(date);
-    this.kept.set(date, entry);
-    if (this.kept.size > DAYS_KEPT) this.kept.delete(this.kept.keys().next().value!);
-    // A failed load is not kept: the next tap tries again.
-    entry.list.catch(() => {
-      if (this.kept.get(date) === entry) this.kept.delete(date);
-    });
-    return entry.list;
+    return keep(this.kept, date, await this.version(db, date, options), now, () => loadDailyList(db, date, now, settings));
   }
+
+  /**
+   * The day's acknowledgements, read once per version and minute. Every acknowledgement that adds
+   * something moves the version on, and one only ever adds (what an agency saw grows, nothing takes
+   * it back), so what is kept here was all recorded: a tap that would add nothing to it (the same
+   * card acknowledged again by a colleague) needs no statement to know it.
+   */
+  async acknowledgements(db: Queryable, date: string, now: Date, options: ReadOptions = {}): Promise<Acknowledgement[]> {
+    return keep(this.acknowledged, date, await this.version(db, date, options), now, () => acknowledgementsOn(db, date));
+  }
+}
+
+interface Kept<T> {
+  version: number;
+  minute: number;
+  value: Promise<T>;
+}
+
+/** A day's answer kept for its version and minute (a few days at most); a failed read is not kept. */
+function keep<T>(kept: Map<string, Kept<T>>, date: string, version: number, now: Date, read: () => Promise<T>): Promise<T> {
+  const minute = Math.floor(now.getTime() / 60_000);
+  const hit = kept.get(date);
+  if (hit && hit.version === version && hit.minute === minute) return hit.value;
+  const entry = { version, minute, value: read() };
+  kept.delete(date);
+  kept.set(date, entry);
+  if (kept.size > DAYS_KEPT) kept.delete(kept.keys().next().value!);
+  entry.value.catch(() => {
+    if (kept.get(date) === entry) kept.delete(date);
+  });
+  return entry.value;
 }

@@ -67,6 +67,14 @@ const ACKNOWLEDGE_AND_BUMP = prepared(
                   on conflict (list_date) do update set version = list_versions.version + 1)`),
 );
 
+/** Whether `agency` has already acknowledged every one of `seen` (for the whole list: `childId` null) among `recorded`. */
+export function alreadySeen(recorded: readonly Acknowledgement[], agency: AgencyCode, childId: string | null, seen: readonly string[]): boolean {
+  const row = recorded.find((entry) => entry.agency === agency && entry.childId === childId);
+  if (!row) return false;
+  const known = new Set(row.seen);
+  return seen.every((key) => known.has(key));
+}
+
 export async function acknowledgementsOn(db: Queryable, listDate: string): Promise<Acknowledgement[]> {
   const rows = await db.query<{ agency_code: AgencyCode; name: string; child_id: string | null; user_name: string; acknowledged_at: Date; seen: string[] }>(
     `select k.agency_code, a.name, k.child_id, k.user_name, k.acknowledged_at, k.seen from acknowledgements k join agencies a on a.code = k.agency_code

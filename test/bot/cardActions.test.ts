@@ -116,6 +116,35 @@ describe('acknowledging and adding information on the card', () => {
     assert.equal(updates().length, 0);
   });
 
+  it('answers a colleague’s repeat acknowledgement from the day’s acknowledgements as last read, asking the database to record nothing', async () => {
+    const data = await ackData(POLICE);
+    await act('list.acknowledge', data, POLICE);
+    const asked: string[] = [];
+    const query = app.db.query;
+    app.db.query = ((sql: Parameters<typeof query>[0], params?: unknown[]) => {
+      asked.push(typeof sql === 'string' ? sql : sql.name);
+      return query.call(app.db, sql, params);
+    }) as typeof query;
+    try {
+      const colleague = { ...POLICE_OFFICER, id: '29:user-colleague', name: 'Colleague Police', aadObjectId: '00000000-0000-0000-0000-0000000000031' };
+      const again = await act('list.acknowledge', data, POLICE, colleague);
+      assert.equal(again.body.statusCode, 200);
+      assert.match(JSON.stringify(again.body.value), /Police had already acknowledged everything this card showed\./);
+      assert.ok(asked.length > 0, 'the tap was seen by the database wrapper (the card was posted here)');
+      assert.deepEqual(asked.filter((statement) => /acknowledgements\.acknowledge|insert into acknowledgements/.test(statement)), [], 'nothing written');
+      assert.equal(asked.filter((statement) => /from acknowledgements/.test(statement)).length, 1, 'the day’s acknowledgements read once since the version moved');
+      asked.length = 0;
+      assert.match(JSON.stringify((await act('list.acknowledge', data, POLICE, colleague)).body.value), /Police had already acknowledged everything this card showed\./);
+      assert.deepEqual(asked.filter((statement) => /acknowledge/.test(statement)), [], 'the next repeat asks nothing about acknowledgements');
+      // A card showing a child Police has not acknowledged is recorded, whatever was read before.
+      const more = await act('list.acknowledge', { ...data, seen: [...data.seen, 'TEST-0099|new'] }, POLICE);
+      assert.match(JSON.stringify(more.body.value), /✓ Acknowledged for Police at 09:00: the 2 children this card showed\./);
+      assert.deepEqual(asked.filter((statement) => /acknowledgements\.acknowledge/.test(statement)), ['acknowledgements.acknowledge_and_bump']);
+    } finally {
+      app.db.query = query;
+    }
+  });
+
   it('acknowledges one child from its card, shown on that child’s entry on every copy', async () => {
     const answer = await act('child.acknowledge', { ...target, childRef: 'TEST-0001' }, EDUCATION, TEACHER);
     assert.equal(answer.body.statusCode, 200);
