@@ -3,7 +3,8 @@
  * against `select 1` on the same connection in the same run (issue 13, part 1). On PGlite every
  * statement runs on the service's own thread, so its cost is taken straight from the throughput.
  * Each line: the median over BENCH_ROUNDS (7) rounds of BENCH_CALLS (500) calls, in µs a call.
- * Beside the statements a tap runs now (the posted check with the page remembered, the audit entry),
+ * Beside the statement a tap runs now (the posted check, the page remembered and the audit entry:
+ * `turnPage`, a prepared statement, and the same text parsed and planned at each call as before),
  * those it ran before: the person's grants, the channel's standing and the list version (kept in
  * memory now while changes are heard: src/store/changeFeed.ts), the posted check and the page
  * remembered as two statements, the channel's whole row (read before those); and two audit entries
@@ -12,10 +13,11 @@
 import { median } from './median';
 import { driversFrom, runPerDriver } from './results';
 import { seedMissing } from './seed';
-import { auditMany } from '../src/store/repositories';
+import { auditMany, auditRow } from '../src/store/repositories';
+import { prepared } from '../src/store/db';
 import { channelStanding, findChannel } from '../src/store/channels';
 import { grantsOf } from '../src/store/grants';
-import { claimScheduledPost, listVersion, markSent, turnPage, wasPosted } from '../src/store/postedCards';
+import { claimScheduledPost, listVersion, markSent, turnPage, TURN_PAGE_AUDITED, wasPosted } from '../src/store/postedCards';
 import type { Database } from '../src/store/db';
 import { linkTestChannel } from '../test/support/channels';
 import { openTestDatabase } from '../test/support/databases';
@@ -29,6 +31,9 @@ const CONVERSATION = '19:bench-police@thread.tacv2';
 const DISCLOSED = { agency: 'police', kind: 'daily_list', listDate: DATE, page: 0, displayLevel: 'summary' };
 const entry = { actor: 'bench-officer', actorName: 'Bench Officer', actorKind: 'teams' as const, action: 'list.disclosed', conversationId: CONVERSATION, details: DISCLOSED };
 
+const SELECT_ONE = prepared('bench.select_one', 'select 1');
+const turnPageParams = [CONVERSATION, DATE, 'daily_list', 0, ...auditRow(entry)];
+
 async function run(driver: 'pglite' | 'postgres'): Promise<void> {
   const db: Database = await openTestDatabase(driver);
   try {
@@ -38,12 +43,15 @@ async function run(driver: 'pglite' | 'postgres'): Promise<void> {
     await markSent(db, post!.id, 'bench-activity', NOW);
     const statements: [string, () => Promise<unknown>][] = [
       ['select 1 (the baseline)', () => db.query('select 1')],
+      ['  select 1, prepared', () => db.query(SELECT_ONE)],
       ['  before: roles granted to the person', () => grantsOf(db, 'bench-officer')],
       ['  before: the channel: where a tap comes from', () => channelStanding(db, CONVERSATION)],
       ['  earlier: the channel’s whole row', () => findChannel(db, CONVERSATION)],
       ['  before: the card was posted here', () => wasPosted(db, CONVERSATION, DATE, 'daily_list')],
       ['  before: the page remembered (unchanged)', () => db.query(`update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4`, [CONVERSATION, DATE, 'daily_list', 0])],
-      ['posted here, page remembered (turnPage)', () => turnPage(db, CONVERSATION, DATE, 'daily_list', 0)],
+      ['  turnPage without the disclosure', () => turnPage(db, CONVERSATION, DATE, 'daily_list', 0)],
+      ['a page tap: turnPage, disclosure audited', () => turnPage(db, CONVERSATION, DATE, 'daily_list', 0, entry)],
+      ['  the same, parsed and planned each call', () => db.query(TURN_PAGE_AUDITED.text, turnPageParams)],
       ['  before: the list version (kept for a page tap now)', () => listVersion(db, DATE)],
       ['the list.disclosed audit entry', () => auditMany(db, [entry])],
       ['  two entries in one statement (COPY on PGlite)', () => auditMany(db, [entry, entry])],

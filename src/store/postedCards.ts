@@ -183,7 +183,8 @@ const turnPageText = (audit: string) =>
         turned as (update posted_cards set page = $4 where conversation_id = $1 and list_date = $2 and kind = $3 and page <> $4 and (select posted from posted) returning 1)${audit}
    select posted from posted`;
 const TURN_PAGE = prepared('posted_cards.turn_page', turnPageText(''));
-const TURN_PAGE_AUDITED = prepared(
+/** Exported for bench:statements (the same text, not prepared, beside it). */
+export const TURN_PAGE_AUDITED = prepared(
   'posted_cards.turn_page_audited',
   turnPageText(`, audited as (insert into audit_log (${Object.keys(AUDIT_COLUMNS).join(', ')})
                    select $5, $6, $7, $8, $9, $10, $11, $12::text::jsonb where (select posted from posted))`),
