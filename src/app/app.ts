@@ -99,7 +99,7 @@ function graphClient(config: Config, credential: TokenCredential | undefined) {
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL, base: { app: 'missing-huddle' } });
   const now = options.now ?? (() => new Date());
-  const db = options.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS }));
+  const db = options.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS, pgliteInWorker: config.PGLITE_THREAD === 'worker' }));
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ applied }, 'database migrated');
   const demoLoaded = config.DEMO_DATA ? await loadDemoDataIfEmpty(db, now(), config.LOCAL_AUTHORITY, config.TIMEZONE) : false;
