@@ -10,7 +10,8 @@
  * against a bare bot in the same process: the same restify server and botbuilder adapter answering
  * the same invoke with the same card, rendered once (the page turn's invoke for the read, the
  * acknowledgement's, whose body carries the card's 300 keys, for the write). Reported: p50, p99, requests a second, errors,
- * and the ratios. Goal: read p99 ≤ 1.5×, write p99 ≤ 3× the bare bot, throughput ≥ 0.7×.
+ * and the ratios. `PGLITE_THREAD=worker` runs PGlite in a worker thread, as the service does with
+ * that setting. Goal: read p99 ≤ 1.5×, write p99 ≤ 3× the bare bot, throughput ≥ 0.7×.
  */
 import type autocannon from 'autocannon';
 import { execFile } from 'node:child_process';
@@ -22,7 +23,7 @@ import pino from 'pino';
 import restify from 'restify';
 import { TeamsActivityHandler, type AdaptiveCardInvokeResponse } from 'botbuilder';
 import { createAdapter } from '../src/bot/adapter';
-import { openPostgres } from '../src/store/db';
+import { openPgliteInWorker, openPostgres } from '../src/store/db';
 import { migrate } from '../src/store/migrate';
 import { bumpListVersion } from '../src/store/postedCards';
 import { startTestApp } from '../test/support/app';
@@ -90,7 +91,8 @@ const row = (label: string, measured: Load, base: Load) =>
 async function run(driver: string): Promise<void> {
   const connector = await startConnector();
   connector.respond = (call) => ({ status: call.method === 'PUT' ? 200 : 201, body: { id: `posted-${connector.calls.length}` } });
-  const db = driver === 'postgres' ? await openPostgres(await createTestDatabase(), { queryTimeoutMs: 30_000 }) : undefined;
+  // PGLITE_THREAD=worker: the embedded database in a worker thread, as the service then opens it.
+  const db = driver === 'postgres' ? await openPostgres(await createTestDatabase(), { queryTimeoutMs: 30_000 }) : process.env.PGLITE_THREAD === 'worker' ? await openPgliteInWorker() : undefined;
   if (db) await migrate(db);
   const app = await startTestApp({ LOG_LEVEL: 'silent' }, () => NOW, { scheduler: false, ...(db ? { db } : {}) });
   try {
