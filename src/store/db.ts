@@ -65,7 +65,9 @@ export interface Queryable {
  * than at every call. For the statements a card tap asks: parsing and planning a statement of a few
  * common table expressions cost PGlite about three quarters of its time (bench/README.md). Made
  * only by `prepared`, at a module's top level: each connection holds at most one server-side
- * statement per name, so the set is bounded by the code itself.
+ * statement per name, so the set is bounded by the code itself. A prepared statement names its
+ * columns (no `*`): a plan whose result changed shape under it (a migration adding a column) fails
+ * on PostgreSQL until its connection is replaced (PGlite's driver parses it again).
  */
 export interface Prepared {
   readonly name: string;
@@ -81,11 +83,6 @@ export function prepared(name: string, text: string): Prepared {
   if (known !== undefined && known !== text) throw new Error(`two prepared statements are named ${name}`);
   PREPARED.set(name, text);
   return Object.freeze({ name, text });
-}
-
-/** The text of a statement, prepared or not (for a driver that has no use for the name). */
-export function textOf(sql: string | Prepared): string {
-  return typeof sql === 'string' ? sql : sql.text;
 }
 
 /** What a listener hears: each notification's payload, and whether it is hearing at all. */
@@ -155,6 +152,12 @@ function joined(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** The prepared statements each PGlite session holds, by name (a session lasts as long as its PGlite). */
+const HELD = new WeakMap<PGlite, Set<string>>();
+
+/** Errors after which a prepared statement is parsed again: it does not exist, or its plan's result changed shape. */
+const REPARSE_CODES = new Set(['26000', '0A000']);
+
 /**
  * One parameterised statement in one call into PGlite: parse, bind, describe, execute and sync sent
  * together, as a PostgreSQL client pipelines them. PGlite's own `query` makes six calls (it first
@@ -162,14 +165,9 @@ function joined(parts: Uint8Array[]): Uint8Array {
  * statement, and every card tap is one. The values go as text, encoded as node-postgres encodes
  * them for PostgreSQL, so both drivers send a value the same way and the server infers its type.
  * `inTransaction`: the caller holds PGlite's transaction (its statements take only the query lock;
- * outside one, a statement waits for any open transaction, as PGlite's `query` does).
+ * outside one, a statement waits for any open transaction, as PGlite's `query` does). A `prepared`
+ * statement is parsed under its name once in the session; later calls send bind to sync only.
  */
-/** The prepared statements each PGlite session holds, by name (a session lasts as long as its PGlite). */
-const HELD = new WeakMap<PGlite, Set<string>>();
-
-/** Errors after which a prepared statement is parsed again: it does not exist, or its plan's result changed shape. */
-const REPARSE_CODES = new Set(['26000', '0A000']);
-
 async function pipelinedQuery<T>(db: PGlite, sql: string | Prepared, params: unknown[], inTransaction: boolean): Promise<T[]> {
   let held = HELD.get(db);
   if (!held) HELD.set(db, (held = new Set()));
