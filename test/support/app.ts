@@ -15,7 +15,7 @@ export async function startTestApp(env: Record<string, string> = {}, now: () => 
     LOG_LEVEL: 'silent',
     ...env,
   });
-  const app = await startApp(config, { db: await openPglite(), now, logger: pino({ level: 'silent' }), ...options });
+  const app = await startApp(config, { now, logger: pino({ level: 'silent' }), ...options, db: options.db ?? (await openPglite()) });
   const stop = app.stop;
   return {
     ...app,
