@@ -50,6 +50,8 @@ export async function acknowledge(db: Queryable, input: AcknowledgementInput, op
   return rows.length > 0;
 }
 
+// Something new among what this card showed: a set difference (hashed) rather than `not (new <@
+// old)`, which compares every pair (300 keys against 300: 1.5 ms against 0.6 ms on PGlite).
 const acknowledgeText = (bump: string) =>
   `with acked as (
      insert into acknowledgements (id, list_date, agency_code, child_id, user_id, user_name, conversation_id, acknowledged_at, seen)
@@ -57,7 +59,7 @@ const acknowledgeText = (bump: string) =>
      on conflict (list_date, agency_code, coalesce(child_id, '00000000-0000-0000-0000-000000000000'::uuid)) do update
        set seen = array(select distinct key from unnest(acknowledgements.seen || excluded.seen) as key order by key),
            user_id = excluded.user_id, user_name = excluded.user_name, conversation_id = excluded.conversation_id, acknowledged_at = excluded.acknowledged_at
-       where not (excluded.seen <@ acknowledgements.seen)
+       where exists (select unnest(excluded.seen) except select unnest(acknowledgements.seen))
      returning id)${bump}
    select id from acked`;
 const ACKNOWLEDGE = prepared('acknowledgements.acknowledge', acknowledgeText(''));
