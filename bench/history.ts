@@ -8,6 +8,7 @@
  * Nothing is kept.
  */
 import { performance } from 'node:perf_hooks';
+import { middle } from './median';
 import { listCard } from '../src/lists/listCards';
 import { openTestDatabase } from '../test/support/databases';
 import { SETTINGS } from '../test/support/fixtures';
@@ -37,7 +38,6 @@ async function alternate(rounds: number, first: () => Promise<unknown>, second: 
       times[index]!.push(performance.now() - start);
     }
   }
-  const middle = (list: number[]) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
   return [middle(times[0]), middle(times[1])];
 }
 

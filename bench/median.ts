@@ -8,5 +8,10 @@ export async function median(rounds: number, work: () => Promise<unknown> | unkn
     await work();
     times.push(performance.now() - start);
   }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
+  return middle(times);
+}
+
+/** The median of measured times. */
+export function middle(times: number[]): number {
+  return [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
 }

@@ -152,9 +152,6 @@ function joined(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The prepared statements each PGlite session holds, by name (a session lasts as long as its PGlite). */
-const HELD = new WeakMap<PGlite, Set<string>>();
-
 /** Errors after which a prepared statement is parsed again: it does not exist, or its plan's result changed shape. */
 const REPARSE_CODES = new Set(['26000', '0A000']);
 
@@ -166,11 +163,10 @@ const REPARSE_CODES = new Set(['26000', '0A000']);
  * them for PostgreSQL, so both drivers send a value the same way and the server infers its type.
  * `inTransaction`: the caller holds PGlite's transaction (its statements take only the query lock;
  * outside one, a statement waits for any open transaction, as PGlite's `query` does). A `prepared`
- * statement is parsed under its name once in the session; later calls send bind to sync only.
+ * statement is parsed under its name once in the session (`held`: the names it holds); later
+ * calls send bind to sync only.
  */
-async function pipelinedQuery<T>(db: PGlite, sql: string | Prepared, params: unknown[], inTransaction: boolean): Promise<T[]> {
-  let held = HELD.get(db);
-  if (!held) HELD.set(db, (held = new Set()));
+async function pipelinedQuery<T>(db: PGlite, held: Set<string>, sql: string | Prepared, params: unknown[], inTransaction: boolean): Promise<T[]> {
   const named = typeof sql === 'string' ? undefined : sql;
   const rest = [
     protocol.serialize.bind({ statement: named?.name, values: params.map((value) => (value === undefined ? null : prepareValue(value))) }),
@@ -201,9 +197,10 @@ export async function openPglite(dataDir?: string): Promise<Database> {
   if (dataDir) await initPgliteDataDir(dataDir);
   const db = dataDir ? new PGlite(dataDir, pgliteOptions) : new PGlite(pgliteOptions);
   await db.waitReady;
+  const held = new Set<string>();
   const wrap = (target: Pick<PGlite, 'query' | 'exec'>, inTransaction: boolean): Queryable => ({
     async query<T>(sql: string | Prepared, params: unknown[] = []) {
-      return pipelinedQuery<T>(db, sql, params, inTransaction);
+      return pipelinedQuery<T>(db, held, sql, params, inTransaction);
     },
     async exec(sql: string) {
       await target.exec(sql);

@@ -160,9 +160,9 @@ export async function recordOnDemandPost(
   return replaced;
 }
 
-/** Whether this conversation was posted a card of that kind for that day: card actions name one, and nothing else is answered. */
 const WAS_POSTED = prepared('posted_cards.was_posted', `select 1 from posted_cards where conversation_id = $1 and list_date = $2 and kind = $3 and status = 'sent' limit 1`);
 
+/** Whether this conversation was posted a card of that kind for that day: card actions name one, and nothing else is answered. */
 export async function wasPosted(db: Queryable, conversationId: string, listDate: string, kind: CardKind): Promise<boolean> {
   const rows = await db.query(WAS_POSTED, [conversationId, listDate, kind]);
   return rows.length > 0;
