@@ -3,7 +3,9 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { finished } from 'node:stream/promises';
 import { Client, Pool, type PoolClient } from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { DomainError } from '../domain/errors';
 import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
 
@@ -56,8 +58,12 @@ export interface Queryable {
   query<T = Record<string, unknown>>(sql: string | Prepared, params?: unknown[]): Promise<T[]>;
   /** Several statements at once, no parameters (migrations). */
   exec(sql: string): Promise<void>;
-  /** PGlite only: a `COPY … FROM '/dev/blob'` statement reading `text` (`insertRows` uses it for many rows). */
-  copyFrom?(sql: string, text: string): Promise<void>;
+  /**
+   * Rows into `into` (`table (column, …)`) by `COPY`, read from `text` in COPY's text format
+   * (`insertRows` uses it for many rows): PGlite reads it as `'/dev/blob'`, PostgreSQL from the
+   * client (`from stdin`). Statements asked before it on the connection run before it.
+   */
+  copyFrom?(into: string, text: string): Promise<void>;
 }
 
 /**
@@ -205,8 +211,8 @@ export async function openPglite(dataDir?: string): Promise<Database> {
     async exec(sql: string) {
       await target.exec(sql);
     },
-    async copyFrom(sql: string, text: string) {
-      await target.query(sql, [], { blob: new Blob([text]) });
+    async copyFrom(into: string, text: string) {
+      await target.query(`copy ${into} from '/dev/blob'`, [], { blob: new Blob([text]) });
     },
   });
   return {
@@ -289,7 +295,7 @@ export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
   const on = (tx?: number): Queryable => ({
     query: <T>(sql: string | Prepared, params: unknown[] = []) => ask<T[]>({ op: 'query', sql, params, tx }),
     exec: (sql: string) => ask<void>({ op: 'exec', sql, tx }),
-    copyFrom: (sql: string, text: string) => ask<void>({ op: 'copyFrom', sql, text, tx }),
+    copyFrom: (into: string, text: string) => ask<void>({ op: 'copyFrom', into, text, tx }),
   });
   return {
     driver: 'pglite',
@@ -346,7 +352,30 @@ export async function openPostgres(connectionString: string, options: PostgresOp
   });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-  const wrap = (target: Pool | PoolClient): Queryable => ({
+  /**
+   * `COPY … FROM STDIN` on one connection (pg-copy-streams, queued behind what was asked before it):
+   * the rows' text as PostgreSQL parses it, instead of a parameter per column that node-postgres
+   * builds as an array literal element by element and PostgreSQL parses back with `unnest`.
+   */
+  const copyInto = async (client: PoolClient, into: string, text: string) => {
+    const stream = client.query(copyFromStdin(`copy ${into} from stdin`));
+    stream.end(text);
+    await finished(stream);
+  };
+  const wrap = (target: Pool | PoolClient, client?: PoolClient): Queryable => ({
+    async copyFrom(into: string, text: string) {
+      try {
+        if (client) return await copyInto(client, into, text);
+        const own = await pool.connect();
+        try {
+          await copyInto(own, into, text);
+        } finally {
+          own.release();
+        }
+      } catch (error) {
+        throw asUnavailable(error);
+      }
+    },
     async query<T>(sql: string | Prepared, params: unknown[] = []) {
       try {
         // node-postgres parses a named statement once per connection (and remembers it did).
@@ -375,7 +404,7 @@ export async function openPostgres(connectionString: string, options: PostgresOp
       let failed = false;
       try {
         await client.query('begin');
-        const result = await work(wrap(client));
+        const result = await work(wrap(client, client));
         await client.query('commit');
         return result;
       } catch (error) {

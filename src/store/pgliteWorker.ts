@@ -13,7 +13,7 @@ import { openPglite, type Database, type Prepared, type Queryable } from './db';
 export type Request =
   | { id: number; op: 'query'; sql: string | Prepared; params: unknown[]; tx?: number }
   | { id: number; op: 'exec'; sql: string; tx?: number }
-  | { id: number; op: 'copyFrom'; sql: string; text: string; tx?: number }
+  | { id: number; op: 'copyFrom'; into: string; text: string; tx?: number }
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }
   | { id: number; op: 'listen'; channel: string }
@@ -56,7 +56,7 @@ async function serve(db: Database, post: (reply: Reply) => void, on: (handle: (r
       (error: unknown) => post({ id, ok: false, error: errorFields(error) }),
     );
   const statement = (request: Extract<Request, { op: 'query' | 'exec' | 'copyFrom' }>, target: Queryable) =>
-    request.op === 'query' ? target.query(request.sql, request.params) : request.op === 'exec' ? target.exec(request.sql).then(() => undefined) : target.copyFrom!(request.sql, request.text).then(() => undefined);
+    request.op === 'query' ? target.query(request.sql, request.params) : request.op === 'exec' ? target.exec(request.sql).then(() => undefined) : target.copyFrom!(request.into, request.text).then(() => undefined);
   on((request) => {
     switch (request.op) {
       case 'query':

@@ -141,7 +141,7 @@ forEachDriver('a file longer than one batch', (db) => {
     const counting = (tx: Queryable): Queryable => ({
       ...tx,
       query: (sql: string, params?: unknown[]) => (statements++, tx.query(sql, params)),
-      copyFrom: tx.copyFrom && ((sql: string, text: string) => (statements++, tx.copyFrom!(sql, text))),
+      copyFrom: tx.copyFrom && ((into: string, text: string) => (statements++, tx.copyFrom!(into, text))),
     });
     const wrapped: Database = { ...db(), transaction: (work) => (transactions++, db().transaction((tx) => work(counting(tx)))) };
     const rows = BATCH_ROWS * 2 + 500;
@@ -206,7 +206,7 @@ forEachDriver('a file longer than one batch', (db) => {
       ...tx,
       query: (sql: string, params?: unknown[]) =>
         /^(copy|insert into) episode_history/.test(sql) && ++copies === 2 ? Promise.reject(new Error('disk full (injected)')) : tx.query(sql, params),
-      copyFrom: tx.copyFrom && ((sql: string, text: string) => (/^copy episode_history/.test(sql) && ++copies === 2 ? Promise.reject(new Error('disk full (injected)')) : tx.copyFrom!(sql, text))),
+      copyFrom: tx.copyFrom && ((into: string, text: string) => (/^episode_history /.test(into) && ++copies === 2 ? Promise.reject(new Error('disk full (injected)')) : tx.copyFrom!(into, text))),
     });
     const wrapped: Database = { ...db(), transaction: (work) => db().transaction((tx) => work(failing(tx))) };
     await assert.rejects(importEpisodesCsv(wrapped, `${HEADER}\n${manyRows(BATCH_ROWS * 3, 'FLD').join('\n')}\n`, context(), options), /disk full \(injected\)/);

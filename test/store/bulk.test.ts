@@ -4,9 +4,9 @@ import type { Queryable } from '../../src/store/db';
 import { forEachDriver } from '../support/databases';
 
 /**
- * `insertRows` writes one row as plain parameters, several as `COPY` text on PGlite and as arrays
- * through `unnest` otherwise (and wherever a suffix is given): every way must store the same values
- * and honour the same suffix.
+ * `insertRows` writes one row as plain parameters, several as `COPY` text (PGlite from a blob,
+ * PostgreSQL from the client) and as arrays through `unnest` wherever a suffix is given or the
+ * connection has no COPY: every way must store the same values and honour the same suffix.
  */
 const COLUMNS: ColumnTypes = { id: 'uuid', name: 'text', n: 'int', flag: 'boolean', day: 'date', at: 'timestamptz', details: 'jsonb', tags: 'text[]' };
 /** Text COPY's format gives a meaning to: tab, newline, carriage return, backslash, `\N`; and what an array literal does: quotes, commas, braces. */
@@ -23,15 +23,15 @@ const row = (index: number) => [
 ];
 
 forEachDriver('insertRows', (db, driver) => {
-  beforeEach(async () => db().exec('drop table if exists bulk_probe; create table bulk_probe (id uuid primary key, name text, n int, flag boolean, day date, at timestamptz, details jsonb, tags text[])'));
-  afterEach(async () => db().exec('drop table if exists bulk_probe'));
+  beforeEach(async () => db().exec('drop table if exists bulk_child; drop table if exists bulk_probe; create table bulk_probe (id uuid primary key, name text, n int, flag boolean, day date, at timestamptz, details jsonb, tags text[])'));
+  afterEach(async () => db().exec('drop table if exists bulk_child; drop table if exists bulk_probe'));
 
   const stored = async () =>
     (await db().query<Record<string, any>>(`select id, name, n, flag, to_char(day, 'YYYY-MM-DD') as day, at, details, tags from bulk_probe order by n`)).map((found): Record<string, any> => ({ ...found, at: new Date(found.at as string | Date).toISOString() }));
   /** The same database without COPY: several rows go through `unnest`. */
   const withoutCopy = (): Queryable => ({ query: (sql, params) => db().query(sql, params), exec: (sql) => db().exec(sql) });
   let copies = 0;
-  const counting = (): Queryable => ({ ...db(), copyFrom: db().copyFrom && ((sql: string, text: string) => (copies++, db().copyFrom!(sql, text))) });
+  const counting = (): Queryable => ({ ...db(), copyFrom: db().copyFrom && ((into: string, text: string) => (copies++, db().copyFrom!(into, text))) });
 
   it('stores one row exactly as it stores the same row among several, by COPY or by unnest', async () => {
     await insertRows(db(), 'bulk_probe', COLUMNS, [row(1)]);
@@ -39,7 +39,7 @@ forEachDriver('insertRows', (db, driver) => {
     await db().exec('delete from bulk_probe');
     copies = 0;
     await insertRows(counting(), 'bulk_probe', COLUMNS, [row(1), row(2), row(3)]);
-    assert.equal(copies, driver === 'pglite' ? 1 : 0, 'PGlite copies several rows; PostgreSQL does not');
+    assert.equal(copies, 1, `${driver} copies several rows`);
     const several = await stored();
     await db().exec('delete from bulk_probe');
     await insertRows(withoutCopy(), 'bulk_probe', COLUMNS, [row(1), row(2), row(3)]);
@@ -87,7 +87,34 @@ forEachDriver('insertRows', (db, driver) => {
     await assert.rejects(insertRows(withoutCopy(), 'bulk_probe', COLUMNS, clash), /duplicate key value violates unique constraint/);
     assert.deepEqual(await stored(), []);
   });
-});
+
+  it('copies after the statements asked before it in a transaction, without waiting for their answers', async () => {
+    await db().exec('create table bulk_child (parent uuid not null references bulk_probe (id), n int)');
+    const parent = row(1)[0] as string;
+    await db().transaction(async (tx) => {
+      // Asked, not awaited: the copy's rows name the row this insert makes, so they fail unless it ran first.
+      const inserted = tx.query('insert into bulk_probe (id, n) values ($1, 1)', [parent]);
+      const copied = insertRows(tx, 'bulk_child', { parent: 'uuid', n: 'int' }, [[parent, 1], [parent, 2]]);
+      await Promise.all([inserted, copied]);
+    });
+    assert.deepEqual(await db().query('select n from bulk_child order by n'), [{ n: 1 }, { n: 2 }]);
+  });
+
+  it('fails a transaction whose copy breaks a constraint, with the database\'s reason, and stores nothing of it', async () => {
+    await db().exec('create table bulk_child (parent uuid not null references bulk_probe (id), n int)');
+    await assert.rejects(
+      db().transaction(async (tx) => {
+        await insertRows(tx, 'bulk_probe', COLUMNS, [row(1), row(2)]);
+        await insertRows(tx, 'bulk_child', { parent: 'uuid', n: 'int' }, [[row(1)[0], 1], ['00000000-0000-4000-8000-0000000000ff', 2]]);
+      }),
+      /violates foreign key constraint/,
+    );
+    assert.deepEqual(await stored(), []);
+    // The connection is usable afterwards (PostgreSQL: the pool's next statement answers).
+    await insertRows(db(), 'bulk_probe', COLUMNS, [row(3), row(4)]);
+    assert.deepEqual((await stored()).map((found) => found.n), [3, 4]);
+  });
+}, { worker: true });
 
 describe('copyText', () => {
   it('writes a row a line, fields split by tabs, with COPY\'s escapes and \\N for null', () => {
