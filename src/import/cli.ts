@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { SingleBar, Presets } from 'cli-progress';
 import { runCli } from '../app/cli';
 import { loadConfig, loadDotEnv } from '../config';
-import { openDatabase } from '../store/db';
+import { openDatabase, type Database } from '../store/db';
 import { migrate } from '../store/migrate';
 import { CsvFormatError } from './csvRows';
 import { importEpisodesCsv, type ImportSummary } from './importer';
@@ -37,6 +37,20 @@ export function describeTime(rows: number, seconds: number): string {
   return `Read and checked ${rows.toLocaleString('en-GB')} rows in ${seconds.toFixed(1)} s (${rate.toLocaleString('en-GB')} rows a second).`;
 }
 
+/**
+ * How long one statement of `npm run import` may take (on PostgreSQL; the server cancels it too).
+ * Not the service's `DB_QUERY_TIMEOUT_MS` (5 s by default, for a card tap): the file's audit at the
+ * end reads every line of the file, and at a million rows that took longer than 5 s, so the whole
+ * import was rolled back after all its work. Still bounded: a server that stops answering fails the
+ * import (nothing stored) rather than leaving it waiting for ever.
+ */
+export const IMPORT_QUERY_TIMEOUT_MS = 10 * 60_000;
+
+/** The database `npm run import` writes to: the embedded one in a worker thread (the file is parsed and checked while it writes), or PostgreSQL with the import's own statement bound. */
+export function openImportDatabase(config: { DATABASE_URL?: string; DATA_DIR: string }): Promise<Database> {
+  return openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, pgliteInWorker: true, queryTimeoutMs: IMPORT_QUERY_TIMEOUT_MS });
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { 'skip-invalid': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help || positionals.length !== 1) {
@@ -52,8 +66,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Cannot read ${positionals[0]}: ${(error as Error).message}`);
     return 2;
   }
-  // The embedded database in a thread of its own: the file is parsed and checked while it writes.
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, pgliteInWorker: true });
+  const db = await openImportDatabase(config);
   // Progress by the bytes read: the file is read as it is imported, so its rows are not counted first.
   const bar = process.stderr.isTTY ? new SingleBar({ format: 'Importing [{bar}] {percentage}% · {rows} rows read', stream: process.stderr }, Presets.shades_classic) : null;
   try {
