@@ -4,9 +4,9 @@ import { existsSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { finished } from 'node:stream/promises';
-import { Client, Pool, type PoolClient } from 'pg';
+import { Client, DatabaseError, Pool, type PoolClient } from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
-import { DomainError } from '../domain/errors';
+import { DomainError, isDomainError } from '../domain/errors';
 import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
 
 /** Which field a unique constraint guards, for the conflict a clash becomes. */
@@ -401,19 +401,27 @@ export async function openPostgres(connectionString: string, options: PostgresOp
       const client = await pool.connect().catch((error) => {
         throw asUnavailable(error);
       });
-      let failed = false;
+      let broken = false;
       try {
         await client.query('begin');
         const result = await work(wrap(client, client));
         await client.query('commit');
         return result;
       } catch (error) {
-        failed = true;
-        await client.query('rollback').catch(() => undefined);
+        // A statement the server refused (a unique clash, a cancelled statement) or a refusal of our
+        // own leaves the connection clean once rolled back: it goes back to the pool. Dropping it
+        // made the pool open a new connection for each of fifty clashing requests, and under load
+        // the requests waiting for one gave up (the 2 s connect bound). Anything else (a client-side
+        // timeout with the statement still running, a lost connection) or a failed rollback may
+        // leave it mid-query: dropped rather than reused.
+        const rolledBack = await client.query('rollback').then(
+          () => true,
+          () => false,
+        );
+        broken = !rolledBack || !(error instanceof DatabaseError || isDomainError(error));
         throw asConflict(asUnavailable(error));
       } finally {
-        // After a failure the connection may be stuck mid-query (a timeout): drop it rather than reuse it.
-        client.release(failed);
+        client.release(broken);
       }
     },
     listen: (channel, listener) => listenOnPostgres(connectionString, channelName(channel), listener, options.connectTimeoutMs ?? 2_000),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isDomainError } from '../../src/domain/errors';
+import { DomainError, isDomainError } from '../../src/domain/errors';
 import { changeEpisode, createRhi, recordReturn, reportMissing } from '../../src/recording/service';
 import { openTestDatabase } from '../support/databases';
 import { at } from '../support/fixtures';
@@ -61,6 +61,15 @@ describe('concurrent writers on PostgreSQL', function () {
       );
       assert.deepEqual(overlapping, [], `round ${round}: two episodes of one child overlap`);
     }
+  });
+
+  it('gives a connection back to the pool after a statement the server refused or a refusal of ours (fifty clashing requests opened fifty connections)', async () => {
+    const pid = () => db.transaction(async (tx) => (await tx.query<{ pid: number }>('select pg_backend_pid() as pid'))[0]!.pid);
+    const first = await pid();
+    await assert.rejects(db.transaction(async (tx) => tx.query("insert into children (id, ref) values (gen_random_uuid(), 'CC-DUP'), (gen_random_uuid(), 'CC-DUP')")), /clashes with a record made at the same moment/);
+    assert.equal(await pid(), first, 'a unique clash: the same connection serves the next transaction');
+    await assert.rejects(db.transaction(async () => Promise.reject(new DomainError('conflict', 'refused by the use case'))), /refused by the use case/);
+    assert.equal(await pid(), first, 'a domain refusal: the same connection');
   });
 
   it('answers a conflict, never a crash, when fifty children are reported with one police reference (item 4)', async () => {
