@@ -362,11 +362,12 @@ export async function openPostgres(connectionString: string, options: PostgresOp
     stream.end(text);
     await finished(stream);
   };
-  const wrap = (target: Pool | PoolClient, client?: PoolClient): Queryable => ({
+  const wrap = (target: Pool | PoolClient): Queryable => ({
     async copyFrom(into: string, text: string) {
       try {
-        if (client) return await copyInto(client, into, text);
-        const own = await pool.connect();
+        // A transaction's client copies in its turn; outside one, the copy takes a connection of its own.
+        if (!(target instanceof Pool)) return await copyInto(target, into, text);
+        const own = await target.connect();
         try {
           await copyInto(own, into, text);
         } finally {
@@ -404,7 +405,7 @@ export async function openPostgres(connectionString: string, options: PostgresOp
       let broken = false;
       try {
         await client.query('begin');
-        const result = await work(wrap(client, client));
+        const result = await work(wrap(client));
         await client.query('commit');
         return result;
       } catch (error) {
