@@ -362,16 +362,42 @@ export async function openPostgres(connectionString: string, options: PostgresOp
     stream.end(text);
     await finished(stream);
   };
+  /**
+   * A connection out of the pool, listened to until it goes back. node-postgres emits a lost
+   * connection (a backend terminated, a failover, a reset) as an `error` event on the client, and the
+   * pool listens only while the client is idle: a connection lost mid-transaction, unheard, ended the
+   * whole service. Heard here, the statement waiting on it fails (the driver rejects it too) and the
+   * connection is dropped on its way back.
+   */
+  const borrow = async () => {
+    const client = await pool.connect().catch((error) => {
+      throw asUnavailable(error);
+    });
+    let lost = false;
+    const onLost = () => {
+      lost = true;
+    };
+    client.on('error', onLost);
+    return {
+      client,
+      giveBack(broken: boolean) {
+        client.removeListener('error', onLost);
+        client.release(broken || lost);
+      },
+    };
+  };
   const wrap = (target: Pool | PoolClient): Queryable => ({
     async copyFrom(into: string, text: string) {
       try {
         // A transaction's client copies in its turn; outside one, the copy takes a connection of its own.
         if (!(target instanceof Pool)) return await copyInto(target, into, text);
-        const own = await target.connect();
+        const own = await borrow();
+        let broken = true;
         try {
-          await copyInto(own, into, text);
+          await copyInto(own.client, into, text);
+          broken = false;
         } finally {
-          own.release();
+          own.giveBack(broken);
         }
       } catch (error) {
         throw asUnavailable(error);
@@ -399,9 +425,7 @@ export async function openPostgres(connectionString: string, options: PostgresOp
     pipelines: true,
     ...wrap(pool),
     async transaction(work) {
-      const client = await pool.connect().catch((error) => {
-        throw asUnavailable(error);
-      });
+      const { client, giveBack } = await borrow();
       let broken = false;
       try {
         await client.query('begin');
@@ -422,7 +446,7 @@ export async function openPostgres(connectionString: string, options: PostgresOp
         broken = !rolledBack || !(error instanceof DatabaseError || isDomainError(error));
         throw asConflict(asUnavailable(error));
       } finally {
-        client.release(broken);
+        giveBack(broken);
       }
     },
     listen: (channel, listener) => listenOnPostgres(connectionString, channelName(channel), listener, options.connectTimeoutMs ?? 2_000),

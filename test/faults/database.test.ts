@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { openPostgres } from '../../src/store/db';
+import { DatabaseUnavailable, openPostgres, type Database } from '../../src/store/db';
+import { openTestDatabase } from '../support/databases';
 import { API_KEY, call, startTestApp } from '../support/app';
 import { linkTestChannel } from '../support/channels';
 import { executeAction, postActivity, POLICE_OFFICER, startConnector, type ConnectorStub } from '../support/connector';
@@ -91,5 +92,71 @@ describe('PostgreSQL stopped and frozen under the service', function () {
     await recovered();
     const card = await postActivity(app.url, executeAction(connector.url, 'list.acknowledge', { kind: 'daily_list', listDate: '2026-06-09', page: 0 }, { channel: POLICE, from: POLICE_OFFICER }));
     assert.equal(card.body.statusCode, 200, 'the same tap works after, without a restart');
+  });
+});
+
+/**
+ * A connection lost while a request holds it (a backend terminated by an administrator, a failover):
+ * node-postgres reports it as an `error` event on the client, which nobody heard while the client was
+ * out of the pool, and an unheard `error` event ends the process. Before, each of these cases ended
+ * the test run with "Uncaught Error: Connection terminated unexpectedly".
+ */
+describe('PostgreSQL connection lost in the middle of a transaction', function () {
+  this.timeout(30_000);
+  let db: Database;
+  before(async () => {
+    db = await openTestDatabase('postgres');
+  });
+  after(async () => db?.close());
+
+  const backend = (tx: Pick<Database, 'query'>) => tx.query<{ pid: number }>('select pg_backend_pid() as pid').then((rows) => rows[0]!.pid);
+  const terminate = (pid: number) => db.query<{ done: boolean }>('select pg_terminate_backend($1) as done', [pid]).then((rows) => assert.ok(rows[0]!.done, 'the backend was terminated'));
+  const gone = (pid: number) =>
+    waitFor('the terminated backend to leave', async () => {
+      if ((await db.query('select 1 from pg_stat_activity where pid = $1', [pid])).length) throw new Error('still there');
+      return true;
+    });
+
+  it('fails the transaction as "not answering" when its connection is terminated between statements, and keeps serving', async () => {
+    let held = 0;
+    const failed = await db
+      .transaction(async (tx) => {
+        held = await backend(tx);
+        await tx.query("insert into children (id, ref) values (gen_random_uuid(), 'LOST-1')");
+        await terminate(held);
+        await gone(held);
+        return tx.query('select 1');
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    assert.ok(failed instanceof DatabaseUnavailable, `refused as unavailable, got ${String(failed)}`);
+    assert.match(failed.message, /The database is not answering/);
+    assert.deepEqual(await db.query("select 1 from children where ref = 'LOST-1'"), [], 'nothing of the transaction was kept');
+    assert.notEqual(await db.transaction(backend), held, 'the next transaction has a connection of its own');
+  });
+
+  it('fails a statement that was running when its connection was terminated, and keeps serving', async () => {
+    let held = 0;
+    const failed = await db
+      .transaction(async (tx) => {
+        held = await backend(tx);
+        const running = tx.query('select pg_sleep(20)');
+        await waitFor('the statement to run', async () => {
+          if (!(await db.query("select 1 from pg_stat_activity where pid = $1 and query like 'select pg_sleep%'", [held])).length) throw new Error('not yet');
+          return true;
+        });
+        await terminate(held);
+        return running;
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    assert.ok(failed instanceof DatabaseUnavailable, `refused as unavailable, got ${String(failed)}`);
+    await gone(held);
+    assert.deepEqual(await db.query<{ one: number }>('select 1 as one'), [{ one: 1 }]);
+    assert.notEqual(await db.transaction(backend), held);
   });
 });
