@@ -25,7 +25,7 @@ import { loadDemoDataIfEmpty } from './demoData';
 import { GraphCalendar } from '../graph/calendar';
 import type { MeetingSettings } from '../meetings/booking';
 import { inviteLinks, reportLinks } from '../meetings/links';
-import { bankHolidays } from './bankHolidays';
+import { bankHolidays, loadBankHolidays } from './bankHolidays';
 import { createServer, listen } from './server';
 import { VERSION } from '../version';
 
@@ -68,11 +68,12 @@ export interface StartOptions {
   calendarTimeoutMs?: number;
 }
 
-export function listSettings(config: Config, now = new Date()): ListSettings {
+/** The settings lists are built with; the bank holidays computed unless given (startApp reads them kept). */
+export function listSettings(config: Config, now = new Date(), holidays?: string[]): ListSettings {
   return {
     timeZone: config.TIMEZONE,
     postTime: config.DAILY_POST_TIME,
-    bankHolidays: bankHolidays(config.BANK_HOLIDAY_REGION, config.BANK_HOLIDAYS, now),
+    bankHolidays: holidays ?? bankHolidays(config.BANK_HOLIDAY_REGION, config.BANK_HOLIDAYS, now),
     localAuthority: config.LOCAL_AUTHORITY,
     rhiDueHours: config.RHI_DUE_HOURS,
     rhiChaseDays: config.RHI_CHASE_DAYS,
@@ -105,7 +106,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const demoLoaded = config.DEMO_DATA ? await loadDemoDataIfEmpty(db, now(), config.LOCAL_AUTHORITY, config.TIMEZONE) : false;
   if (demoLoaded) logger.info('demo data loaded (synthetic children); set DEMO_DATA=false for real use');
 
-  const settings = listSettings(config, now());
+  const settings = listSettings(config, now(), await loadBankHolidays(db, config.BANK_HOLIDAY_REGION, config.BANK_HOLIDAYS, now()));
   const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const adapter = createAdapter(config, logger);
   // On PostgreSQL any number of replicas may send: they share the app's budget there.
