@@ -37,18 +37,10 @@ if (!existsSync(stamp) || statSync(stamp).mtimeMs < sources) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    // V8 keeps a script's whole source in its heap: 14.7 MB unminified held the service's resident
-    // memory 25 MB above the unbundled build's; minified, 5.8 MB, it is back level (bench/README.md).
-    // Function and class names are kept, for stack traces and for code that reads them.
-    minify: true,
-    keepNames: true,
-    legalComments: 'none',
     sourcemap: true,
-    // PGlite finds its WebAssembly and data files beside its own module; pg-native and dtrace-provider
-    // are optional native modules their packages try to load and do without; date-holidays (2.2 MB
-    // with moment-timezone and astronomia) is loaded only to compute bank holidays not yet kept
-    // (src/app/bankHolidays.ts), so its source need not sit in every process's heap.
-    external: ['@electric-sql/pglite', 'pg-native', 'dtrace-provider', 'date-holidays'],
+    // PGlite finds its WebAssembly and data files beside its own module; the other two are optional
+    // native modules their packages try to load and do without (pg-native, restify's DTrace probes).
+    external: ['@electric-sql/pglite', 'pg-native', 'dtrace-provider'],
     logLevel: 'error',
   });
   writeFileSync(stamp, new Date().toISOString());
