@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ACData from 'adaptivecards-templating';
-import { ROOT } from '../paths';
 
 /** Adaptive Card templates live in cards/ as JSON; these functions bind them to data. */
 
-export const CARDS_DIR = join(ROOT, 'cards');
+export const CARDS_DIR = join(__dirname, '..', '..', 'cards');
 
 export type CardJson = Record<string, unknown>;
 

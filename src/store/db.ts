@@ -251,9 +251,8 @@ const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
 export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
   if (dataDir) await initPgliteDataDir(dataDir);
   const file = join(__dirname, `pgliteWorker${extname(__filename)}`);
-  // Built, the worker is a file of its own beside the entry point (dist/pgliteWorker.js); from the
-  // sources (tests, benches under tsx) it registers tsx in its own thread first: a loader given to
-  // node with --import serves the main thread only.
+  // Built, the worker is plain JavaScript; from the sources (tests, benches under tsx) it registers
+  // tsx in its own thread first: a loader given to node with --import serves the main thread only.
   const options = { workerData: { pgliteWorker: true, dataDir }, resourceLimits: WORKER_HEAP };
   const worker = file.endsWith('.ts') ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(file)});`, { ...options, eval: true }) : new Worker(file, options);
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();

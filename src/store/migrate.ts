@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../paths';
 import type { Database } from './db';
 
-const MIGRATIONS_DIR = join(ROOT, 'src', 'store', 'migrations');
+const MIGRATIONS_DIR = join(__dirname, 'migrations');
 /** Any fixed number: replicas starting together take turns to migrate. */
 const MIGRATION_LOCK = 7_240_611;
 
