@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NATIVE_COLUMNS } from '../../src/import/csvRows';
+import { postActivity, startConnector, teamsMessage, TENANT } from '../support/connector';
 import { freePort, waitFor } from '../support/ports';
 import { ROOT } from '../support/playground';
 
@@ -29,7 +30,7 @@ describe('the README commands on a fresh data directory', function () {
     bot = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
       detached: true,
-      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, INGEST_API_KEYS: `demo:${KEY}`, LOG_LEVEL: 'info' },
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, INGEST_API_KEYS: `demo:${KEY}`, ALLOWED_TENANT_IDS: TENANT, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     bot.stdout!.on('data', (chunk) => (output += chunk));
@@ -41,6 +42,15 @@ describe('the README commands on a fresh data directory', function () {
     const list = await (await fetch(`http://127.0.0.1:${port}/api/v1/daily-list`, { headers: { authorization: `Bearer ${KEY}` } })).json();
     assert.ok(list.missingNow.some((entry: { caseRef: string }) => entry.caseRef.startsWith('DEMO-')));
     assert.match(output, /"msg":"demo data loaded/);
+    // The bot itself, as built (one file with botbuilder inside): a message in, an Adaptive Card out.
+    const connector = await startConnector();
+    try {
+      assert.equal((await postActivity(`http://127.0.0.1:${port}`, teamsMessage(connector.url, 'help'))).status, 200);
+      const reply = await waitFor('the help card posted to the connector', async () => connector.calls.find((call) => call.method === 'POST' && call.body?.attachments));
+      assert.match(JSON.stringify(reply.body.attachments[0].content), /What you can ask me/);
+    } finally {
+      await connector.close();
+    }
     const exited = new Promise<void>((resolve) => bot!.once('close', () => resolve()));
     process.kill(-bot.pid!, 'SIGTERM');
     await exited;
