@@ -31,6 +31,9 @@ const UNAVAILABLE_MESSAGES = /Query read timeout|timeout exceeded when trying to
 
 /** A driver error that says the database could not be reached becomes DatabaseUnavailable. */
 export function asUnavailable(error: unknown): unknown {
+  // Already said (a statement inside a transaction, then the transaction): its message names the
+  // reason and would match again, nesting "not answering (not answering (…))".
+  if (error instanceof DatabaseUnavailable) return error;
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   if ((code && UNAVAILABLE_CODES.has(code)) || (message && UNAVAILABLE_MESSAGES.test(message))) return new DatabaseUnavailable(code ?? message!.slice(0, 60));
   return error;

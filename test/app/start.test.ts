@@ -42,7 +42,7 @@ describe('the README commands on a fresh data directory', function () {
     const list = await (await fetch(`http://127.0.0.1:${port}/api/v1/daily-list`, { headers: { authorization: `Bearer ${KEY}` } })).json();
     assert.ok(list.missingNow.some((entry: { caseRef: string }) => entry.caseRef.startsWith('DEMO-')));
     assert.match(output, /"msg":"demo data loaded/);
-    // The bot itself, as built (one file with botbuilder inside): a message in, an Adaptive Card out.
+    // The bot itself, as built (dist/, botbuilder's adapter behind /api/messages): a message in, an Adaptive Card out.
     const connector = await startConnector();
     try {
       assert.equal((await postActivity(`http://127.0.0.1:${port}`, teamsMessage(connector.url, 'help'))).status, 200);
