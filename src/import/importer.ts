@@ -23,6 +23,7 @@ import {
   type NewRhi,
   type RecordingContext,
 } from '../recording/service';
+import { loopTurns } from './loopTurns';
 import { CsvFormatError, readEpisodes, type CsvFormat, type ImportRow, type RowProblem } from './csvRows';
 
 /**
@@ -65,7 +66,18 @@ export interface ImportOptions {
    */
   shareConnection?: boolean;
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * The longest the import reads and checks rows without giving the event loop a turn, so that its
+   * database's answers are handled and its queued statements sent (`loopTurns`). Default
+   * `TURN_EVERY_MS`; 0 turns at every chance.
+   */
+  turnEveryMs?: number;
 }
+
+/** How long the import works between turns of the event loop, by default (`loopTurns`): 1 ms gave the most rows a second of 1, 2 and 4 (bench/README.md, tenth session). */
+export const TURN_EVERY_MS = 1;
+/** Rows read or checked between two looks at the clock. */
+const ROWS_BETWEEN_LOOKS = 64;
 
 /** Rows checked and written together when the file is one transaction. */
 export const BATCH_ROWS = 1_000;
@@ -253,7 +265,7 @@ interface Plan {
  * made (`previous`: a lookup asked before its writes were done does not see them), counting and
  * refusing rows in the tally. Nothing is written here.
  */
-async function decide(tx: Queryable, rows: readonly ImportRow[], known: Known, previous: Made | undefined, ctx: RecordingContext, tally: Tally): Promise<Plan> {
+async function decide(tx: Queryable, rows: readonly ImportRow[], known: Known, previous: Made | undefined, ctx: RecordingContext, tally: Tally, turn: () => Promise<void>): Promise<Plan> {
   const children = new Map(known.children.map((child) => [child.ref, child]));
   const batchRefs = new Set(rows.map((row) => row.child.ref));
   for (const child of previous?.children ?? []) if (batchRefs.has(child.ref) && !children.has(child.ref)) children.set(child.ref, child);
@@ -285,7 +297,9 @@ async function decide(tx: Queryable, rows: readonly ImportRow[], known: Known, p
   const newChildren = new Map<string, Child>();
   const rhiRefsTaken = new Set(rhis.keys());
   const changes: ImportRow[] = [];
+  let checked = 0;
   for (const row of rows) {
+    if (++checked % ROWS_BETWEEN_LOOKS === 0) await turn();
     try {
       assertChildInput(row.child, ctx.now);
       let child = children.get(row.child.ref);
@@ -347,10 +361,12 @@ async function decide(tx: Queryable, rows: readonly ImportRow[], known: Known, p
 
 /**
  * Writes a batch's new records. On a connection that keeps the order of statements (`pipelines`)
- * every statement is sent at once, and the caller may go on to the next batch before they are
- * done; otherwise each waits for the last.
+ * every statement is queued without waiting for the one before, with a turn of the loop between
+ * them (so the first is under way while the next is built), and the answer is when all are done:
+ * the caller goes on to the next batch meanwhile, and asks nothing before all are queued (what it
+ * asks next must see them). Otherwise each waits for the last.
  */
-function write(tx: Queryable, plan: Plan, ctx: RecordingContext, audits: 'batch' | 'file', pipelined: boolean): Promise<void> {
+async function write(tx: Queryable, plan: Plan, ctx: RecordingContext, audits: 'batch' | 'file', pipelined: boolean, turn: () => Promise<void>): Promise<{ done: Promise<void> }> {
   const steps: (() => Promise<void>)[] = [
     () => repo.insertChildren(tx, plan.children),
     () => repo.insertEpisodes(tx, plan.fresh.map((item) => item.episode), ctx.actor.name),
@@ -360,8 +376,19 @@ function write(tx: Queryable, plan: Plan, ctx: RecordingContext, audits: 'batch'
     () => (audits === 'batch' ? repo.auditMany(tx, importAudits(plan.fresh, plan.rhis, plan.refs, ctx)) : Promise.resolve()),
     () => insertRows(tx, LINES_TABLE, { episode_id: 'uuid', line: 'int', created: 'boolean' }, plan.fresh.map((item) => [item.episode.id, plan.lines.get(item.episode.id), true])),
   ];
-  if (pipelined) return Promise.all(steps.map((step) => step())).then(() => undefined);
-  return steps.reduce<Promise<void>>((done, step) => done.then(step), Promise.resolve());
+  if (!pipelined) {
+    for (const step of steps) await step();
+    return { done: Promise.resolve() };
+  }
+  const queued: Promise<void>[] = [];
+  for (const step of steps) {
+    const sent = step();
+    // Answered through `done`; heard here too, so that a failure during the next turn is not unhandled.
+    sent.catch(() => undefined);
+    queued.push(sent);
+    await turn();
+  }
+  return { done: Promise.all(queued).then(() => undefined) };
 }
 
 /** The rows that change what is recorded, one by one through the API's use cases, each in a savepoint. */
@@ -380,9 +407,9 @@ async function applyChanges(tx: Queryable, changes: readonly ImportRow[], ctx: R
 }
 
 /** Checks and applies one batch inside the caller's transaction, waiting for each statement. */
-async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally, audits: 'batch' | 'file'): Promise<void> {
-  const plan = await decide(tx, rows, await lookUp(tx, rows), undefined, ctx, tally);
-  await write(tx, plan, ctx, audits, false);
+async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally, audits: 'batch' | 'file', turn: () => Promise<void>): Promise<void> {
+  const plan = await decide(tx, rows, await lookUp(tx, rows), undefined, ctx, tally, turn);
+  await write(tx, plan, ctx, audits, false, turn);
   await applyChanges(tx, plan.changes, ctx, tally);
 }
 
@@ -463,6 +490,7 @@ const asStream = (source: Readable | string): Readable => (typeof source === 'st
  */
 async function importInOneTransaction(db: Database, source: Readable | string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
   const reader = readEpisodes(asStream(source), options.timeZone);
+  const turn = loopTurns(options.turnEveryMs ?? TURN_EVERY_MS);
   const pipelined = db.pipelines;
   let tally: Tally | undefined;
   try {
@@ -481,10 +509,10 @@ async function importInOneTransaction(db: Database, source: Readable | string, c
           throw failed ? failed.error : error;
         });
         if (failed) throw failed.error;
-        const plan = await decide(tx, rows, known, previous, ctx, tally!);
+        const plan = await decide(tx, rows, known, previous, ctx, tally!, turn);
         previous = plan.made;
         if (pipelined && plan.changes.length === 0 && next) askedAhead = { rows: next, known: lookUp(tx, next) };
-        const written = write(tx, plan, ctx, 'file', pipelined);
+        const { done: written } = await write(tx, plan, ctx, 'file', pipelined, turn);
         if (pipelined && plan.changes.length === 0) {
           written.catch((error: unknown) => (failed ??= { error }));
           writing = written.catch(() => undefined);
@@ -500,7 +528,7 @@ async function importInOneTransaction(db: Database, source: Readable | string, c
       try {
         for await (const read of reader.lines()) {
           tally ??= new Tally(reader.format!);
-          tally.summary.rows++;
+          if (++tally.summary.rows % ROWS_BETWEEN_LOOKS === 0) await turn();
           if (read.row) batch.push(read.row);
           else tally.refuse(read.line, read.problems);
           if (batch.length >= BATCH_ROWS) {
@@ -562,11 +590,13 @@ const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve)
  */
 async function importInChunks(db: Database, source: Readable | string, ctx: RecordingContext, options: ImportOptions): Promise<ImportSummary> {
   const reader = readEpisodes(asStream(source), options.timeZone);
+  const turn = loopTurns(options.turnEveryMs ?? TURN_EVERY_MS);
   const rows: ImportRow[] = [];
   const problems: { line: number; problems: RowProblem[] }[] = [];
   // Chunks are by child, so a police reference repeated by two children is found here.
   const policeRefLines = new Map<string, number>();
   for await (const read of reader.lines()) {
+    if ((rows.length + problems.length) % ROWS_BETWEEN_LOOKS === 0) await turn();
     if (rows.length + problems.length >= SHARED_IMPORT_MAX_ROWS) {
       throw new CsvFormatError(
         `The file has more than ${SHARED_IMPORT_MAX_ROWS.toLocaleString('en-GB')} rows, the most the service takes at once while it answers Teams on the embedded database. Split the file, or stop the service and load it with npm run import, which takes a file of any size.`,
@@ -589,7 +619,7 @@ async function importInChunks(db: Database, source: Readable | string, ctx: Reco
         await db.transaction(async (tx) => {
           await startLines(tx);
           // A chunk holds all of a child's rows: its audit entries are already one per child.
-          await applyBatch(tx, chunk, ctx, tally, 'batch');
+          await applyBatch(tx, chunk, ctx, tally, 'batch', turn);
           if (rehearse) throw new Rejected();
         });
       } catch (error) {
