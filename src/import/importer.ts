@@ -148,15 +148,21 @@ const LINES_TABLE = 'import_lines';
 
 /**
  * How the import's transaction plans its statements. A batch's lookups ask for a thousand keys at
- * once (`= any($1)`), and with history growing inside the transaction the planner's figures are
- * stale: it chose to read the whole of `return_interviews`, `episodes` and `children` for each
- * batch (5–37 ms a statement at 50,000–200,000 rows on PostgreSQL 15, growing with every batch, so
- * that an import slowed as it went) where probing their unique indexes takes 1–4 ms at any size. A
- * table with no index for a statement is still read whole: this only makes reading whole the last
- * resort. Without JIT: PostgreSQL compiled each lookup (5–7 ms, more than the lookup itself)
- * because its estimate of the RHIs' episode lists crossed `jit_above_cost`.
+ * once (`= any($1)`), and with history growing inside the transaction the planner has no
+ * statistics for it, only the tables' sizes: it chose to read the whole of `return_interviews`,
+ * `episodes` and `children` for each batch (5–37 ms a statement at 50,000–200,000 rows on
+ * PostgreSQL 15, growing with every batch), where probing their unique indexes takes 1–4 ms at any
+ * size. With sequential scans refused it went round them: it joined a batch's children to their
+ * episodes by reading a whole index (a hash join over `episodes_pkey` on PGlite, 1.4 s a batch at a
+ * million rows; a parallel scan of `children_pkey` on PostgreSQL, 80–115 ms), three quarters of a
+ * million-row import. So no hash or merge joins either (each lookup is a probe per key) and no
+ * parallel workers (a lookup is too small to share). A table with no index for a statement is still
+ * read whole: this only makes reading whole the last resort. Without JIT: PostgreSQL compiled each
+ * lookup (5–7 ms, more than the lookup itself) because its estimate of the RHIs' episode lists
+ * crossed `jit_above_cost`. `auditFile` undoes it for the one statement that reads every line.
  */
-export const BY_INDEX = 'set local enable_seqscan = off; set local jit = off';
+export const BY_INDEX =
+  'set local enable_seqscan = off; set local enable_hashjoin = off; set local enable_mergejoin = off; set local max_parallel_workers_per_gather = 0; set local jit = off';
 
 async function startLines(tx: Queryable): Promise<void> {
   await tx.exec(BY_INDEX);
@@ -419,8 +425,8 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
  * batch a child would get an entry for each), in the shape `importAudits` gives.
  */
 async function auditFile(tx: Queryable, ctx: RecordingContext): Promise<void> {
-  // Every line of the file: read whole, not probed a row at a time.
-  await tx.exec('set local enable_seqscan = on');
+  // Every line of the file: read whole and joined whole, not probed a row at a time.
+  await tx.exec('set local enable_seqscan = on; set local enable_hashjoin = on; set local enable_mergejoin = on');
   await tx.query(
     `insert into audit_log (actor, actor_kind, action, subject_type, subject_id, details)
      select $1, $2, 'child.imported', 'child', c.ref,
