@@ -159,10 +159,12 @@ const LINES_TABLE = 'import_lines';
  * parallel workers (a lookup is too small to share). A table with no index for a statement is still
  * read whole: this only makes reading whole the last resort. Without JIT: PostgreSQL compiled each
  * lookup (5–7 ms, more than the lookup itself) because its estimate of the RHIs' episode lists
- * crossed `jit_above_cost`. `auditFile` undoes it for the one statement that reads every line.
+ * crossed `jit_above_cost`. `READ_WHOLE` undoes it for the one statement that reads every line.
  */
 export const BY_INDEX =
   'set local enable_seqscan = off; set local enable_hashjoin = off; set local enable_mergejoin = off; set local max_parallel_workers_per_gather = 0; set local jit = off';
+/** `BY_INDEX` undone for the file's audit (`auditFile`), which reads every line: read whole and joined whole, not probed a row at a time. */
+const READ_WHOLE = 'set local enable_seqscan = on; set local enable_hashjoin = on; set local enable_mergejoin = on';
 
 async function startLines(tx: Queryable): Promise<void> {
   await tx.exec(BY_INDEX);
@@ -425,8 +427,7 @@ async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: Record
  * batch a child would get an entry for each), in the shape `importAudits` gives.
  */
 async function auditFile(tx: Queryable, ctx: RecordingContext): Promise<void> {
-  // Every line of the file: read whole and joined whole, not probed a row at a time.
-  await tx.exec('set local enable_seqscan = on; set local enable_hashjoin = on; set local enable_mergejoin = on');
+  await tx.exec(READ_WHOLE);
   await tx.query(
     `insert into audit_log (actor, actor_kind, action, subject_type, subject_id, details)
      select $1, $2, 'child.imported', 'child', c.ref,
