@@ -166,10 +166,57 @@ export const BY_INDEX =
 /** `BY_INDEX` undone for the file's audit (`auditFile`), which reads every line: read whole and joined whole, not probed a row at a time. */
 const READ_WHOLE = 'set local enable_seqscan = on; set local enable_hashjoin = on; set local enable_mergejoin = on';
 
-async function startLines(tx: Queryable): Promise<void> {
+/**
+ * How a batch's own writes are checked. Every reference they carry is to a row the same batch
+ * writes first (a new child, episode or RHI) or to a child its lookup locked (`for update`), and
+ * nothing deletes children, episodes or RHIs; so the references are checked once, in memory,
+ * against the batch (`assertOwnReferences`), and where the connection may (a superuser: always
+ * on PGlite) the batch's rows go in with the database's per-row foreign-key triggers off
+ * (`session_replication_role = replica`, what `pg_restore --disable-triggers` does), on again
+ * straight after. Each of those triggers looks its parent up and locks it, writing a record to
+ * the WAL: five a row, about a tenth of a PGlite import. Everything else in the transaction (the
+ * use cases that change recorded episodes, the audit) is checked by the database as always.
+ */
+type OwnWrites = 'unchecked by triggers' | 'checked by triggers';
+const TRIGGERS_OFF = 'set local session_replication_role = replica';
+const TRIGGERS_ON = 'set local session_replication_role = origin';
+
+async function startLines(tx: Queryable): Promise<OwnWrites> {
   await tx.exec(BY_INDEX);
   // `created`: the episode is new and this import's own (its child's audit entry counts it at the end).
   await tx.query(`create temp table if not exists ${LINES_TABLE} (episode_id uuid primary key, line int not null, created boolean not null default false) on commit drop`);
+  const [may] = await tx.query<{ superuser: boolean }>(`select current_setting('is_superuser') = 'on' as superuser`);
+  return may?.superuser ? 'unchecked by triggers' : 'checked by triggers';
+}
+
+/** A batch's new rows as far as their references go. */
+export interface OwnRows {
+  childIds: readonly string[];
+  children: readonly { id: string }[];
+  fresh: readonly { episode: { id: string; childId: string }; history: readonly { episodeId: string }[] }[];
+  rhis: readonly { rhi: { childId: string; episodeIds: readonly string[] } }[];
+}
+
+/**
+ * The foreign keys of a batch's new rows, checked against what the batch may reference: the
+ * children its checks knew (locked, or made by this import) and the episodes and RHIs it makes.
+ * A failure is a fault in the import, not in the file: it fails the whole import.
+ */
+export function assertOwnReferences(plan: OwnRows): void {
+  const children = new Set(plan.childIds);
+  for (const child of plan.children) children.add(child.id);
+  const episodes = new Set(plan.fresh.map((item) => item.episode.id));
+  const fault = (what: string) => {
+    throw new Error(`The import stopped at a fault of its own (${what}): this batch's rows were not written.`);
+  };
+  for (const { episode, history } of plan.fresh) {
+    if (!children.has(episode.childId)) fault(`a new episode names a child the batch did not look up or make, ${episode.childId}`);
+    for (const entry of history) if (entry.episodeId !== episode.id) fault(`an episode's history names another episode, ${entry.episodeId}`);
+  }
+  for (const { rhi } of plan.rhis) {
+    if (!children.has(rhi.childId)) fault(`a new RHI names a child the batch did not look up or make, ${rhi.childId}`);
+    for (const id of rhi.episodeIds) if (!episodes.has(id)) fault(`a new RHI names an episode the batch did not make, ${id}`);
+  }
 }
 
 async function linesOf(tx: Queryable, episodeIds: readonly string[]): Promise<Map<string, number>> {
@@ -259,6 +306,8 @@ function lookUp(tx: Queryable, rows: readonly ImportRow[]): Promise<Known> {
 interface Plan {
   /** New children with new episodes. */
   children: Child[];
+  /** Every child the batch's new rows may name: those its lookup locked, those this import made. */
+  childIds: string[];
   /** The case reference of each child with a new episode (new or already recorded): its audit entry names it. */
   refs: Map<string, string>;
   fresh: NewEpisode[];
@@ -358,6 +407,7 @@ async function decide(tx: Queryable, rows: readonly ImportRow[], known: Known, p
   const refs = new Map([...children.values()].filter((child) => withEpisodes.has(child.id)).map((child) => [child.id, child.ref]));
   return {
     children: madeChildren,
+    childIds: [...children.values()].map((child) => child.id),
     refs,
     fresh,
     rhis: freshRhis,
@@ -374,8 +424,11 @@ async function decide(tx: Queryable, rows: readonly ImportRow[], known: Known, p
  * the caller goes on to the next batch meanwhile, and asks nothing before all are queued (what it
  * asks next must see them). Otherwise each waits for the last.
  */
-async function write(tx: Queryable, plan: Plan, ctx: RecordingContext, audits: 'batch' | 'file', pipelined: boolean, turn: () => Promise<void>): Promise<{ done: Promise<void> }> {
+async function write(tx: Queryable, plan: Plan, ctx: RecordingContext, audits: 'batch' | 'file', pipelined: boolean, turn: () => Promise<void>, own: OwnWrites): Promise<{ done: Promise<void> }> {
+  assertOwnReferences(plan);
+  const unchecked = own === 'unchecked by triggers' && plan.fresh.length > 0;
   const steps: (() => Promise<void>)[] = [
+    ...(unchecked ? [() => tx.exec(TRIGGERS_OFF)] : []),
     () => repo.insertChildren(tx, plan.children),
     () => repo.insertEpisodes(tx, plan.fresh.map((item) => item.episode), ctx.actor.name),
     () => repo.insertHistory(tx, plan.fresh.flatMap((item) => item.history)),
@@ -383,6 +436,7 @@ async function write(tx: Queryable, plan: Plan, ctx: RecordingContext, audits: '
     () => repo.insertRhiLinks(tx, plan.rhis.map((item) => item.rhi)),
     () => (audits === 'batch' ? repo.auditMany(tx, importAudits(plan.fresh, plan.rhis, plan.refs, ctx)) : Promise.resolve()),
     () => insertRows(tx, LINES_TABLE, { episode_id: 'uuid', line: 'int', created: 'boolean' }, plan.fresh.map((item) => [item.episode.id, plan.lines.get(item.episode.id), true])),
+    ...(unchecked ? [() => tx.exec(TRIGGERS_ON)] : []),
   ];
   if (!pipelined) {
     for (const step of steps) await step();
@@ -415,9 +469,9 @@ async function applyChanges(tx: Queryable, changes: readonly ImportRow[], ctx: R
 }
 
 /** Checks and applies one batch inside the caller's transaction, waiting for each statement. */
-async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally, audits: 'batch' | 'file', turn: () => Promise<void>): Promise<void> {
+async function applyBatch(tx: Queryable, rows: readonly ImportRow[], ctx: RecordingContext, tally: Tally, audits: 'batch' | 'file', turn: () => Promise<void>, own: OwnWrites): Promise<void> {
   const plan = await decide(tx, rows, await lookUp(tx, rows), undefined, ctx, tally, turn);
-  await write(tx, plan, ctx, audits, false, turn);
+  await write(tx, plan, ctx, audits, false, turn, own);
   await applyChanges(tx, plan.changes, ctx, tally);
 }
 
@@ -502,7 +556,7 @@ async function importInOneTransaction(db: Database, source: Readable | string, c
   let tally: Tally | undefined;
   try {
     await db.transaction(async (tx) => {
-      await startLines(tx);
+      const own = await startLines(tx);
       let previous: Made | undefined;
       let askedAhead: { rows: ImportRow[]; known: Promise<Known> } | undefined;
       // The writes sent and not yet awaited (the last: the connection runs them in order), and the first failure among them.
@@ -519,7 +573,7 @@ async function importInOneTransaction(db: Database, source: Readable | string, c
         const plan = await decide(tx, rows, known, previous, ctx, tally!, turn);
         previous = plan.made;
         if (pipelined && plan.changes.length === 0 && next) askedAhead = { rows: next, known: lookUp(tx, next) };
-        const { done: written } = await write(tx, plan, ctx, 'file', pipelined, turn);
+        const { done: written } = await write(tx, plan, ctx, 'file', pipelined, turn, own);
         if (pipelined && plan.changes.length === 0) {
           written.catch((error: unknown) => (failed ??= { error }));
           writing = written.catch(() => undefined);
@@ -624,9 +678,9 @@ async function importInChunks(db: Database, source: Readable | string, ctx: Reco
     for (const chunk of chunks) {
       try {
         await db.transaction(async (tx) => {
-          await startLines(tx);
+          const own = await startLines(tx);
           // A chunk holds all of a child's rows: its audit entries are already one per child.
-          await applyBatch(tx, chunk, ctx, tally, 'batch', turn);
+          await applyBatch(tx, chunk, ctx, tally, 'batch', turn, own);
           if (rehearse) throw new Rejected();
         });
       } catch (error) {
