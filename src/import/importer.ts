@@ -191,8 +191,8 @@ async function startLines(tx: Queryable): Promise<OwnWrites> {
 
 /** A batch's new rows as far as their references go. */
 export interface OwnRows {
+  /** Every child the rows may name (`Plan.childIds`, which holds the batch's new children too). */
   childIds: readonly string[];
-  children: readonly { id: string }[];
   fresh: readonly { episode: { id: string; childId: string }; history: readonly { episodeId: string }[] }[];
   rhis: readonly { rhi: { childId: string; episodeIds: readonly string[] } }[];
 }
@@ -204,7 +204,6 @@ export interface OwnRows {
  */
 export function assertOwnReferences(plan: OwnRows): void {
   const children = new Set(plan.childIds);
-  for (const child of plan.children) children.add(child.id);
   const episodes = new Set(plan.fresh.map((item) => item.episode.id));
   const fault = (what: string) => {
     throw new Error(`The import stopped at a fault of its own (${what}): this batch's rows were not written.`);
@@ -306,7 +305,7 @@ function lookUp(tx: Queryable, rows: readonly ImportRow[]): Promise<Known> {
 interface Plan {
   /** New children with new episodes. */
   children: Child[];
-  /** Every child the batch's new rows may name: those its lookup locked, those this import made. */
+  /** Every child the batch's new rows may name: those its lookup locked, those this import made (in this batch or an earlier one). */
   childIds: string[];
   /** The case reference of each child with a new episode (new or already recorded): its audit entry names it. */
   refs: Map<string, string>;

@@ -15,8 +15,7 @@ const options = { skipInvalid: false, timeZone: 'Europe/London' };
 
 function rows(overrides: Partial<OwnRows> = {}): OwnRows {
   return {
-    childIds: ['child-known'],
-    children: [{ id: 'child-new' }],
+    childIds: ['child-known', 'child-new'],
     fresh: [
       { episode: { id: 'episode-1', childId: 'child-known' }, history: [{ episodeId: 'episode-1' }] },
       { episode: { id: 'episode-2', childId: 'child-new' }, history: [] },
