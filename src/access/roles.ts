@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import { ACTING_AGENCIES, GRANTABLE, type ActingAgency, type Grantable, type Person, type Role, type RoleSource, type Rosters } from '../domain/access';
 import type { GroupMembership } from '../graph/groups';
 import type { Queryable } from '../store/db';
-import { grantedRoles } from '../store/grants';
 import type { ChannelStanding } from '../store/channels';
 import { AccessCache } from './accessCache';
 
@@ -50,7 +49,7 @@ export class RoleDirectory {
   /** Someone can hold the missing team role: configured by id or group, or granted in Teams. */
   async missingTeamKnown(): Promise<boolean> {
     const { users, groups } = this.deps.settings;
-    return users['missing-team'].length > 0 || Boolean(groups['missing-team']) || (await grantedRoles(this.deps.db)).has('missing-team');
+    return users['missing-team'].length > 0 || Boolean(groups['missing-team']) || (await this.access.grantedRoles(this.deps.db)).has('missing-team');
   }
 
   /** Everything a person holds, and from where. A failed group check leaves those roles unverified. */
@@ -78,7 +77,7 @@ export class RoleDirectory {
 
   /** Which agencies have a roster now: an Entra group, or anyone granted the agency. */
   async rosters(): Promise<Rosters> {
-    const granted = await grantedRoles(this.deps.db);
+    const granted = await this.access.grantedRoles(this.deps.db);
     const withRoster = new Set<ActingAgency>(ACTING_AGENCIES.filter((agency) => this.deps.settings.groups[agency] || granted.has(agency)));
     return { hasRoster: (agency) => withRoster.has(agency) };
   }

@@ -103,6 +103,22 @@ forEachDriver('changes heard', (db) => {
     assert.deepEqual(await access.rolesOf(db(), USER), []);
   });
 
+  it('keeps which roles anyone holds by grant (the agencies with a roster) until grants change', async () => {
+    let reads = 0;
+    const counted = { query: (sql: string, params?: unknown[]) => (reads++, db().query(sql, params)), exec: (sql: string) => db().exec(sql) };
+    assert.deepEqual([...(await access.grantedRoles(counted as never))], []);
+    assert.deepEqual([...(await access.grantedRoles(counted as never))], []);
+    assert.equal(reads, 1, 'the second tap is answered from what was kept');
+    const told = once(feed, 'change');
+    await grant(db(), 'police');
+    assert.deepEqual(await told, ['role_grants']);
+    assert.deepEqual([...(await access.grantedRoles(db()))], ['police'], 'forgotten at the change: Police now has a roster');
+    const revoked = once(feed, 'change');
+    await revokeRole(db(), USER, 'police');
+    await revoked;
+    assert.deepEqual([...(await access.grantedRoles(db()))], [], 'and forgotten again when the last grant goes');
+  });
+
   it('hears nothing of a change rolled back, and keeps its answer', async () => {
     await access.rolesOf(db(), USER);
     await assert.rejects(
