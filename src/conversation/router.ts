@@ -1,6 +1,6 @@
 import type { CardJson } from '../cards/render';
 import { audienceAt, decide, holds, MISSING_TEAM_VIEW, type Requirement, type Rosters } from '../domain/access';
-import { turnPage, wasPosted } from '../store/postedCards';
+import { turnPage } from '../store/postedCards';
 import { ACTIONS, type CardAction } from './cardActions';
 import { HUDDLE_ACTIONS } from './huddleActions';
 import { COMMANDS } from './commands';
@@ -61,7 +61,7 @@ export async function runCardAction(turn: Turn, verb: string, raw: unknown, deps
       const { listDate, kind, page } = data.data;
       const posted = route.turnsPage
         ? await turnPage(deps.db, turn.conversationId, listDate, kind, page, turnAudit(turn, 'list.disclosed', { agency: audience.agency, kind, listDate, page, displayLevel: audience.displayLevel }))
-        : await wasPosted(deps.db, turn.conversationId, listDate, kind);
+        : await deps.lists.posted(deps.db, turn.conversationId, listDate, kind);
       if (!posted) throw new Refusal(404, 'I did not post that card here, so I cannot act on it. Send list to get today’s.', 'card not posted here');
     }
     return { status: 200, card: await route.handle({ turn, audience, deps }, data.data, raw as Record<string, unknown>) };

@@ -1,6 +1,6 @@
 import type { DailyList, ListSettings } from '../domain/dailyList';
 import type { Queryable } from '../store/db';
-import { listVersion } from '../store/postedCards';
+import { listVersion, wasPosted, type CardKind } from '../store/postedCards';
 import { loadDailyList } from './dailyListService';
 import { ListCardCache, type ListCardRequest } from './listCards';
 import type { CardJson } from '../cards/render';
@@ -11,6 +11,8 @@ import { acknowledgementsOn, type Acknowledgement } from '../store/acknowledgeme
 const DAYS_KEPT = 4;
 /** However well changes are heard, a kept version is read again after this long. */
 const VERSION_KEPT_MS = 60_000;
+/** Conversations (with the day and kind of card) known to have been posted a card, at most; the oldest go first. */
+const POSTED_KEPT = 10_000;
 
 /** How a caller reads the day: `readOnly` when it changed nothing, so the version as last heard will do. */
 export interface ReadOptions {
@@ -36,6 +38,7 @@ export class ListSnapshots {
   private readonly acknowledged = new Map<string, Kept<Acknowledgement[]>>();
   private readonly cards = new ListCardCache(this);
   private readonly versions = new ChangeCache<string, number>({ ttlMs: VERSION_KEPT_MS, maxEntries: DAYS_KEPT * 4 });
+  private readonly postedHere = new Map<string, number>();
 
   /** Keeps versions while `feed` is heard; until then each is read from the database. */
   follow(feed: ChangeFeed): this {
@@ -46,6 +49,26 @@ export class ListSnapshots {
   /** The day's list version: as last heard for a read-only caller, otherwise from the database. */
   version(db: Queryable, date: string, options: ReadOptions = {}): Promise<number> {
     return this.versions.get(date, () => listVersion(db, date), { fresh: !options.readOnly });
+  }
+
+  /**
+   * Whether this conversation was posted a card of that kind for that day (`wasPosted`: a card
+   * action names its card, and only a card posted here is answered), a yes kept for a minute: a
+   * colleague's tap on the same card asks nothing. Only a yes: a card once sent stays sent (a card
+   * asked for again replaces its copy in the same conversation with another, sent), so a yes cannot
+   * turn into a no, while a no may turn into a yes at the next post and is asked every time.
+   */
+  async posted(db: Queryable, conversationId: string, date: string, kind: CardKind, now = Date.now()): Promise<boolean> {
+    const key = `${date}\u0000${kind}\u0000${conversationId}`;
+    const until = this.postedHere.get(key);
+    if (until !== undefined && until > now) return true;
+    const posted = await wasPosted(db, conversationId, date, kind);
+    this.postedHere.delete(key);
+    if (posted) {
+      this.postedHere.set(key, now + VERSION_KEPT_MS);
+      if (this.postedHere.size > POSTED_KEPT) this.postedHere.delete(this.postedHere.keys().next().value!);
+    }
+    return posted;
   }
 
   /**

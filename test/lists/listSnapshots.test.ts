@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { ListSnapshots } from '../../src/lists/listSnapshots';
 import { reportMissing } from '../../src/recording/service';
 import type { Database, Queryable } from '../../src/store/db';
-import { bumpListVersion } from '../../src/store/postedCards';
+import { bumpListVersion, recordOnDemandPost } from '../../src/store/postedCards';
 import { forEachDriver } from '../support/databases';
 import { at, SETTINGS } from '../support/fixtures';
+import { linkTestChannel } from '../support/channels';
 import { context, report } from '../support/recording';
 
 const DATE = '2026-06-09';
@@ -52,5 +53,26 @@ forEachDriver('the day’s list kept between taps', (db) => {
     await assert.rejects(lists.get(flaky, DATE, NOW, SETTINGS), /database gone/);
     fail = false;
     assert.equal((await lists.get(flaky, DATE, NOW, SETTINGS)).missingNow.length, 1);
+  });
+
+  it('knows a card was posted in a conversation without asking again, and asks about one not posted every time', async () => {
+    const lists = new ListSnapshots();
+    let asked = 0;
+    const watched = { ...db(), query: (sql: unknown, params?: unknown[]) => ((asked += (sql as { name?: string }).name === 'posted_cards.was_posted' ? 1 : 0), db().query(sql as string, params)) } as Database;
+    const channel = await linkTestChannel(db(), 'http://127.0.0.1:1', '19:posted-here@thread.tacv2', 'police');
+    const clock = NOW.getTime();
+    assert.equal(await lists.posted(watched, channel.conversationId, DATE, 'daily_list', clock), false, 'nothing posted yet');
+    assert.equal(await lists.posted(watched, channel.conversationId, DATE, 'daily_list', clock), false);
+    assert.equal(asked, 2, 'a no is asked again each time: the card may be posted any moment');
+    await recordOnDemandPost(db(), { kind: 'daily_list', listDate: DATE, conversationId: channel.conversationId, reference: channel.reference, displayLevel: 'initials', activityId: 'copy-1', instance: 't', now: NOW, place: 'channel', forUserId: null });
+    assert.equal(await lists.posted(watched, channel.conversationId, DATE, 'daily_list', clock), true);
+    assert.equal(await lists.posted(watched, channel.conversationId, DATE, 'daily_list', clock + 59_000), true);
+    assert.equal(asked, 3, 'a yes is kept: the second tap asked nothing');
+    assert.equal(await lists.posted(watched, channel.conversationId, DATE, 'overdue', clock), false, 'another kind of card is another question');
+    assert.equal(await lists.posted(watched, channel.conversationId, '2026-06-10', 'daily_list', clock), false, 'and another day');
+    assert.equal(await lists.posted(watched, '19:elsewhere@thread.tacv2', DATE, 'daily_list', clock), false, 'and another conversation');
+    assert.equal(asked, 6);
+    assert.equal(await lists.posted(watched, channel.conversationId, DATE, 'daily_list', clock + 61_000), true);
+    assert.equal(asked, 7, 'asked again after a minute');
   });
 });
