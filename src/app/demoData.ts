@@ -1,4 +1,5 @@
-import { subHours, subDays } from 'date-fns';
+import { subHours } from 'date-fns/subHours';
+import { subDays } from 'date-fns/subDays';
 import type { Database, Queryable } from '../store/db';
 import type { EpisodeKind, ExploitationConcern, RhiOutcome, RiskGrade } from '../domain/types';
 import { createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';

@@ -1,5 +1,9 @@
 import { TZDate } from '@date-fns/tz';
-import { addDays, differenceInYears, format, isWeekend, parseISO } from 'date-fns';
+import { addDays } from 'date-fns/addDays';
+import { differenceInYears } from 'date-fns/differenceInYears';
+import { format } from 'date-fns/format';
+import { isWeekend } from 'date-fns/isWeekend';
+import { parseISO } from 'date-fns/parseISO';
 
 /** Local calendar helpers. Everything is computed in the configured zone (Europe/London by default). */
 

@@ -1,4 +1,4 @@
-import { addHours } from 'date-fns';
+import { addHours } from 'date-fns/addHours';
 import type { Episode, ReturnInterview, RhiOutcome, RhiProvider } from './types';
 
 /** How close to its due time an RHI counts as "due soon". */

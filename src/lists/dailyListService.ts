@@ -1,4 +1,4 @@
-import { subDays } from 'date-fns';
+import { subDays } from 'date-fns/subDays';
 import { previousHuddleAt } from '../domain/calendar';
 import { buildDailyList, listInstant, type DailyList, type ListSettings } from '../domain/dailyList';
 import { DomainError } from '../domain/errors';

@@ -1,4 +1,4 @@
-import { subDays } from 'date-fns';
+import { subDays } from 'date-fns/subDays';
 import { renderCard, type CardJson } from '../cards/render';
 import { rhiText, riskLine, standingFlags, whoIs } from '../cards/dailyListCard';
 import type { Audience } from '../domain/access';

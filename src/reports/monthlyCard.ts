@@ -1,4 +1,5 @@
-import { format, parseISO } from 'date-fns';
+import { format } from 'date-fns/format';
+import { parseISO } from 'date-fns/parseISO';
 import { renderCard, type CardJson } from '../cards/render';
 import { shiftMonth } from '../domain/calendar';
 import type { ReportLinks } from '../meetings/links';
