@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { ROOT } from '../support/playground';
+
+/**
+ * What loading the service costs at every start (issue 13, part 3): libraries it needs only later,
+ * or only a part of, are not loaded with its code. Checked in a process of its own (this one has
+ * loaded them already), by the files node has loaded.
+ */
+describe('the modules a start loads', function () {
+  this.timeout(60_000);
+
+  it('loads the card templating library at the first card drawn, not with the service; nor the iCalendar library, nor date-fns\' index', () => {
+    const script = `
+      require('./src/main');
+      const loaded = (part) => Object.keys(require.cache).some((file) => file.includes(part));
+      const atStart = { templating: loaded('/node_modules/adaptivecards-templating/'), expressions: loaded('/node_modules/adaptive-expressions/'), dateFnsIndex: loaded('/node_modules/date-fns/index.'), ics: loaded('/node_modules/ics/') };
+      const card = require('./src/cards/render').renderHelpCard([{ usage: 'help', description: 'What I can do.' }], 'personal');
+      const invite = require('./src/meetings/booking').inviteFile({ id: 'aaaaaaaa-0000-4000-8000-0000000000e1', kind: 'strategy', startsAt: new Date('2026-06-09T09:00:00Z'), endsAt: new Date('2026-06-09T10:00:00Z'), attendees: ['chair@example.test'] }, 'SYN-ICS-1');
+      console.log(JSON.stringify({ atStart, afterCard: loaded('/node_modules/adaptivecards-templating/'), type: card.type, afterInvite: loaded('/node_modules/ics/'), invite }));`;
+    const result = spawnSync(process.execPath, ['--no-deprecation', '--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    const seen = JSON.parse(result.stdout.trim().split('\n').pop()!);
+    assert.deepEqual(seen.atStart, { templating: false, expressions: false, dateFnsIndex: false, ics: false }, 'none of them loaded with the service');
+    assert.equal(seen.afterCard, true, 'loaded to draw the first card');
+    assert.equal(seen.type, 'AdaptiveCard', 'and the card drawn');
+    assert.equal(seen.afterInvite, true, 'the iCalendar library loaded to make the first invitation file');
+    assert.match(seen.invite, /^BEGIN:VCALENDAR/);
+    assert.match(seen.invite, /DTSTART:20260609T090000Z/);
+    assert.match(seen.invite, /SYN-ICS-1/);
+  });
+});
