@@ -1,6 +1,6 @@
 import type { CardJson } from '../cards/render';
 import { audienceAt, decide, holds, MISSING_TEAM_VIEW, type Requirement, type Rosters } from '../domain/access';
-import { turnPage } from '../store/postedCards';
+import { turnPageWithOthers } from '../store/postedCards';
 import { ACTIONS, type CardAction } from './cardActions';
 import { HUDDLE_ACTIONS } from './huddleActions';
 import { COMMANDS } from './commands';
@@ -60,7 +60,7 @@ export async function runCardAction(turn: Turn, verb: string, raw: unknown, deps
     if (route.namesPostedCard) {
       const { listDate, kind, page } = data.data;
       const posted = route.turnsPage
-        ? await turnPage(deps.db, turn.conversationId, listDate, kind, page, turnAudit(turn, 'list.disclosed', { agency: audience.agency, kind, listDate, page, displayLevel: audience.displayLevel }))
+        ? await turnPageWithOthers(deps.db, { conversationId: turn.conversationId, listDate, kind, page, disclosed: turnAudit(turn, 'list.disclosed', { agency: audience.agency, kind, listDate, page, displayLevel: audience.displayLevel }) })
         : await deps.lists.posted(deps.db, turn.conversationId, listDate, kind);
       if (!posted) throw new Refusal(404, 'I did not post that card here, so I cannot act on it. Send list to get today’s.', 'card not posted here');
     }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { claimScheduledPost, markSent, postedCardsOn, recordOnDemandPost, turnPage } from '../../src/store/postedCards';
+import { claimScheduledPost, markSent, PAGE_TURNS_PER_STATEMENT, postedCardsOn, recordOnDemandPost, turnPage, turnPageWithOthers, type PageTurn } from '../../src/store/postedCards';
+import type { Database } from '../../src/store/db';
 import { auditEntries } from '../../src/store/repositories';
 import { linkTestChannel } from '../support/channels';
 import { forEachDriver } from '../support/databases';
@@ -51,5 +52,85 @@ forEachDriver('turnPage', (db) => {
       ['officer-id', 'Test Officer', POLICE, 'child', 'SYN-1', disclosed(POLICE, 1).details],
       'stored as auditMany stores it',
     );
+  });
+
+  describe('page turns asked at the same moment', () => {
+    const disclosed = (conversationId: string, page: number, actor: string) => ({
+      actor,
+      actorName: `Officer ${actor}`,
+      actorKind: 'teams' as const,
+      action: 'list.disclosed',
+      conversationId,
+      details: { agency: 'police', kind: 'daily_list', listDate: DATE, page, displayLevel: 'initials' },
+    });
+    /** The database, counting the statements that turn pages. */
+    const watched = () => {
+      const seen = { statements: 0, fail: false };
+      const wrapped = {
+        ...db(),
+        query: (sql: unknown, params?: unknown[]) => {
+          const name = (sql as { name?: string }).name ?? '';
+          if (name.startsWith('posted_cards.turn_page')) {
+            seen.statements++;
+            if (seen.fail) return Promise.reject(new Error('the database went away'));
+          }
+          return db().query(sql as string, params);
+        },
+      } as Database;
+      return { db: wrapped, seen };
+    };
+    const postedToPolice = async () => {
+      const police = await linkTestChannel(db(), 'http://127.0.0.1:9', POLICE, 'police');
+      const post = await claimScheduledPost(db(), police, 'daily_list', DATE, { instance: 't', now: NOW, staleAfterMs: 60_000, retryAfterMs: 60_000, maxAttempts: 3 });
+      await markSent(db(), post!.id, 'activity-1', NOW);
+    };
+
+    it('go as one statement, each answered for its own card, the last page remembered and every disclosure audited in order', async () => {
+      await postedToPolice();
+      const { db: counted, seen } = watched();
+      const turns: PageTurn[] = [
+        { conversationId: POLICE, listDate: DATE, kind: 'daily_list', page: 1, disclosed: disclosed(POLICE, 1, 'officer-a') },
+        { conversationId: HEALTH, listDate: DATE, kind: 'daily_list', page: 1, disclosed: disclosed(HEALTH, 1, 'nurse-b') },
+        { conversationId: POLICE, listDate: DATE, kind: 'overdue', page: 2, disclosed: disclosed(POLICE, 2, 'officer-c') },
+        { conversationId: POLICE, listDate: DATE, kind: 'daily_list', page: 3 },
+        { conversationId: POLICE, listDate: DATE, kind: 'daily_list', page: 2, disclosed: disclosed(POLICE, 2, 'officer-d') },
+      ];
+      const answers = await Promise.all(turns.map((turn) => turnPageWithOthers(counted, turn)));
+      assert.deepEqual(answers, [true, false, false, true, true], 'posted only where the card of that kind was sent');
+      assert.equal(seen.statements, 1, 'one statement for the five');
+      assert.deepEqual(await pages(), [[POLICE, 2]], 'the last turn of the card is its page');
+      const entries = await auditEntries(db(), { action: 'list.disclosed' });
+      assert.deepEqual(
+        entries.map((entry) => [entry.actor, entry.actorName, entry.conversationId, entry.details]),
+        [
+          ['officer-a', 'Officer officer-a', POLICE, disclosed(POLICE, 1, 'officer-a').details],
+          ['officer-d', 'Officer officer-d', POLICE, disclosed(POLICE, 2, 'officer-d').details],
+        ],
+        'audited where shown, in the order asked, as auditMany stores an entry',
+      );
+    });
+
+    it('a failed statement fails the turns it carried, and the next ones are tried afresh', async () => {
+      await postedToPolice();
+      const { db: counted, seen } = watched();
+      seen.fail = true;
+      const failed = await Promise.allSettled([1, 2, 3].map((page) => turnPageWithOthers(counted, { conversationId: POLICE, listDate: DATE, kind: 'daily_list', page, disclosed: disclosed(POLICE, page, 'officer-a') })));
+      assert.deepEqual(failed.map((result) => (result.status === 'rejected' ? (result.reason as Error).message : 'answered')), Array(3).fill('the database went away'));
+      seen.fail = false;
+      assert.equal(await turnPageWithOthers(counted, { conversationId: POLICE, listDate: DATE, kind: 'daily_list', page: 4, disclosed: disclosed(POLICE, 4, 'officer-a') }), true);
+      assert.deepEqual(await pages(), [[POLICE, 4]]);
+      assert.deepEqual((await auditEntries(db(), { action: 'list.disclosed' })).map((entry) => entry.details?.page), [4], 'nothing of the failed turns stored');
+    });
+
+    it(`goes ${PAGE_TURNS_PER_STATEMENT} turns to a statement at most`, async () => {
+      await postedToPolice();
+      const { db: counted, seen } = watched();
+      const count = PAGE_TURNS_PER_STATEMENT * 2 + 1;
+      const answers = await Promise.all(Array.from({ length: count }, (_, index) => turnPageWithOthers(counted, { conversationId: POLICE, listDate: DATE, kind: 'daily_list', page: index % 7, disclosed: disclosed(POLICE, index % 7, `officer-${index}`) })));
+      assert.equal(answers.filter(Boolean).length, count);
+      assert.equal(seen.statements, 3);
+      assert.equal((await auditEntries(db(), { action: 'list.disclosed' })).length, count);
+      assert.deepEqual(await pages(), [[POLICE, (count - 1) % 7]]);
+    });
   });
 });
