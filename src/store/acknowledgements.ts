@@ -73,9 +73,13 @@ const ACKNOWLEDGE_AND_BUMP = prepared(
 export function alreadySeen(recorded: readonly Acknowledgement[], agency: AgencyCode, childId: string | null, seen: readonly string[]): boolean {
   const row = recorded.find((entry) => entry.agency === agency && entry.childId === childId);
   if (!row) return false;
-  const known = new Set(row.seen);
+  let known = seenSets.get(row);
+  if (!known) seenSets.set(row, (known = new Set(row.seen)));
   return seen.every((key) => known.has(key));
 }
+
+/** An acknowledgement's keys as a set, made once per acknowledgement read (the day's kept ones are asked at every tap). */
+const seenSets = new WeakMap<Acknowledgement, ReadonlySet<string>>();
 
 export async function acknowledgementsOn(db: Queryable, listDate: string): Promise<Acknowledgement[]> {
   const rows = await db.query<{ agency_code: AgencyCode; name: string; child_id: string | null; user_name: string; acknowledged_at: Date; seen: string[] }>(
