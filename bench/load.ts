@@ -9,8 +9,9 @@
  *   the day's acknowledgements are cleared (and the list version moved) before each round;
  * against a bare bot in the same process: the same restify server and botbuilder adapter answering
  * the same invoke with the same card, rendered once (the page turn's invoke for the read, the
- * acknowledgement's, whose body carries the card's 300 keys, for the write). Reported: p50, p99, requests a second, errors,
- * and the ratios. `PGLITE_THREAD=worker` runs PGlite in a worker thread, as the service does with
+ * acknowledgement's, whose body carries the card's 300 keys, for the write), the two alternated in
+ * BENCH_LOAD_ROUNDS (4) rounds. Reported: the medians of the rounds' p50, p99, requests a second,
+ * the errors, and the median of the rounds' own ratios. `PGLITE_THREAD=worker` runs PGlite in a worker thread, as the service does with
  * that setting. Goal: read p99 ≤ 1.5×, write p99 ≤ 3× the bare bot, throughput ≥ 0.7×.
  */
 import type autocannon from 'autocannon';
@@ -32,10 +33,13 @@ import { executeAction, POLICE_OFFICER, postActivity, startConnector } from '../
 import { createTestDatabase } from '../test/support/postgres';
 import { seedMissing } from './seed';
 import { driversFrom, runPerDriver } from './results';
+import { middle } from './median';
 
 const NOW = new Date('2026-06-09T08:00:00Z');
 const CONNECTIONS = (process.env.BENCH_LOAD_CONNECTIONS ?? '10,50').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
+/** Each load is split into this many rounds, the bare bot's and the service's alternated. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_LOAD_ROUNDS ?? 4));
 const DRIVERS = driversFrom('BENCH_LOAD_DRIVERS');
 const silent = pino({ level: 'silent' });
 const execute = promisify(execFile);
@@ -51,13 +55,13 @@ interface Load {
  * autocannon in a process of its own (its CLI, JSON out): in this process it would take the event
  * loop from the bot it measures.
  */
-async function load(url: string, body: unknown, connections: number): Promise<Load> {
+async function load(url: string, body: unknown, connections: number, seconds = SECONDS): Promise<Load> {
   const dir = mkdtempSync(join(tmpdir(), 'huddle-load-'));
   try {
     const input = join(dir, 'body.json');
     writeFileSync(input, JSON.stringify(body));
     const cli = join(__dirname, '..', 'node_modules', 'autocannon', 'autocannon.js');
-    const { stdout } = await execute(process.execPath, [cli, '-j', '-c', String(connections), '-d', String(SECONDS), '-m', 'POST', '-H', 'content-type=application/json', '-i', input, `${url}/api/messages`], { maxBuffer: 16 << 20 });
+    const { stdout } = await execute(process.execPath, [cli, '-j', '-c', String(connections), '-d', String(seconds), '-m', 'POST', '-H', 'content-type=application/json', '-i', input, `${url}/api/messages`], { maxBuffer: 16 << 20 });
     const result = JSON.parse(stdout) as autocannon.Result;
     return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, errors: result.errors + result.timeouts + result.non2xx };
   } finally {
@@ -84,9 +88,52 @@ async function bareBot(card: unknown): Promise<{ url: string; close(): void }> {
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, close: () => server.close() };
 }
 
-const row = (label: string, measured: Load, base: Load) =>
+interface Compared {
+  base: Load;
+  measured: Load;
+  /** The medians of the rounds' own ratios (each round's service ÷ the bare bot just beside it). */
+  throughput: number;
+  p99: number;
+}
+
+/**
+ * The bare bot and the service under the same load, in `ROUNDS` rounds of SECONDS ÷ ROUNDS each,
+ * alternated (the bare bot first in one round, the service first in the next): measured one after
+ * the other for the whole time, the bare bot's own rate moved by a fifth between runs on these
+ * shared machines, and each ratio with it. `beforeService` runs before each of the service's rounds.
+ */
+async function compared(bareUrl: string, appUrl: string, body: unknown, connections: number, beforeService: () => Promise<void> = async () => undefined): Promise<Compared> {
+  const seconds = SECONDS / ROUNDS;
+  const bases: Load[] = [];
+  const measured: Load[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const service = async () => {
+      await beforeService();
+      measured.push(await load(appUrl, body, connections, seconds));
+    };
+    const bare = async () => void bases.push(await load(bareUrl, body, connections, seconds));
+    if (round % 2 === 0) {
+      await bare();
+      await service();
+    } else {
+      await service();
+      await bare();
+    }
+  }
+  const mid = (loads: Load[], pick: (one: Load) => number) => middle(loads.map(pick));
+  const summary = (loads: Load[]): Load => ({ p50: mid(loads, (one) => one.p50), p99: mid(loads, (one) => one.p99), rps: mid(loads, (one) => one.rps), errors: loads.reduce((sum, one) => sum + one.errors, 0) });
+  return {
+    base: summary(bases),
+    measured: summary(measured),
+    throughput: middle(measured.map((one, round) => one.rps / bases[round]!.rps)),
+    p99: middle(measured.map((one, round) => one.p99 / Math.max(bases[round]!.p99, 0.1))),
+  };
+}
+
+const bareLine = (label: string, base: Load) => `${label}: p50 ${base.p50.toFixed(1)} ms, p99 ${base.p99.toFixed(1)} ms, ${Math.round(base.rps).toLocaleString('en-GB')} req/s`;
+const row = (label: string, { measured, throughput, p99 }: Compared) =>
   `${label.padEnd(44)} p50 ${measured.p50.toFixed(1).padStart(7)} ms  p99 ${measured.p99.toFixed(1).padStart(7)} ms  ${Math.round(measured.rps).toLocaleString('en-GB').padStart(6)} req/s  ${String(measured.errors).padStart(3)} errors` +
-  `   ÷ bare: p99 ${(measured.p99 / Math.max(base.p99, 0.1)).toFixed(1)}×, throughput ${(measured.rps / base.rps).toFixed(2)}×`;
+  `   ÷ bare: p99 ${p99.toFixed(1)}×, throughput ${throughput.toFixed(2)}×`;
 
 async function run(driver: string): Promise<void> {
   const connector = await startConnector();
@@ -109,17 +156,20 @@ async function run(driver: string): Promise<void> {
     const bare = await bareBot(answer.body.value);
     try {
       for (const connections of CONNECTIONS) {
-        const base = await load(bare.url, read, connections);
-        console.log(`${driver}, ${connections} connections, ${SECONDS} s each; bare bot: p50 ${base.p50.toFixed(1)} ms, p99 ${base.p99.toFixed(1)} ms, ${Math.round(base.rps).toLocaleString('en-GB')} req/s`);
-        console.log(row('  list.page (read)', await load(app.url, read, connections), base));
+        console.log(`${driver}, ${connections} connections, ${SECONDS} s each in ${ROUNDS} rounds alternated with the bare bot (medians; ratios: the median of the rounds' own)`);
+        const pages = await compared(bare.url, app.url, read, connections);
+        console.log(bareLine('  bare bot, the page turn\'s invoke', pages.base));
+        console.log(row('  list.page (read)', pages));
         // The bare bot answering the acknowledgement's own invoke: its body carries the card's 300 keys.
-        const writeBase = await load(bare.url, write, connections);
-        console.log(`  bare bot, the acknowledgement's invoke: p50 ${writeBase.p50.toFixed(1)} ms, p99 ${writeBase.p99.toFixed(1)} ms, ${Math.round(writeBase.rps).toLocaleString('en-GB')} req/s`);
-        // Each round acknowledges afresh: the day's acknowledgements are cleared before it, and the
-        // version moved as any change moves it (what was kept for the day is stale).
-        await app.db.exec('delete from acknowledgements');
-        await bumpListVersion(app.db, target.listDate);
-        console.log(row('  list.acknowledge (write, then repeats)', await load(app.url, write, connections), writeBase));
+        // Each of the service's rounds acknowledges afresh: the day's acknowledgements are cleared
+        // before it, and the version moved as any change moves it (what was kept for the day is stale).
+        const acknowledgements = await compared(bare.url, app.url, write, connections, async () => {
+          await app.refresher.idle();
+          await app.db.exec('delete from acknowledgements');
+          await bumpListVersion(app.db, target.listDate);
+        });
+        console.log(bareLine('  bare bot, the acknowledgement\'s invoke', acknowledgements.base));
+        console.log(row('  list.acknowledge (write, then repeats)', acknowledgements));
         await app.refresher.idle();
       }
     } finally {
