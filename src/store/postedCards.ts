@@ -206,35 +206,36 @@ export interface PageTurn {
  * was not posted there.
  */
 export async function turnPages(db: Queryable, turns: readonly PageTurn[]): Promise<boolean[]> {
-  if (turns.length === 1) return [await turnPage(db, turns[0]!.conversationId, turns[0]!.listDate, turns[0]!.kind, turns[0]!.page, turns[0]!.disclosed)];
-  const names = Object.keys(AUDIT_COLUMNS);
-  const rows = turns.map((turn, index) => {
-    const audit = turn.disclosed ? auditRow(turn.disclosed) : undefined;
-    return {
-      i: index,
-      conversation_id: turn.conversationId,
-      list_date: turn.listDate,
-      kind: turn.kind,
-      page: turn.page,
-      ...(audit ? Object.fromEntries(names.map((name, column) => [`a_${name}`, name === 'details' ? JSON.parse(audit[column] as string) : audit[column]])) : {}),
-    };
-  });
+  if (turns.length === 1) {
+    const [only] = turns as [PageTurn];
+    return [await turnPage(db, only.conversationId, only.listDate, only.kind, only.page, only.disclosed)];
+  }
+  // Each disclosure as `auditRow` makes it, its details already JSON text (cast back in the statement).
+  const rows = turns.map((turn, index) => ({
+    i: index,
+    conversation_id: turn.conversationId,
+    list_date: turn.listDate,
+    kind: turn.kind,
+    page: turn.page,
+    ...(turn.disclosed ? Object.fromEntries(auditRow(turn.disclosed).map((value, column) => [`a_${AUDIT_NAMES[column]}`, value])) : {}),
+  }));
   const answers = await db.query<{ i: number; posted: boolean }>(TURN_PAGES, [JSON.stringify(rows)]);
   const posted = new Map(answers.map((row) => [Number(row.i), row.posted === true]));
   return turns.map((_, index) => posted.get(index) === true);
 }
 
+const AUDIT_NAMES = Object.keys(AUDIT_COLUMNS);
 const TURN_PAGES = prepared(
   'posted_cards.turn_pages',
   `with taps as (select * from jsonb_to_recordset($1::jsonb) as t(i int, conversation_id text, list_date date, kind text, page int,
-                   ${Object.entries(AUDIT_COLUMNS).map(([name, type]) => `a_${name} ${type}`).join(', ')})),
+                   ${AUDIT_NAMES.map((name) => `a_${name} text`).join(', ')})),
         posted as (select t.i, exists (select 1 from posted_cards p where p.conversation_id = t.conversation_id and p.list_date = t.list_date and p.kind = t.kind and p.status = 'sent') as posted from taps t),
         last as (select distinct on (t.conversation_id, t.list_date, t.kind) t.conversation_id, t.list_date, t.kind, t.page
                    from taps t join posted using (i) where posted.posted order by t.conversation_id, t.list_date, t.kind, t.i desc),
         turned as (update posted_cards p set page = l.page from last l
                     where p.conversation_id = l.conversation_id and p.list_date = l.list_date and p.kind = l.kind and p.page <> l.page returning 1),
-        audited as (insert into audit_log (${Object.keys(AUDIT_COLUMNS).join(', ')})
-                    select ${Object.keys(AUDIT_COLUMNS).map((name) => `t.a_${name}`).join(', ')} from taps t join posted using (i)
+        audited as (insert into audit_log (${AUDIT_NAMES.join(', ')})
+                    select ${AUDIT_NAMES.map((name) => `t.a_${name}::${AUDIT_COLUMNS[name]}`).join(', ')} from taps t join posted using (i)
                      where posted.posted and t.a_action is not null order by t.i)
    select i, posted from posted`,
 );
