@@ -4,16 +4,20 @@
  * 3). Each start is its own process on a loopback port, median of BENCH_STARTS (default 3):
  * - built (`node dist/main.js`, what `npm start` runs once dist/ is up to date) on PGlite: a fresh
  *   data directory (migrations and demo data), then a restart on the same directory; on PostgreSQL;
- * - `npm start` itself on the PGlite restart (the up-to-date check and npm's own start included);
+ * - `npm start` itself on the PGlite restart (the up-to-date check and npm's own start included),
+ *   and on a data directory holding 10,000 imported episodes besides the demo (`npm run import`);
  * - as before this change, `node --import tsx src/main.ts` (compiling TypeScript at every start).
  * Goal: start ≤ 2 s. Nothing is kept.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { npmNodeCommand } from '../test/support/startFlags';
 import { freePort } from '../test/support/ports';
+import { writeFile } from './import';
 import { startPostgresServer } from '../test/support/postgres';
 import { keepPrinted } from './results';
 
@@ -80,6 +84,21 @@ async function median(label: string, command: string[], env: () => Record<string
   return result;
 }
 
+/** `rows` invented episodes (bench/import.ts's file) imported into `dataDir` by the command `npm run import` runs. */
+async function importEpisodes(dataDir: string, rows: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'huddle-start-file-'));
+  try {
+    const file = join(dir, 'episodes.csv');
+    await writeFile(file, rows, 'native');
+    const { env, flags, script } = npmNodeCommand('import');
+    const child = spawn(process.execPath, [...flags, script, file], { cwd: ROOT, env: { ...process.env, ...env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent', TIMEZONE: 'Europe/London' }, stdio: ['ignore', 'ignore', 'inherit'] });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    if (code !== 0) throw new Error(`npm run import exited with ${code}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   keepPrinted('startup');
   const build = spawn(process.execPath, ['scripts/build-if-needed.cjs'], { cwd: ROOT, stdio: 'inherit' });
@@ -100,6 +119,10 @@ async function main(): Promise<void> {
     await startOnce(node, kept);
     await median('built, PGlite, restart', node, () => kept, bare);
     await median('npm start, PGlite, restart', ['npm', 'start', '--silent'], () => kept, bare);
+    const history = fresh();
+    await startOnce(node, history);
+    await importEpisodes(history.DATA_DIR, 10_000);
+    await median('npm start, PGlite with 10,000 episodes, restart', ['npm', 'start', '--silent'], () => history, bare);
     await median('tsx src/main.ts (before), PGlite, restart', [process.execPath, '--no-deprecation', '--import', 'tsx', 'src/main.ts'], () => kept, bare);
     const url = await server.createDatabase();
     await startOnce(node, { DATABASE_URL: url });

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { withLoopHeld } from '../../src/store/db';
+import { ROOT } from '../support/playground';
+
+/**
+ * Opening PGlite holds node's event loop open (issue 13, part 3). Its WebAssembly compiles on V8's
+ * threads, which libuv does not count: with the loop empty, node waits for every background compile
+ * before it turns the loop again, and a service that had just started listening held its first
+ * requests for about half a second (bench/README.md, fourteenth session).
+ */
+describe('opening the embedded database', function () {
+  this.timeout(60_000);
+
+  it('holds the event loop open while PGlite starts, and lets it go once started (a process with nothing else to do exits)', () => {
+    const script = `
+      const { openPglite } = require('./src/store/db');
+      const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+      (async () => {
+        const before = timers();
+        const opening = openPglite();
+        const during = timers();
+        const db = await opening;
+        const after = timers();
+        const [row] = await db.query('select 41 + 1 as answer');
+        await db.close();
+        console.log(JSON.stringify({ before, during, after, answer: row.answer }));
+      })();`;
+    // Nothing stops this process: it ends only if nothing is left holding its loop.
+    const result = spawnSync(process.execPath, ['--no-deprecation', '--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8', timeout: 50_000 });
+    assert.equal(result.signal, null, 'the process ended by itself, not by the time limit');
+    assert.equal(result.status, 0, result.stderr);
+    const seen = JSON.parse(result.stdout.trim().split('\n').pop()!);
+    assert.deepEqual(seen, { before: 0, during: 1, after: 0, answer: 42 }, 'one timer held while opening, none after');
+  });
+
+  it('lets the loop go when what it waited for fails, with the failure as it was', async () => {
+    // The timers it sets and clears, seen by wrapping the globals for this test only.
+    const { setInterval: realSet, clearInterval: realClear } = globalThis;
+    const set: NodeJS.Timeout[] = [];
+    const cleared: unknown[] = [];
+    globalThis.setInterval = ((...args: Parameters<typeof realSet>) => {
+      const timer = realSet(...args);
+      set.push(timer);
+      return timer;
+    }) as typeof realSet;
+    globalThis.clearInterval = ((timer: NodeJS.Timeout) => {
+      cleared.push(timer);
+      realClear(timer);
+    }) as typeof realClear;
+    try {
+      const failing = withLoopHeld(Promise.reject(new Error('the data directory is not a database')));
+      assert.equal(set.length, 1, 'held while waiting');
+      assert.equal(set[0]!.hasRef(), true, 'by a timer that keeps the loop turning');
+      assert.equal(cleared.includes(set[0]), false, 'not let go before the wait ends');
+      await assert.rejects(failing, /the data directory is not a database/);
+      assert.equal(cleared.includes(set[0]), true, 'and let go after the failure');
+    } finally {
+      globalThis.setInterval = realSet;
+      globalThis.clearInterval = realClear;
+    }
+  });
+});
