@@ -1,4 +1,5 @@
-import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { graphLibrary } from './client';
 import type { Availability } from '../domain/meetings';
 
 /**
@@ -45,7 +46,7 @@ const RETRIED = new Set([429, 503, 504]);
  * it is short enough for a person waiting on a card.
  */
 const retryOptions = () =>
-  new RetryHandlerOptions(1, 2, (_delay, _attempt, _request, _options, response) => {
+  new (graphLibrary().RetryHandlerOptions)(1, 2, (_delay, _attempt, _request, _options, response) => {
     if (!response || !RETRIED.has(response.status)) return false;
     const after = Number(response.headers.get('retry-after') ?? '1');
     return Number.isFinite(after) && after <= MAX_RETRY_AFTER_SECONDS;

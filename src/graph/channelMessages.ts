@@ -1,5 +1,5 @@
-import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
-import { GraphUnavailable } from './client';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { GraphUnavailable, graphLibrary } from './client';
 
 /** Graph lists at most 50 channel messages a page; a daily post that landed is among the newest. */
 export const MESSAGES_LOOKED_AT = 50;
@@ -23,7 +23,7 @@ export class GraphChannelMessages implements PostFinder {
       answer = await this.client
         .api(`/teams/${encodeURIComponent(teamAadGroupId)}/channels/${encodeURIComponent(channelId)}/messages`)
         .top(MESSAGES_LOOKED_AT)
-        .middlewareOptions([new RetryHandlerOptions(1, 2)])
+        .middlewareOptions([new (graphLibrary().RetryHandlerOptions)(1, 2)])
         .get();
     } catch (error) {
       throw new GraphUnavailable('list channel messages', (error as { statusCode?: number }).statusCode);

@@ -1,5 +1,5 @@
-import { RetryHandlerOptions, type Client } from '@microsoft/microsoft-graph-client';
-import { GraphUnavailable } from './client';
+import type { Client } from '@microsoft/microsoft-graph-client';
+import { GraphUnavailable, graphLibrary } from './client';
 
 /** Graph answers checkMemberGroups for at most 20 groups a call. */
 export const MAX_GROUPS_PER_CALL = 20;
@@ -25,7 +25,7 @@ export class GraphGroupMembership implements GroupMembership {
       try {
         answer = await this.client
           .api(`/users/${encodeURIComponent(userId)}/checkMemberGroups`)
-          .middlewareOptions([new RetryHandlerOptions(0, 0)])
+          .middlewareOptions([new (graphLibrary().RetryHandlerOptions)(0, 0)])
           .post({ groupIds: chunk });
       } catch (error) {
         throw new GraphUnavailable('checkMemberGroups', (error as { statusCode?: number }).statusCode);

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { finished } from 'node:stream/promises';
-import { Client, DatabaseError, Pool, type PoolClient } from 'pg';
-import { from as copyFromStdin } from 'pg-copy-streams';
+import type { Client, Pool, PoolClient } from 'pg';
+import type * as PgCopyStreams from 'pg-copy-streams';
 import { DomainError, isDomainError } from '../domain/errors';
 import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
 
@@ -361,8 +361,19 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
 }
 
+type NodePostgres = typeof import('pg');
+let nodePostgres: NodePostgres | undefined;
+/**
+ * node-postgres and its COPY streams, loaded when a PostgreSQL database is first opened: a service
+ * on PGlite never needs them, and loading them took about 30 ms of every start (issue 13, part 3).
+ */
+const pg = (): NodePostgres => (nodePostgres ??= require('pg') as NodePostgres);
+let copyStreams: typeof PgCopyStreams | undefined;
+const copyFromStdin = (text: string) => (copyStreams ??= require('pg-copy-streams') as typeof PgCopyStreams).from(text);
+
 export async function openPostgres(connectionString: string, options: PostgresOptions = {}): Promise<Database> {
   const queryTimeoutMs = options.queryTimeoutMs ?? 5_000;
+  const { Pool, DatabaseError } = pg();
   const pool = new Pool({
     connectionString,
     max: 10,
@@ -504,7 +515,7 @@ async function listenOnPostgres(connectionString: string, channel: string, liste
   };
   const connect = async () => {
     // Keep-alive: a connection silently dropped (no reset) is found out rather than trusted for ever.
-    const candidate = new Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
+    const candidate = new (pg().Client)({ connectionString, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true });
     let lostOnce = false;
     const lost = () => {
       if (lostOnce) return;

@@ -10,18 +10,21 @@ import { ROOT } from '../support/playground';
 describe('the modules a start loads', function () {
   this.timeout(60_000);
 
-  it('loads the card templating library at the first card drawn, not with the service; nor the iCalendar library, nor date-fns\' index', () => {
+  it('loads the card templating library at the first card drawn, not with the service; nor the iCalendar library, date-fns\' index, node-postgres or the Graph client', () => {
     const script = `
       require('./src/main');
       const loaded = (part) => Object.keys(require.cache).some((file) => file.includes(part));
-      const atStart = { templating: loaded('/node_modules/adaptivecards-templating/'), expressions: loaded('/node_modules/adaptive-expressions/'), dateFnsIndex: loaded('/node_modules/date-fns/index.'), ics: loaded('/node_modules/ics/') };
+      const atStart = { templating: loaded('/node_modules/adaptivecards-templating/'), expressions: loaded('/node_modules/adaptive-expressions/'), dateFnsIndex: loaded('/node_modules/date-fns/index.'), ics: loaded('/node_modules/ics/'), nodePostgres: loaded('/node_modules/pg-pool/') || loaded('/node_modules/pg/lib/client.js'), copyStreams: loaded('/node_modules/pg-copy-streams/'), graph: loaded('/node_modules/@microsoft/microsoft-graph-client/') };
       const card = require('./src/cards/render').renderHelpCard([{ usage: 'help', description: 'What I can do.' }], 'personal');
       const invite = require('./src/meetings/booking').inviteFile({ id: 'aaaaaaaa-0000-4000-8000-0000000000e1', kind: 'strategy', startsAt: new Date('2026-06-09T09:00:00Z'), endsAt: new Date('2026-06-09T10:00:00Z'), attendees: ['chair@example.test'] }, 'SYN-ICS-1');
-      console.log(JSON.stringify({ atStart, afterCard: loaded('/node_modules/adaptivecards-templating/'), type: card.type, afterInvite: loaded('/node_modules/ics/'), invite }));`;
+      const graph = require('./src/graph/client').createGraphClient({ baseUrl: 'http://127.0.0.1:9/graph', credential: { getToken: async () => null } });
+      const afterGraph = loaded('/node_modules/@microsoft/microsoft-graph-client/') && typeof graph.api === 'function';
+      console.log(JSON.stringify({ atStart, afterGraph, afterCard: loaded('/node_modules/adaptivecards-templating/'), type: card.type, afterInvite: loaded('/node_modules/ics/'), invite }));`;
     const result = spawnSync(process.execPath, ['--no-deprecation', '--import', 'tsx', '-e', script], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     const seen = JSON.parse(result.stdout.trim().split('\n').pop()!);
-    assert.deepEqual(seen.atStart, { templating: false, expressions: false, dateFnsIndex: false, ics: false }, 'none of them loaded with the service');
+    assert.deepEqual(seen.atStart, { templating: false, expressions: false, dateFnsIndex: false, ics: false, nodePostgres: false, copyStreams: false, graph: false }, 'none of them loaded with the service');
+    assert.equal(seen.afterGraph, true, 'the Graph client loaded when one is made');
     assert.equal(seen.afterCard, true, 'loaded to draw the first card');
     assert.equal(seen.type, 'AdaptiveCard', 'and the card drawn');
     assert.equal(seen.afterInvite, true, 'the iCalendar library loaded to make the first invitation file');
