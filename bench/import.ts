@@ -74,7 +74,7 @@ const rssMb = (pid: number): number => {
  * /proc. The rate is the command's own (rows over the time from the first row read to the last
  * written, after opening and migrating the database).
  */
-async function runImport(driver: string, file: string, target: string): Promise<WorkerResult> {
+export async function runImport(driver: string, file: string, target: string): Promise<WorkerResult> {
   // What `npm run import` runs (package.json), so that what is measured is what a council runs.
   const { env: scriptEnv, flags, script } = npmNodeCommand('import');
   const env = { ...process.env, ...scriptEnv, LOG_LEVEL: 'silent', TIMEZONE: 'Europe/London', ...(driver === 'pglite' ? { DATA_DIR: target, DATABASE_URL: '' } : { DATABASE_URL: target }) };

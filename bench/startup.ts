@@ -10,14 +10,12 @@
  * Goal: start ≤ 2 s. Nothing is kept.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { npmNodeCommand } from '../test/support/startFlags';
 import { freePort } from '../test/support/ports';
-import { writeFile } from './import';
+import { runImport, writeFile } from './import';
 import { startPostgresServer } from '../test/support/postgres';
 import { keepPrinted } from './results';
 
@@ -84,16 +82,13 @@ async function median(label: string, command: string[], env: () => Record<string
   return result;
 }
 
-/** `rows` invented episodes (bench/import.ts's file) imported into `dataDir` by the command `npm run import` runs. */
+/** `rows` invented episodes (bench/import.ts's file) imported into `dataDir` by `npm run import`'s command, as bench:import runs it. */
 async function importEpisodes(dataDir: string, rows: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'huddle-start-file-'));
   try {
     const file = join(dir, 'episodes.csv');
     await writeFile(file, rows, 'native');
-    const { env, flags, script } = npmNodeCommand('import');
-    const child = spawn(process.execPath, [...flags, script, file], { cwd: ROOT, env: { ...process.env, ...env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent', TIMEZONE: 'Europe/London' }, stdio: ['ignore', 'ignore', 'inherit'] });
-    const [code] = (await once(child, 'exit')) as [number | null];
-    if (code !== 0) throw new Error(`npm run import exited with ${code}`);
+    await runImport('pglite', file, dataDir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

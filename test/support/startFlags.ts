@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
-const BUILD_CHECK = '--require=./scripts/build-if-needed.cjs';
 
 /** What an npm script (`[… && ]NAME=value … node --flag … dist/x.js`) runs its last command with. */
 export interface NpmNodeCommand {
@@ -29,7 +28,7 @@ export function npmNodeCommand(name: string): NpmNodeCommand {
   const words = (text: string) => text.split(' ').filter(Boolean);
   return {
     env: Object.fromEntries(words(parts[1]!).map((pair) => pair.split('=', 2) as [string, string])),
-    flags: words(parts[2]!).filter((flag) => flag !== BUILD_CHECK),
+    flags: words(parts[2]!).filter((flag) => !flag.includes('build-if-needed')),
     script: join(ROOT, parts[3]!),
   };
 }
