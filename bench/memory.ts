@@ -35,7 +35,7 @@ const TIME_ZONE = 'Europe/London';
 const DRIVERS = driversFrom('BENCH_LOAD_DRIVERS');
 /** The V8 flags `npm start` gives the service (package.json), or BENCH_SERVICE_FLAGS to compare others. */
 const SERVICE_FLAGS = process.env.BENCH_SERVICE_FLAGS !== undefined ? process.env.BENCH_SERVICE_FLAGS.split(' ').filter(Boolean) : npmNodeCommand('start').flags;
-/** The environment `npm start` sets (MALLOC_ARENA_MAX), unless BENCH_SERVICE_FLAGS is given: then the bench's own environment decides. */
+/** The environment `npm start` sets (glibc's malloc settings), unless BENCH_SERVICE_FLAGS is given: then the bench's own environment decides. */
 const SERVICE_ENV = process.env.BENCH_SERVICE_FLAGS !== undefined ? {} : npmNodeCommand('start').env;
 const BARE = `const restify = require('restify'); const server = restify.createServer(); server.get('/healthz', async (req, res) => res.send(200, { status: 'ok' })); server.listen(Number(process.env.PORT), '127.0.0.1');`;
 const execute = promisify(execFile);

@@ -5,7 +5,7 @@ const ROOT = join(__dirname, '..', '..');
 
 /** What an npm script (`[… && ]NAME=value … node --flag … dist/x.js`) runs its last command with. */
 export interface NpmNodeCommand {
-  /** The environment it sets for node's process (glibc's malloc arenas), as name → value. */
+  /** The environment it sets for node's process (glibc's malloc settings), as name → value. */
   env: Record<string, string>;
   /**
    * node's V8 flags, without the up-to-date check `npm start` preloads (`--require=./scripts/build-if-needed.cjs`):
