@@ -428,7 +428,7 @@ async function write(tx: Queryable, plan: Plan, ctx: RecordingContext, audits: '
   const unchecked = own === 'unchecked by triggers' && plan.fresh.length > 0;
   const steps: (() => Promise<void>)[] = [
     ...(unchecked ? [() => tx.exec(TRIGGERS_OFF)] : []),
-    () => repo.insertChildren(tx, plan.children),
+    () => repo.insertNewChildren(tx, plan.children),
     () => repo.insertEpisodes(tx, plan.fresh.map((item) => item.episode), ctx.actor.name),
     () => repo.insertHistory(tx, plan.fresh.flatMap((item) => item.history)),
     () => repo.insertRhiRows(tx, plan.rhis.map((item) => item.rhi)),

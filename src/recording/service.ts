@@ -73,7 +73,7 @@ export function childChanges(child: Child, input: ChildInput): Partial<Omit<Chil
 /** Finds or creates the child and locks its row, so notifications about one child take turns. */
 async function lockChild(tx: Queryable, input: ChildInput, ctx: RecordingContext): Promise<Child> {
   assertChildInput(input, ctx.now);
-  await repo.insertChildren(tx, [{ id: newId(), ...input, lookedAfter: input.lookedAfter ?? false, socialWorkerEmail: input.socialWorkerEmail ?? null }]);
+  await repo.insertChildUnlessRecorded(tx, { id: newId(), ...input, lookedAfter: input.lookedAfter ?? false, socialWorkerEmail: input.socialWorkerEmail ?? null });
   const child = (await repo.findChildByRef(tx, input.ref, { lock: true }))!;
   const changes = childChanges(child, input);
   if (Object.keys(changes).length === 0) return child;

@@ -224,15 +224,22 @@ export interface NewChild extends Omit<Child, 'id'> {
   id: string;
 }
 
-/** Children not yet recorded; one already there (by case reference) is left as it is. */
-export async function insertChildren(db: Queryable, children: readonly NewChild[]): Promise<void> {
-  await insertRows(
-    db,
-    'children',
-    { id: 'uuid', ref: 'text', given_name: 'text', family_name: 'text', date_of_birth: 'date', looked_after: 'boolean', placing_authority: 'text', placement_in_area: 'boolean', school: 'text', social_worker_email: 'text' },
-    children.map((child) => [child.id, child.ref, child.givenName, child.familyName, child.dateOfBirth, child.lookedAfter, child.placingAuthority, child.placementInArea, child.school, child.socialWorkerEmail]),
-    'on conflict (ref) do nothing',
-  );
+const CHILD_ROW_COLUMNS = { id: 'uuid', ref: 'text', given_name: 'text', family_name: 'text', date_of_birth: 'date', looked_after: 'boolean', placing_authority: 'text', placement_in_area: 'boolean', school: 'text', social_worker_email: 'text' } as const;
+const childRow = (child: NewChild) => [child.id, child.ref, child.givenName, child.familyName, child.dateOfBirth, child.lookedAfter, child.placingAuthority, child.placementInArea, child.school, child.socialWorkerEmail];
+
+/** A child not yet recorded; one already there (by case reference) is left as it is. */
+export async function insertChildUnlessRecorded(db: Queryable, child: NewChild): Promise<void> {
+  await insertRows(db, 'children', CHILD_ROW_COLUMNS, [childRow(child)], 'on conflict (ref) do nothing');
+}
+
+/**
+ * Children the caller looked up in this transaction and found missing (an import's batch): written
+ * by `COPY` where the connection has it. A case reference recorded meanwhile by someone else fails
+ * the statement (a unique violation: the import stores nothing) instead of being skipped, which
+ * would leave the caller's new episodes naming a child that was never written.
+ */
+export async function insertNewChildren(db: Queryable, children: readonly NewChild[]): Promise<void> {
+  await insertRows(db, 'children', CHILD_ROW_COLUMNS, children.map(childRow));
 }
 
 /** The children with these case references, locked: changes to one child take turns. */

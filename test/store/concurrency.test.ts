@@ -4,7 +4,9 @@ import { changeEpisode, createRhi, recordReturn, reportMissing } from '../../src
 import { openTestDatabase } from '../support/databases';
 import { at } from '../support/fixtures';
 import { context, report } from '../support/recording';
-import type { Database } from '../../src/store/db';
+import type { Database, Queryable } from '../../src/store/db';
+import { importEpisodesCsv } from '../../src/import/importer';
+import { NATIVE_COLUMNS } from '../../src/import/csvRows';
 
 /**
  * Concurrent writers on a real PostgreSQL (issue 8, items 2 to 4): each case was reproduced from
@@ -92,5 +94,32 @@ describe('concurrent writers on PostgreSQL', function () {
     const second = await returned('CC-5', 'POL-CC5');
     const { ok, conflicts } = outcomes(await Promise.allSettled([first, second].map((episode) => db.transaction((tx) => changeEpisode(tx, episode.id, { policeRef: 'POL-CLASH' }, context({ now: NOW }))))));
     assert.deepEqual([ok.length, conflicts], [1, 1]);
+  });
+  it('fails an import, storing nothing, when a child it found missing is recorded by someone else before the import writes it', async () => {
+    // The import looks its batch's children up, finds CC-6 missing, and writes it with its episode
+    // (the episode without the per-row foreign-key triggers). Here another request records CC-6 in
+    // between. A child skipped as "already there" would leave the episode naming a child that was
+    // never written.
+    let recordedMeanwhile = false;
+    const wrap = (tx: Queryable): Queryable => ({
+      ...tx,
+      query: async (sql: any, params?: unknown[]) => {
+        const rows = await tx.query(sql, params);
+        if (!recordedMeanwhile && /from children where ref = any/.test(typeof sql === 'string' ? sql : sql.text)) {
+          recordedMeanwhile = true;
+          await db.query(`insert into children (id, ref, given_name) values (gen_random_uuid(), 'CC-6', 'Other')`);
+        }
+        return rows as any;
+      },
+    });
+    const racing: Database = { ...db, transaction: (work) => db.transaction((tx) => work(wrap(tx))) };
+    const csv = `${[...NATIVE_COLUMNS, 'rhi_provider'].join(',')}\nCC-6,Kit,Example,2012-01-02,N,,home,2026-06-01T10:00,2026-06-01T12:00,low,POL-CC6,,,,,\n`;
+    await assert.rejects(
+      importEpisodesCsv(racing, csv, context({ now: NOW }), { skipInvalid: false, timeZone: 'Europe/London' }),
+      /clashes with a record made at the same moment.*Nothing was stored/,
+    );
+    assert.ok(recordedMeanwhile, 'the other request ran between the lookup and the write');
+    assert.deepEqual(await db.query(`select given_name from children where ref = 'CC-6'`), [{ given_name: 'Other' }], 'the other request\'s child stands');
+    assert.deepEqual(await db.query(`select id from episodes`), [], 'no episode stored, none naming a child that is not there');
   });
 });
