@@ -285,16 +285,76 @@ interface Made {
   rhis: ReturnInterview[];
 }
 
+/** Children an import made, kept to spare later batches' lookups: at most this many (the oldest go first). */
+export const KEPT_CHILDREN = 5_000;
+
+/**
+ * The children this import made (in this transaction) and the spans of all their episodes, up to
+ * `KEPT_CHILDREN` of them. An unsorted file names a child again batches later (each of a child's
+ * episodes is a row of its own, in date order across the file); a later batch reads a kept child
+ * from here instead of looking it up, locking it and reading its episodes: nobody else can see
+ * the child before the import commits, and every episode it has came from this import's batches.
+ * The use cases that change recorded episodes and children may change these too, so a batch with
+ * such rows empties this (`forget`). About 0.7 KB a child with four episodes.
+ */
+export class KeptChildren {
+  private readonly children = new Map<string, { child: Child; spans: EpisodeSpan[] }>();
+  private readonly byId = new Map<string, { child: Child; spans: EpisodeSpan[] }>();
+  constructor(private readonly most = KEPT_CHILDREN) {}
+
+  /** What a batch made: its new children, and the new episodes of any kept child. */
+  keep(made: Made): void {
+    for (const child of made.children) {
+      const entry = { child, spans: [] };
+      this.children.set(child.ref, entry);
+      this.byId.set(child.id, entry);
+    }
+    for (const { id, childId, reportedAt, returnedAt, policeRef } of made.spans) this.byId.get(childId)?.spans.push({ id, childId, reportedAt, returnedAt, policeRef });
+    for (const [ref, entry] of this.children) {
+      if (this.children.size <= this.most) break;
+      this.children.delete(ref);
+      this.byId.delete(entry.child.id);
+    }
+  }
+
+  forget(): void {
+    this.children.clear();
+    this.byId.clear();
+  }
+
+  /** The kept children among these references, and their episodes' spans (copied: later batches add to them). */
+  find(refs: readonly string[]): { children: Child[]; spans: EpisodeSpan[] } {
+    const children: Child[] = [];
+    const spans: EpisodeSpan[] = [];
+    for (const ref of refs) {
+      const entry = this.children.get(ref);
+      if (!entry) continue;
+      children.push(entry.child);
+      spans.push(...entry.spans);
+    }
+    return { children, spans };
+  }
+
+  get size(): number {
+    return this.children.size;
+  }
+}
+
 /**
  * Asks what a batch's checks read, the three statements together: each is sent before the answer
- * to the last, so on a connection that keeps their order they are asked in one go.
+ * to the last, so on a connection that keeps their order they are asked in one go. Children the
+ * import made and keeps (`kept`) are read from memory, as they are at the moment of asking; the
+ * episodes with the batch's police references are always asked, whoever's they are.
  */
-function lookUp(tx: Queryable, rows: readonly ImportRow[]): Promise<Known> {
+function lookUp(tx: Queryable, rows: readonly ImportRow[], kept?: KeptChildren): Promise<Known> {
   const refs = [...new Set(rows.map((row) => row.child.ref))];
   const policeRefs = rows.flatMap((row) => (row.policeRef ? [row.policeRef] : []));
   const rhiRefs = [...new Set(rows.flatMap((row) => (row.rhi ? [row.rhi.ref] : [])))];
-  const known = Promise.all([repo.lockChildrenByRef(tx, refs), repo.episodeSpansOfChildRefsOrPoliceRefs(tx, refs, policeRefs), repo.rhisByExternalRef(tx, rhiRefs)]).then(
-    ([children, spans, rhis]) => ({ children, spans, rhis }),
+  const inMemory = kept?.find(refs) ?? { children: [], spans: [] };
+  const inMemoryRefs = new Set(inMemory.children.map((child) => child.ref));
+  const asked = inMemoryRefs.size > 0 ? refs.filter((ref) => !inMemoryRefs.has(ref)) : refs;
+  const known = Promise.all([repo.lockChildrenByRef(tx, asked), repo.episodeSpansOfChildRefsOrPoliceRefs(tx, asked, policeRefs), repo.rhisByExternalRef(tx, rhiRefs)]).then(
+    ([children, spans, rhis]) => ({ children: inMemory.children.length > 0 ? [...children, ...inMemory.children] : children, spans: inMemory.spans.length > 0 ? [...spans, ...inMemory.spans] : spans, rhis }),
   );
   // Asked ahead, it may never be awaited (the import failed meanwhile): not an unhandled rejection.
   known.catch(() => undefined);
@@ -557,12 +617,13 @@ async function importInOneTransaction(db: Database, source: Readable | string, c
     await db.transaction(async (tx) => {
       const own = await startLines(tx);
       let previous: Made | undefined;
+      const kept = new KeptChildren();
       let askedAhead: { rows: ImportRow[]; known: Promise<Known> } | undefined;
       // The writes sent and not yet awaited (the last: the connection runs them in order), and the first failure among them.
       let writing: Promise<void> = Promise.resolve();
       let failed: { error: unknown } | undefined;
       const apply = async (rows: ImportRow[], next: ImportRow[] | undefined) => {
-        const asked = askedAhead?.rows === rows ? askedAhead.known : lookUp(tx, rows);
+        const asked = askedAhead?.rows === rows ? askedAhead.known : lookUp(tx, rows, kept);
         askedAhead = undefined;
         // A failed write fails what was asked after it ("transaction is aborted"): report the write's own error.
         const known = await asked.catch((error: unknown) => {
@@ -571,7 +632,10 @@ async function importInOneTransaction(db: Database, source: Readable | string, c
         if (failed) throw failed.error;
         const plan = await decide(tx, rows, known, previous, ctx, tally!, turn);
         previous = plan.made;
-        if (pipelined && plan.changes.length === 0 && next) askedAhead = { rows: next, known: lookUp(tx, next) };
+        // A use case may change what is kept (a kept child's details or episodes): forgotten first.
+        if (plan.changes.length > 0) kept.forget();
+        else kept.keep(plan.made);
+        if (pipelined && plan.changes.length === 0 && next) askedAhead = { rows: next, known: lookUp(tx, next, kept) };
         const { done: written } = await write(tx, plan, ctx, 'file', pipelined, turn, own);
         if (pipelined && plan.changes.length === 0) {
           written.catch((error: unknown) => (failed ??= { error }));

@@ -5,7 +5,7 @@ import type { Database, Queryable } from '../../src/store/db';
 import type { ImportRow } from '../../src/import/csvRows';
 import assert from 'node:assert/strict';
 import { NATIVE_COLUMNS } from '../../src/import/csvRows';
-import { BATCH_ROWS, chunksByChild, CHUNK_ROWS, importEpisodesCsv, MAX_PROBLEMS, stringChunks, type ImportProgress } from '../../src/import/importer';
+import { BATCH_ROWS, chunksByChild, CHUNK_ROWS, importEpisodesCsv, KeptChildren, MAX_PROBLEMS, stringChunks, type ImportProgress } from '../../src/import/importer';
 import * as repo from '../../src/store/repositories';
 import { forEachDriver } from '../support/databases';
 import { context } from '../support/recording';
@@ -118,6 +118,33 @@ forEachDriver('CSV import', (db) => {
 const manyRows = (n: number, prefix: string) =>
   Array.from({ length: n }, (_, index) => `${prefix}-${index},Kit,Example,2012-01-02,N,,home,2026-05-01T10:00,2026-05-01T12:00,low,POL-${prefix}-${index},,,,`);
 
+describe('the children an import keeps', () => {
+  const child = (n: number) => ({ id: `id-${n}`, ref: `REF-${n}`, givenName: null, familyName: null, dateOfBirth: null, lookedAfter: false, placingAuthority: null, placementInArea: null, school: null, socialWorkerEmail: null });
+  const span = (n: number, childN: number) => ({ id: `ep-${n}`, childId: `id-${childN}`, reportedAt: new Date(Date.UTC(2026, 0, n)), returnedAt: null, policeRef: null });
+
+  it('are the ones it made, with every episode they were given later, and no others', () => {
+    const kept = new KeptChildren(10);
+    kept.keep({ children: [child(1)], spans: [span(1, 1), span(2, 9)], rhis: [] });
+    kept.keep({ children: [], spans: [span(3, 1)], rhis: [] });
+    const found = kept.find(['REF-1', 'REF-9']);
+    assert.deepEqual(found.children.map((each) => each.ref), ['REF-1'], 'REF-9 was looked up, not made: never kept');
+    assert.deepEqual(found.spans.map((each) => each.id), ['ep-1', 'ep-3']);
+    kept.keep({ children: [], spans: [span(4, 1)], rhis: [] });
+    assert.deepEqual(found.spans.map((each) => each.id), ['ep-1', 'ep-3'], 'what was found stays as it was when asked');
+  });
+
+  it('are at most the bound, the oldest dropped first, and none once forgotten', () => {
+    const kept = new KeptChildren(2);
+    kept.keep({ children: [child(1), child(2)], spans: [], rhis: [] });
+    kept.keep({ children: [child(3)], spans: [span(1, 1), span(2, 3)], rhis: [] });
+    assert.equal(kept.size, 2);
+    assert.deepEqual(kept.find(['REF-1', 'REF-2', 'REF-3']).children.map((each) => each.ref), ['REF-2', 'REF-3']);
+    assert.deepEqual(kept.find(['REF-3']).spans.map((each) => each.id), ['ep-2']);
+    kept.forget();
+    assert.deepEqual([kept.size, kept.find(['REF-2', 'REF-3']).children.length], [0, 0]);
+  });
+});
+
 describe('a file given as a string', () => {
   it('goes to the parser in pieces that rejoin to the file, never splitting a character made of two', () => {
     const text = `Syn😀thetic,Zoë,${'x'.repeat(7)}😀😀,end`;
@@ -212,6 +239,57 @@ forEachDriver('a file longer than one batch', (db) => {
     await assert.rejects(importEpisodesCsv(wrapped, `${HEADER}\n${manyRows(BATCH_ROWS * 3, 'FLD').join('\n')}\n`, context(), options), /disk full \(injected\)/);
     assert.equal(copies, 2, 'the second batch\'s history write failed');
     assert.equal((await db().query<{ count: number }>('select count(*)::int as count from episodes'))[0]!.count, 0, 'nothing stored: the first batch\'s episodes rolled back too');
+  });
+
+  /** The database as the import sees it, noting the case references each children's lookup asks for. */
+  function askedRefs(asked: string[][]): Database {
+    const noting = (tx: Queryable): Queryable => ({
+      ...tx,
+      query: (sql: any, params?: unknown[]) => {
+        if (/from children where ref = any/.test(typeof sql === 'string' ? sql : sql.text)) asked.push([...(params![0] as string[])]);
+        return tx.query(sql, params);
+      },
+    });
+    return { ...db(), transaction: (work) => db().transaction((tx) => work(noting(tx))) };
+  }
+
+  it('checks a child it made batches earlier from memory, without asking for it again, and still refuses a real overlap naming the line', async () => {
+    const rows = manyRows(BATCH_ROWS * 2 + 10, 'KEP');
+    // KEP-7 (line 9, first batch) again in the third batch: a week later, then overlapping line 9.
+    rows.push('KEP-7,Kit,Example,2012-01-02,N,,home,2026-05-08T10:00,2026-05-08T12:00,low,POL-KEP-7B,,,,');
+    const asked: string[][] = [];
+    const summary = await importEpisodesCsv(askedRefs(asked), `${HEADER}\n${rows.join('\n')}\n`, context(), options);
+    assert.deepEqual([summary.created, summary.invalid], [BATCH_ROWS * 2 + 11, 0]);
+    assert.deepEqual(
+      asked.map((refs) => refs.filter((ref) => ref === 'KEP-7').length),
+      [1, 0, 0],
+      'asked for in the first batch (not yet recorded), read from memory in the third',
+    );
+    assert.deepEqual((await repo.auditEntries(db(), { action: 'child.imported' })).find((entry) => entry.subjectId === 'KEP-7')?.details, { childRef: 'KEP-7', episodes: 2, returned: 2, rhis: 0 });
+
+    await db().exec('truncate audit_log, return_interview_episodes, return_interviews, episode_history, episodes, children cascade');
+    rows[rows.length - 1] = 'KEP-7,Kit,Example,2012-01-02,N,,home,2026-05-01T11:00,2026-05-01T13:00,low,POL-KEP-7B,,,,';
+    const clash = await importEpisodesCsv(db(), `${HEADER}\n${rows.join('\n')}\n`, context(), options);
+    assert.deepEqual(
+      clash.problems.map((problem) => [problem.line, problem.message]),
+      [[BATCH_ROWS * 2 + 12, 'This child has another episode from 10:00 Fri 1 May to 12:00 Fri 1 May: check the times (line 9 of this file).']],
+    );
+  });
+
+  it('asks for its children again after a batch changed something through the use cases, so that a later batch sees the change', async () => {
+    const rows = manyRows(BATCH_ROWS * 2 + 10, 'FGT');
+    // FGT-5 (line 7, first batch) has an RHI; the second batch adds an episode under the same RHI
+    // (an RHI extended: the use cases make that episode); the third overlaps that episode.
+    rows[5] = 'FGT-5,Kit,Example,2012-01-02,N,,home,2026-05-01T10:00,2026-05-01T12:00,low,POL-FGT-5,RHI-FGT-5,,,';
+    rows.splice(1500, 0, 'FGT-5,Kit,Example,2012-01-02,N,,home,2026-05-08T10:00,2026-05-08T12:00,low,POL-FGT-5B,RHI-FGT-5,,,');
+    rows.push('FGT-5,Kit,Example,2012-01-02,N,,home,2026-05-08T11:00,2026-05-08T13:00,low,POL-FGT-5C,,,,');
+    const asked: string[][] = [];
+    const summary = await importEpisodesCsv(askedRefs(asked), `${HEADER}\n${rows.join('\n')}\n`, context(), options);
+    assert.deepEqual(
+      summary.problems.map((problem) => [problem.line, problem.message]),
+      [[BATCH_ROWS * 2 + 13, 'This child has another episode from 10:00 Fri 8 May to 12:00 Fri 8 May: check the times (line 1502 of this file).']],
+    );
+    assert.equal(asked.at(-1)!.includes('FGT-5'), true, 'the third batch asked for FGT-5 again rather than trusting what it had kept');
   });
 
   it('reads a stream as it arrives', async () => {
