@@ -14,13 +14,12 @@ import {
   assertNewEpisode,
   childChanges,
   createRhi,
-  newEpisode,
-  newRhi,
+  newEpisodeRecord,
+  newRhiRecord,
   policeRefElsewhere,
   recordReturn,
   reportMissing,
-  type NewEpisode,
-  type NewRhi,
+  type NewEpisodeRecord,
   type RecordingContext,
 } from '../recording/service';
 import { loopTurns } from './loopTurns';
@@ -369,8 +368,8 @@ interface Plan {
   childIds: string[];
   /** The case reference of each child with a new episode (new or already recorded): its audit entry names it. */
   refs: Map<string, string>;
-  fresh: NewEpisode[];
-  rhis: NewRhi[];
+  fresh: NewEpisodeRecord[];
+  rhis: { rhi: ReturnInterview }[];
   lines: Map<string, number>;
   changes: ImportRow[];
   made: Made;
@@ -408,8 +407,8 @@ async function decide(tx: Queryable, rows: readonly ImportRow[], known: Known, p
   const lines = await linesOf(tx, [...new Set(repeated)]);
   const lineOf = async (episodeId: string) => lines.get(episodeId) ?? (await linesOf(tx, [episodeId])).get(episodeId);
 
-  const fresh: NewEpisode[] = [];
-  const freshRhis: NewRhi[] = [];
+  const fresh: NewEpisodeRecord[] = [];
+  const freshRhis: { rhi: ReturnInterview }[] = [];
   const newChildren = new Map<string, Child>();
   const rhiRefsTaken = new Set(rhis.keys());
   const changes: ImportRow[] = [];
@@ -445,9 +444,9 @@ async function decide(tx: Queryable, rows: readonly ImportRow[], known: Known, p
         changes.push(row);
         continue;
       }
-      const made = newEpisode(child, reportInput(row), row.returnedAt, ctx);
+      const made = newEpisodeRecord(child, { kind: row.kind, reportedAt: row.reportedAt, policeRef: row.policeRef, riskGrade: row.riskGrade, lastSeen: null, exploitationConcerns: [] }, row.returnedAt, ctx);
       if (row.rhi) {
-        freshRhis.push(newRhi(rhiInput(row, made.episode.id), [made.episode], child.ref, ctx));
+        freshRhis.push({ rhi: newRhiRecord(rhiInput(row, made.episode.id), [made.episode], ctx) });
         rhiRefsTaken.add(row.rhi.ref);
       }
       if (own.length === 0) byChild.set(child.id, own);
@@ -561,7 +560,7 @@ async function auditFile(tx: Queryable, ctx: RecordingContext): Promise<void> {
  * what the import added, rather than the API's three entries an episode. Each episode also keeps
  * the import that made it as its source.
  */
-function importAudits(fresh: readonly NewEpisode[], rhis: readonly NewRhi[], refOf: ReadonlyMap<string, string>, ctx: RecordingContext): repo.AuditEntry[] {
+function importAudits(fresh: readonly NewEpisodeRecord[], rhis: readonly { rhi: ReturnInterview }[], refOf: ReadonlyMap<string, string>, ctx: RecordingContext): repo.AuditEntry[] {
   const byChild = new Map<string, { episodes: number; returned: number; rhis: number }>();
   const tally = (childId: string) => byChild.get(childId) ?? byChild.set(childId, { episodes: 0, returned: 0, rhis: 0 }).get(childId)!;
   for (const { episode } of fresh) {

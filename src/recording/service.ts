@@ -99,14 +99,25 @@ export function assertNewEpisode(reportedAt: Date, returnedAt: Date | null, othe
   assertNoOverlap({ id: '', reportedAt, returnedAt }, [...others], ctx.timeZone);
 }
 
-/** What a new episode writes: the episode, its first grade and its return as history, and the audit. */
-export interface NewEpisode {
+/** A new episode as the rules make it: the episode, and its first grade and its return as history. */
+export interface NewEpisodeRecord {
   episode: Episode;
   history: repo.NewHistoryEntry[];
+}
+
+/** What a new episode writes: its record and the audit. */
+export interface NewEpisode extends NewEpisodeRecord {
   audits: repo.AuditEntry[];
 }
 
-export function newEpisode(child: Child, input: ReportMissingInput, returnedAt: Date | null, ctx: RecordingContext): NewEpisode {
+/** What of a report a new episode holds (the child comes separately, found or made). */
+export type EpisodeFields = Pick<ReportMissingInput, 'kind' | 'reportedAt' | 'policeRef' | 'riskGrade' | 'lastSeen' | 'exploitationConcerns'>;
+
+/**
+ * A new episode and its history, unaudited: the import writes thousands at once and audits each
+ * child once for the file (`newEpisode` adds the API's entries an episode).
+ */
+export function newEpisodeRecord(child: Child, input: EpisodeFields, returnedAt: Date | null, ctx: RecordingContext): NewEpisodeRecord {
   const episode: Episode = {
     id: newId(),
     childId: child.id,
@@ -121,16 +132,20 @@ export function newEpisode(child: Child, input: ReportMissingInput, returnedAt: 
     placingAuthorityNotifiedAt: null,
     ...authoritiesFor(child, ctx.localAuthority),
   };
-  const by = { actor: ctx.actor.name, actorKind: ctx.actor.kind, conversationId: ctx.actor.conversationId, subjectType: 'episode', subjectId: episode.id };
-  const made: NewEpisode = { episode, history: [], audits: [{ ...by, action: 'episode.reported', details: { childRef: child.ref, kind: episode.kind } }] };
+  const history: repo.NewHistoryEntry[] = [];
   // The first grade is history too: the continuum is read from the first entry on.
-  if (episode.riskGrade) made.history.push({ episodeId: episode.id, field: 'riskGrade', oldValue: null, newValue: episode.riskGrade, changedAt: input.reportedAt, changedBy: ctx.actor.name });
-  if (returnedAt) {
-    // The return is history too: the correction window and the audit read it from here.
-    made.history.push({ episodeId: episode.id, field: 'returnedAt', oldValue: null, newValue: returnedAt, changedAt: ctx.now, changedBy: ctx.actor.name });
-    made.audits.push({ ...by, action: 'episode.returned', details: { childRef: child.ref, safeAndWellCheck: null } });
-  }
-  return made;
+  if (episode.riskGrade) history.push({ episodeId: episode.id, field: 'riskGrade', oldValue: null, newValue: episode.riskGrade, changedAt: input.reportedAt, changedBy: ctx.actor.name });
+  // The return is history too: the correction window and the audit read it from here.
+  if (returnedAt) history.push({ episodeId: episode.id, field: 'returnedAt', oldValue: null, newValue: returnedAt, changedAt: ctx.now, changedBy: ctx.actor.name });
+  return { episode, history };
+}
+
+export function newEpisode(child: Child, input: EpisodeFields, returnedAt: Date | null, ctx: RecordingContext): NewEpisode {
+  const { episode, history } = newEpisodeRecord(child, input, returnedAt, ctx);
+  const by = { actor: ctx.actor.name, actorKind: ctx.actor.kind, conversationId: ctx.actor.conversationId, subjectType: 'episode', subjectId: episode.id };
+  const audits: repo.AuditEntry[] = [{ ...by, action: 'episode.reported', details: { childRef: child.ref, kind: episode.kind } }];
+  if (returnedAt) audits.push({ ...by, action: 'episode.returned', details: { childRef: child.ref, safeAndWellCheck: null } });
+  return { episode, history, audits };
 }
 
 /** Stores new episodes with their history (the caller audits them): a few statements whatever their number. */
@@ -281,8 +296,8 @@ export interface NewRhi {
   audit: repo.AuditEntry;
 }
 
-/** A new RHI over episodes already found coverable, refused unless its times and outcome add up. */
-export function newRhi(input: CreateRhiInput, episodes: readonly Episode[], childRef: string | null, ctx: RecordingContext): NewRhi {
+/** A new RHI over episodes already found coverable, refused unless its times and outcome add up; unaudited (the import audits each child once). */
+export function newRhiRecord(input: CreateRhiInput, episodes: readonly Episode[], ctx: RecordingContext): ReturnInterview {
   const rhi: ReturnInterview = {
     id: newId(),
     childId: episodes[0]!.childId,
@@ -296,6 +311,12 @@ export function newRhi(input: CreateRhiInput, episodes: readonly Episode[], chil
     provider: input.provider ?? null,
   };
   assertConsistentRhi(rhi, [...episodes], ctx.now);
+  return rhi;
+}
+
+/** A new RHI (`newRhiRecord`) and its audit. */
+export function newRhi(input: CreateRhiInput, episodes: readonly Episode[], childRef: string | null, ctx: RecordingContext): NewRhi {
+  const rhi = newRhiRecord(input, episodes, ctx);
   const audit = {
     actor: ctx.actor.name,
     actorKind: ctx.actor.kind,
