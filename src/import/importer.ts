@@ -294,15 +294,19 @@ export const KEPT_CHILDREN = 5_000;
  * from here instead of looking it up, locking it and reading its episodes: nobody else can see
  * the child before the import commits, and every episode it has came from this import's batches.
  * The use cases that change recorded episodes and children may change these too, so a batch with
- * such rows empties this (`forget`). About 0.7 KB a child with four episodes.
+ * such rows empties this (`forget`). About 1 KB a child. A file whose children come back further
+ * apart than the bound (a million rows of 250,000 children) would only pay for it: once the bound
+ * is reached and a batch finds none of its children here, it stops keeping any.
  */
 export class KeptChildren {
   private readonly children = new Map<string, { child: Child; spans: EpisodeSpan[] }>();
   private readonly byId = new Map<string, { child: Child; spans: EpisodeSpan[] }>();
+  private stopped = false;
   constructor(private readonly most = KEPT_CHILDREN) {}
 
   /** What a batch made: its new children, and the new episodes of any kept child. */
   keep(made: Made): void {
+    if (this.stopped) return;
     for (const child of made.children) {
       const entry = { child, spans: [] };
       this.children.set(child.ref, entry);
@@ -330,6 +334,10 @@ export class KeptChildren {
       if (!entry) continue;
       children.push(entry.child);
       spans.push(...entry.spans);
+    }
+    if (children.length === 0 && refs.length > 0 && this.children.size >= this.most) {
+      this.stopped = true;
+      this.forget();
     }
     return { children, spans };
   }

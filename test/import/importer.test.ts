@@ -143,6 +143,25 @@ describe('the children an import keeps', () => {
     kept.forget();
     assert.deepEqual([kept.size, kept.find(['REF-2', 'REF-3']).children.length], [0, 0]);
   });
+
+  it('stop being kept once the bound is reached and a batch finds none of its children among them (a file larger than the bound)', () => {
+    const kept = new KeptChildren(2);
+    kept.keep({ children: [child(1), child(2)], spans: [], rhis: [] });
+    assert.deepEqual(kept.find(['REF-1', 'REF-8']).children.map((each) => each.ref), ['REF-1'], 'full, and one found: kept on');
+    assert.equal(kept.size, 2);
+    assert.deepEqual(kept.find(['REF-8', 'REF-9']).children, []);
+    assert.equal(kept.size, 0, 'full and none found: dropped');
+    kept.keep({ children: [child(3)], spans: [], rhis: [] });
+    assert.deepEqual([kept.size, kept.find(['REF-3']).children.length], [0, 0], 'and nothing kept after');
+  });
+
+  it('are kept on while below the bound, whatever a batch finds', () => {
+    const kept = new KeptChildren(3);
+    kept.keep({ children: [child(1), child(2)], spans: [], rhis: [] });
+    assert.deepEqual(kept.find(['REF-8']).children, []);
+    kept.keep({ children: [child(3)], spans: [], rhis: [] });
+    assert.deepEqual(kept.find(['REF-3']).children.map((each) => each.ref), ['REF-3']);
+  });
 });
 
 describe('a file given as a string', () => {
