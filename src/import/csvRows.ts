@@ -101,11 +101,14 @@ export function parseTime(value: string, timeZone: string): Date | string {
   return new Date(local.getTime());
 }
 
+/** A calendar date as YYYY-MM-DD: made once (zod builds a schema at each call of `z.iso.date()`, a few objects for every row read). */
+const ISO_DATE = z.iso.date();
+
 function parseUkDate(value: string): string | null {
   const match = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(value);
   if (!match) return null;
   const iso = `${match[3]}-${match[2]}-${match[1]}`;
-  return z.iso.date().safeParse(iso).success ? iso : null;
+  return ISO_DATE.safeParse(iso).success ? iso : null;
 }
 
 const NATIVE_KINDS: Record<string, EpisodeKind> = { home: 'missing_from_home', care: 'missing_from_care', away: 'away_without_authorisation' };
@@ -120,6 +123,14 @@ export function detectFormat(header: string[]): CsvFormat {
     `Unrecognised CSV header. The native format needs ${NATIVE_COLUMNS.join(',')} (missing here: ${missingNative.join(', ')}); ` +
       `the SSDA903 Missing table needs ${SSDA903_COLUMNS.join(',')}.`,
   );
+}
+
+/** A list of allowed values as a table of themselves, made once per list rather than once per cell. */
+const tables = new WeakMap<readonly string[], Record<string, string>>();
+function lookupTable<T extends string>(allowed: readonly T[]): Record<string, T> {
+  let table = tables.get(allowed);
+  if (!table) tables.set(allowed, (table = Object.fromEntries(allowed.map((item) => [item, item]))));
+  return table as Record<string, T>;
 }
 
 /** Collects the problems of one row while reading its cells. */
@@ -144,7 +155,7 @@ class RowReader {
   oneOf<T extends string>(column: string, allowed: readonly T[] | Record<string, T>, options: { required?: boolean } = {}): T | null {
     const value = this.text(column, options);
     if (value === null) return null;
-    const table: Record<string, T> = Array.isArray(allowed) ? Object.fromEntries(allowed.map((item) => [item, item])) : (allowed as Record<string, T>);
+    const table: Record<string, T> = Array.isArray(allowed) ? lookupTable(allowed) : (allowed as Record<string, T>);
     const found = table[value] ?? table[value.toLowerCase()];
     // The cell is not repeated back: a misplaced column may hold a name.
     if (!found) this.problem(column, `is not one of ${Object.keys(table).join(', ')}`);
@@ -170,7 +181,7 @@ class RowReader {
 function nativeRow(reader: RowReader): ImportRow | null {
   const ref = reader.text('child_ref', { required: true, max: 64 });
   const dateOfBirth = reader.text('date_of_birth');
-  if (dateOfBirth && !z.iso.date().safeParse(dateOfBirth).success) reader.problem('date_of_birth', 'must be YYYY-MM-DD');
+  if (dateOfBirth && !ISO_DATE.safeParse(dateOfBirth).success) reader.problem('date_of_birth', 'must be YYYY-MM-DD');
   const lookedAfter = reader.oneOf('looked_after', { Y: 'Y', N: 'N', y: 'Y', n: 'N' }, { required: true });
   const kind = reader.oneOf('episode_kind', NATIVE_KINDS, { required: true });
   const reportedAt = reader.time('reported_at', { required: true });
