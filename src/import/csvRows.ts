@@ -125,13 +125,13 @@ export function detectFormat(header: string[]): CsvFormat {
   );
 }
 
-/** A list of allowed values as a table of themselves, made once per list rather than once per cell. */
-const tables = new WeakMap<readonly string[], Record<string, string>>();
-function lookupTable<T extends string>(allowed: readonly T[]): Record<string, T> {
-  let table = tables.get(allowed);
-  if (!table) tables.set(allowed, (table = Object.fromEntries(allowed.map((item) => [item, item]))));
-  return table as Record<string, T>;
-}
+/** A list of allowed values as a table of themselves, for `oneOf`. */
+const tableOf = <T extends string>(allowed: readonly T[]): Record<string, T> => Object.fromEntries(allowed.map((item) => [item, item])) as Record<string, T>;
+/** The cells `oneOf` accepts, each table made once rather than for every cell read. */
+const LOOKED_AFTER = { Y: 'Y', N: 'N', y: 'Y', n: 'N' } as const;
+const RISK_GRADE_CELLS = tableOf(RISK_GRADES);
+const RHI_OUTCOME_CELLS = tableOf(RHI_OUTCOMES);
+const RHI_PROVIDER_CELLS = tableOf(RHI_PROVIDERS);
 
 /** Collects the problems of one row while reading its cells. */
 class RowReader {
@@ -152,10 +152,9 @@ class RowReader {
     return value;
   }
 
-  oneOf<T extends string>(column: string, allowed: readonly T[] | Record<string, T>, options: { required?: boolean } = {}): T | null {
+  oneOf<T extends string>(column: string, table: Readonly<Record<string, T>>, options: { required?: boolean } = {}): T | null {
     const value = this.text(column, options);
     if (value === null) return null;
-    const table: Record<string, T> = Array.isArray(allowed) ? lookupTable(allowed) : (allowed as Record<string, T>);
     const found = table[value] ?? table[value.toLowerCase()];
     // The cell is not repeated back: a misplaced column may hold a name.
     if (!found) this.problem(column, `is not one of ${Object.keys(table).join(', ')}`);
@@ -182,16 +181,16 @@ function nativeRow(reader: RowReader): ImportRow | null {
   const ref = reader.text('child_ref', { required: true, max: 64 });
   const dateOfBirth = reader.text('date_of_birth');
   if (dateOfBirth && !ISO_DATE.safeParse(dateOfBirth).success) reader.problem('date_of_birth', 'must be YYYY-MM-DD');
-  const lookedAfter = reader.oneOf('looked_after', { Y: 'Y', N: 'N', y: 'Y', n: 'N' }, { required: true });
+  const lookedAfter = reader.oneOf('looked_after', LOOKED_AFTER, { required: true });
   const kind = reader.oneOf('episode_kind', NATIVE_KINDS, { required: true });
   const reportedAt = reader.time('reported_at', { required: true });
   const returnedAt = reader.time('returned_at');
   const rhiRef = reader.text('rhi_ref', { max: 64 });
   const rhi = {
     offeredAt: reader.time('rhi_offered_at'),
-    outcome: reader.oneOf('rhi_outcome', RHI_OUTCOMES),
+    outcome: reader.oneOf('rhi_outcome', RHI_OUTCOME_CELLS),
     completedAt: reader.time('rhi_completed_at'),
-    provider: reader.oneOf('rhi_provider', RHI_PROVIDERS),
+    provider: reader.oneOf('rhi_provider', RHI_PROVIDER_CELLS),
   };
   if (!rhiRef && (rhi.offeredAt || rhi.outcome || rhi.completedAt || rhi.provider)) reader.problem('rhi_ref', 'is required when the row has RHI details');
   if (rhiRef && !returnedAt) reader.problem('returned_at', 'is required for a row with an RHI (an RHI follows a return)');
@@ -213,7 +212,7 @@ function nativeRow(reader: RowReader): ImportRow | null {
     kind: kind!,
     reportedAt: reportedAt!,
     returnedAt,
-    riskGrade: reader.oneOf('risk_grade', RISK_GRADES),
+    riskGrade: reader.oneOf('risk_grade', RISK_GRADE_CELLS),
     policeRef: reader.text('police_ref', { max: 64 }),
     rhi: rhiRef ? { ref: rhiRef, ...rhi } : null,
   };

@@ -361,7 +361,7 @@ function lookUp(tx: Queryable, rows: readonly ImportRow[], kept?: KeptChildren):
   const inMemoryRefs = new Set(inMemory.children.map((child) => child.ref));
   const asked = inMemoryRefs.size > 0 ? refs.filter((ref) => !inMemoryRefs.has(ref)) : refs;
   const known = Promise.all([repo.lockChildrenByRef(tx, asked), repo.episodeSpansOfChildRefsOrPoliceRefs(tx, asked, policeRefs), repo.rhisByExternalRef(tx, rhiRefs)]).then(
-    ([children, spans, rhis]) => ({ children: inMemory.children.length > 0 ? [...children, ...inMemory.children] : children, spans: inMemory.spans.length > 0 ? [...spans, ...inMemory.spans] : spans, rhis }),
+    ([children, spans, rhis]) => ({ children: children.concat(inMemory.children), spans: spans.concat(inMemory.spans), rhis }),
   );
   // Asked ahead, it may never be awaited (the import failed meanwhile): not an unhandled rejection.
   known.catch(() => undefined);
