@@ -134,7 +134,7 @@ export const PGLITE_SHARED_BUFFERS = '16MB';
  *   setting for file systems where the filling gains nothing; a WAL record is checked by its own
  *   checksum whatever the bytes after it, so recovery reads the same.
  */
-export const PGLITE_SETTINGS = [`shared_buffers=${PGLITE_SHARED_BUFFERS}`, 'wal_init_zero=off'];
+const PGLITE_SETTINGS = [`shared_buffers=${PGLITE_SHARED_BUFFERS}`, 'wal_init_zero=off'];
 const pgliteOptions = { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])] };
 
 /**
@@ -276,9 +276,10 @@ const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
  * thread busy between statements: `npm run import` parses and checks the next rows while the
  * database writes the last ones, on a second core. Statements inside a transaction run in the
  * order asked, so a caller may ask the next before the last has answered. The service opens it
- * with PGLITE_THREAD=worker: card taps answer about 1.3 times as fast (the database's work on the
- * second core), for 20–50 MB more resident memory (bench/README.md); by default it keeps PGlite in
- * its own thread.
+ * with PGLITE_THREAD=worker, for about 20 MB more resident memory. Card taps answered about 1.3
+ * times as fast in the bench's process (node's default heap); the service as `npm start` runs it
+ * (small young generation) answered no faster (bench/README.md, seventeenth session), so by
+ * default it keeps PGlite in its own thread.
  */
 export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
   if (dataDir) await initPgliteDataDir(dataDir);
