@@ -220,6 +220,9 @@ describe('acknowledging and adding information on the card', () => {
       ['Education recording a return', () => act('child.return', { ...target, childRef: 'TEST-0001', episodeId: '00000000-0000-4000-8000-000000000000', returnedDate: DATE, returnedTime: '08:30' }, EDUCATION, TEACHER), 403, 'agency-does-not-act'],
       ['an unknown child', () => act('child.acknowledge', { ...target, childRef: 'NOBODY-1' }, POLICE), 404, 'child not on list'],
       ['tampered data', () => act('child.acknowledge', { ...target, childRef: { $ne: null }, page: 'all' }, POLICE), 400, 'invalid data'],
+      ['an acknowledgement naming a key longer than any card shows', () => act('list.acknowledge', { ...target, seen: ['TEST-0001/a/high/0', 'K'.repeat(121)] }, POLICE), 400, 'invalid data'],
+      ['an acknowledgement naming an empty key', () => act('list.acknowledge', { ...target, seen: ['TEST-0001/a/high/0', ''] }, POLICE), 400, 'invalid data'],
+      ['an acknowledgement naming more keys than any card holds', () => act('list.acknowledge', { ...target, seen: Array.from({ length: 2001 }, (_, index) => `K${index}`) }, POLICE), 400, 'invalid data'],
       ['an unknown verb', () => act('child.delete', { ...target, childRef: 'TEST-0001' }, POLICE), 400, 'unknown verb'],
       ['a list date no card was posted for', () => act('list.acknowledge', { ...target, listDate: '2026-06-10' }, POLICE), 404, 'card not posted here'],
     ];

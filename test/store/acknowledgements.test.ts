@@ -21,6 +21,25 @@ forEachDriver('acknowledge', (db) => {
     assert.equal(alreadySeen([row!], 'health', null, []), false, 'another agency has acknowledged nothing');
   });
 
+  it('answers a list of keys it found covered again the same, and still finds a changed list not covered', async () => {
+    await acknowledge(db(), input(['a', 'b', 'c']));
+    const [row] = await acknowledgementsOn(db(), DATE);
+    const card = ['c', 'b'];
+    assert.equal(alreadySeen([row!], 'police', null, card), true);
+    card.push('d'); // the caller's array changed after it was found covered
+    assert.equal(alreadySeen([row!], 'police', null, card), false, 'one key more');
+    assert.equal(alreadySeen([row!], 'police', null, ['c', 'b']), true, 'the list as it was');
+    assert.equal(alreadySeen([row!], 'police', null, ['c', 'x']), false, 'one key other');
+    assert.equal(alreadySeen([row!], 'police', null, ['c\nb']), false, 'the same characters as one key');
+    // More lists found covered than are kept: each is still answered by the keys themselves.
+    for (let round = 0; round < 2; round++) {
+      for (const list of [['a'], ['b'], ['c'], ['a', 'b'], ['b', 'a'], ['a', 'c'], ['c', 'a'], ['b', 'c'], ['a', 'b', 'c'], ['c', 'b', 'a']]) {
+        assert.equal(alreadySeen([row!], 'police', null, list), true, list.join());
+      }
+      assert.equal(alreadySeen([row!], 'police', null, ['a', 'e']), false);
+    }
+  });
+
   it('compares 300 keys as sets', async () => {
     const keys = Array.from({ length: 300 }, (_, index) => `TEST-${String(index).padStart(4, '0')}|2026-06-09T07:00:00.000Z|medium`);
     assert.equal(await acknowledge(db(), input(keys)), true);
