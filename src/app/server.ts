@@ -1,7 +1,8 @@
 import { bumpListVersion } from '../store/postedCards';
 import { localDate } from '../domain/calendar';
 import type { AddressInfo } from 'node:net';
-import restify from 'restify';
+import type restify from 'restify';
+import { createRestifyServer, queryParser } from './restify';
 import type { Logger } from 'pino';
 import type { HuddleAdapter } from '../bot/adapter';
 import { authenticate, type IngestKey } from '../api/auth';
@@ -91,9 +92,9 @@ export class RefusalLog {
 }
 
 export function createServer(deps: ServerDeps): restify.Server {
-  const server = restify.createServer({ name: 'missing-huddle', handleUncaughtExceptions: false });
+  const server = createRestifyServer('missing-huddle', deps.logger);
   const refusedKeys = new RefusalLog(deps.logger);
-  server.use(restify.plugins.queryParser({ mapParams: false }));
+  server.use(queryParser({ mapParams: false }));
 
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
     let body: unknown;

@@ -1,4 +1,8 @@
-import { ActivityTypes, CloudAdapter, ConfigurationBotFrameworkAuthentication, type Activity, type InvokeResponse, type TurnContext } from 'botbuilder';
+import type { Activity, InvokeResponse, TurnContext } from 'botbuilder';
+// botbuilder's own files and botbuilder-core, not botbuilder's index: the index also loads skills,
+// streaming, SharePoint and the transcript store at every start (test/app/modulesLoaded.test.ts).
+import { ActivityTypes, ConfigurationBotFrameworkAuthentication } from 'botbuilder-core';
+import { CloudAdapter } from 'botbuilder/lib/cloudAdapter';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { DatabaseUnavailable } from '../store/db';

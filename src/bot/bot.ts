@@ -1,15 +1,9 @@
-import {
-  ActivityTypes,
-  CardFactory,
-  MessageFactory,
-  TeamsActivityHandler,
-  TeamsInfo,
-  TurnContext,
-  type Activity,
-  type AdaptiveCardInvokeResponse,
-  type AdaptiveCardInvokeValue,
-  type Mention,
-} from 'botbuilder';
+import type { Activity, AdaptiveCardInvokeResponse, AdaptiveCardInvokeValue, Mention } from 'botbuilder';
+// botbuilder's own files and botbuilder-core, not botbuilder's index: the index also loads skills,
+// streaming, SharePoint and the transcript store at every start (test/app/modulesLoaded.test.ts).
+import { ActivityTypes, CardFactory, MessageFactory, TurnContext } from 'botbuilder-core';
+import { TeamsActivityHandler } from 'botbuilder/lib/teamsActivityHandler';
+import { TeamsInfo } from 'botbuilder/lib/teamsInfo';
 import type { Place } from '../domain/access';
 import { welcome } from '../conversation/commands';
 import { runCardAction, runCommand } from '../conversation/router';

@@ -1,4 +1,7 @@
-import { CardFactory, MessageFactory, TurnContext, type Activity, type CloudAdapter, type ConversationReference } from 'botbuilder';
+import type { Activity, CloudAdapter, ConversationReference } from 'botbuilder';
+// botbuilder's own files and botbuilder-core, not botbuilder's index: the index also loads skills,
+// streaming, SharePoint and the transcript store at every start (test/app/modulesLoaded.test.ts).
+import { CardFactory, MessageFactory, TurnContext } from 'botbuilder-core';
 import type { Logger } from 'pino';
 import type { ConversationRef } from '../store/conversationRef';
 
