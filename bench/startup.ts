@@ -23,13 +23,13 @@ const STARTS = Number(process.env.BENCH_STARTS ?? 3);
 const ROOT = join(__dirname, '..');
 const BARE = `const restify = require('restify'); const server = restify.createServer(); server.get('/healthz', async (req, res) => res.send(200, { status: 'ok' })); server.listen(Number(process.env.PORT), '127.0.0.1');`;
 
-interface Start {
+export interface Start {
   ms: number;
   rssMb: number;
 }
 
 /** Starts `command`, polls /healthz every 10 ms until it answers, reads the process's RSS, stops it. */
-async function startOnce(command: string[], env: Record<string, string>): Promise<Start> {
+export async function startOnce(command: string[], env: Record<string, string>): Promise<Start> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), LOG_LEVEL: 'silent' }, stdio: 'ignore', detached: true });
