@@ -7,6 +7,64 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { DatabaseUnavailable } from '../store/db';
 
+type Claims = Parameters<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>[0];
+type ConnectorFactory = ReturnType<ConfigurationBotFrameworkAuthentication['createConnectorFactory']>;
+type ConnectorClient = Awaited<ReturnType<ConnectorFactory['create']>>;
+type UserTokenClient = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication['createUserTokenClient']>>;
+type AuthenticateRequestResult = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication['authenticateRequest']>>;
+
+/** How many clients of each kind are kept: one per bot app id, serviceUrl and audience in use. */
+export const CLIENTS_KEPT = 64;
+
+/**
+ * `make()`'s promise kept under `key`, at most `limit` of them (the oldest made is dropped first): a
+ * client that failed to be made is dropped, so the next activity tries again.
+ */
+export function keep<T>(kept: Map<string, Promise<T>>, key: string, limit: number, make: () => Promise<T>): Promise<T> {
+  const found = kept.get(key);
+  if (found) return found;
+  const made = make();
+  kept.set(key, made);
+  if (kept.size > limit) kept.delete(kept.keys().next().value!);
+  made.catch(() => {
+    if (kept.get(key) === made) kept.delete(key);
+  });
+  return made;
+}
+
+/** The bot's app id in an activity's claims, as botbuilder's own authentication reads it (audience, else appid). */
+const appIdOf = (claims: Claims): string => claims.getClaimValue('aud') ?? claims.getClaimValue('appid') ?? '';
+
+/**
+ * botbuilder's authentication with the clients it makes kept. CloudAdapter asks it for a new
+ * ConnectorClient (new credentials and an Azure request pipeline) and a new UserTokenClient for
+ * every activity and every proactive post: about a tenth of a card action's time in the service's
+ * thread, profiled. A client holds nothing of the activity: its app id, serviceUrl, audience and
+ * credentials (whose token cache gains from being shared), so one is kept for each of those,
+ * as botbuilder-dotnet caches its connector clients (its issues 491 and 883).
+ */
+export class KeptClientsAuthentication extends ConfigurationBotFrameworkAuthentication {
+  private readonly connectors = new Map<string, Promise<ConnectorClient>>();
+  private readonly tokenClients = new Map<string, Promise<UserTokenClient>>();
+
+  override async authenticateRequest(activity: Activity, authHeader: string): Promise<AuthenticateRequestResult> {
+    const result = await super.authenticateRequest(activity, authHeader);
+    return result.connectorFactory ? { ...result, connectorFactory: this.kept(result.connectorFactory, appIdOf(result.claimsIdentity)) } : result;
+  }
+
+  override createConnectorFactory(claimsIdentity: Claims): ConnectorFactory {
+    return this.kept(super.createConnectorFactory(claimsIdentity), appIdOf(claimsIdentity));
+  }
+
+  override createUserTokenClient(claimsIdentity: Claims): Promise<UserTokenClient> {
+    return keep(this.tokenClients, appIdOf(claimsIdentity), CLIENTS_KEPT, () => super.createUserTokenClient(claimsIdentity));
+  }
+
+  private kept(factory: ConnectorFactory, appId: string): ConnectorFactory {
+    return { create: (serviceUrl: string, audience?: string) => keep(this.connectors, JSON.stringify([appId, serviceUrl, audience ?? null]), CLIENTS_KEPT, () => factory.create(serviceUrl, audience)) };
+  }
+}
+
 /** CloudAdapter with its activity processing reachable, so that the server maps failures itself. */
 export class HuddleAdapter extends CloudAdapter {
   receive(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
@@ -31,7 +89,7 @@ function withoutHiddenRetries(context: TurnContext, adapter: CloudAdapter): void
  * Agents Playground needs.
  */
 export function createAdapter(config: Pick<Config, 'MicrosoftAppId' | 'MicrosoftAppPassword' | 'MicrosoftAppType' | 'MicrosoftAppTenantId'>, logger: Logger): HuddleAdapter {
-  const auth = new ConfigurationBotFrameworkAuthentication(
+  const auth = new KeptClientsAuthentication(
     {
       MicrosoftAppId: config.MicrosoftAppId,
       MicrosoftAppPassword: config.MicrosoftAppPassword,
