@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import restify from 'restify';
 import { ConfigurationBotFrameworkAuthentication, TeamsActivityHandler, type AdaptiveCardInvokeResponse } from 'botbuilder';
-import { HuddleAdapter } from '../src/bot/adapter';
+import pino from 'pino';
+import { createAdapter, HuddleAdapter } from '../src/bot/adapter';
 import { openPgliteInWorker, openPostgres } from '../src/store/db';
 import { migrate } from '../src/store/migrate';
 import { bumpListVersion } from '../src/store/postedCards';
@@ -40,6 +41,9 @@ const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
 /** Each load is split into this many rounds, the bare bot's and the service's alternated. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_LOAD_ROUNDS ?? 4));
 const DRIVERS = driversFrom('BENCH_LOAD_DRIVERS');
+const BARE = process.env.BENCH_LOAD_BARE ?? 'stock';
+if (BARE !== 'stock' && BARE !== 'kept') throw new Error(`BENCH_LOAD_BARE is stock (botbuilder's CloudAdapter as it comes, the default) or kept (the service's adapter), not ${BARE}`);
+const BARE_KEEPS_CLIENTS = BARE === 'kept';
 const execute = promisify(execFile);
 
 interface Load {
@@ -73,7 +77,9 @@ async function load(url: string, body: unknown, connections: number, seconds = S
  * The bare bot: botbuilder's CloudAdapter as it comes (its own authentication, which makes new
  * clients for every activity) on this service's server library, answering every card action with
  * `card`. Not the service's adapter: what the service keeps of botbuilder's work is the service's
- * own doing, measured against the framework's floor like the rest.
+ * own doing, measured against the framework's floor like the rest. BENCH_LOAD_BARE=kept gives the
+ * bare bot the service's adapter instead (the clients kept too), to see how near the service is to
+ * a bot doing nothing else with the same adapter.
  */
 async function bareBot(card: unknown): Promise<{ url: string; close(): void }> {
   class Bare extends TeamsActivityHandler {
@@ -81,7 +87,8 @@ async function bareBot(card: unknown): Promise<{ url: string; close(): void }> {
       return { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card as Record<string, unknown> };
     }
   }
-  const adapter = new HuddleAdapter(new ConfigurationBotFrameworkAuthentication({ MicrosoftAppId: '', MicrosoftAppPassword: '', MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '' }));
+  const local = { MicrosoftAppId: '', MicrosoftAppPassword: '', MicrosoftAppType: 'MultiTenant' as const, MicrosoftAppTenantId: '' };
+  const adapter = BARE_KEEPS_CLIENTS ? createAdapter(local, pino({ level: 'silent' })) : new HuddleAdapter(new ConfigurationBotFrameworkAuthentication(local));
   const bot = new Bare();
   const server = restify.createServer();
   server.use(restify.plugins.bodyParser({ maxBodySize: 256 * 1024 }));
@@ -161,7 +168,7 @@ async function run(driver: string): Promise<void> {
     const bare = await bareBot(answer.body.value);
     try {
       for (const connections of CONNECTIONS) {
-        console.log(`${driver}, ${connections} connections, ${SECONDS} s each in ${ROUNDS} rounds alternated with the bare bot (medians; ratios: the median of the rounds' own)`);
+        console.log(`${driver}, ${connections} connections, ${SECONDS} s each in ${ROUNDS} rounds alternated with the bare bot (${BARE_KEEPS_CLIENTS ? "the service's adapter" : "botbuilder's CloudAdapter as it comes"}; medians; ratios: the median of the rounds' own)`);
         const pages = await compared(bare.url, app.url, read, connections);
         console.log(bareLine('  bare bot, the page turn\'s invoke', pages.base));
         console.log(row('  list.page (read)', pages));
