@@ -32,6 +32,18 @@ export function keep<T>(kept: Map<string, Promise<T>>, key: string, limit: numbe
   return made;
 }
 
+/**
+ * The connector client retries on its own (the Azure pipeline's default policy: 3 more tries on
+ * 5xx and 429), which multiplied the sender's retries and held a turn's reply to an unreachable
+ * serviceUrl for 10 to 16 seconds. Its `noRetryPolicy` option is not implemented by
+ * botbuilder-stdlib, so the policy is removed from every client the adapter makes, once, as it is
+ * made: replies and proactive posts alike, the sender's retries are the only ones.
+ */
+function withoutHiddenRetries(client: ConnectorClient): ConnectorClient {
+  (client as unknown as { client?: { pipeline?: { removePolicy(options: { name: string }): unknown } } }).client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
+  return client;
+}
+
 /** The bot's app id in an activity's claims, as botbuilder's own authentication reads it (audience, else appid). */
 const appIdOf = (claims: Claims): string => claims.getClaimValue('aud') ?? claims.getClaimValue('appid') ?? '';
 
@@ -61,7 +73,7 @@ export class KeptClientsAuthentication extends ConfigurationBotFrameworkAuthenti
   }
 
   private kept(factory: ConnectorFactory, appId: string): ConnectorFactory {
-    return { create: (serviceUrl: string, audience?: string) => keep(this.connectors, JSON.stringify([appId, serviceUrl, audience ?? null]), CLIENTS_KEPT, () => factory.create(serviceUrl, audience)) };
+    return { create: (serviceUrl: string, audience?: string) => keep(this.connectors, JSON.stringify([appId, serviceUrl, audience ?? null]), CLIENTS_KEPT, async () => withoutHiddenRetries(await factory.create(serviceUrl, audience))) };
   }
 }
 
@@ -70,18 +82,6 @@ export class HuddleAdapter extends CloudAdapter {
   receive(authorization: string, activity: Activity, logic: (context: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
     return this.processActivity(authorization, activity, logic);
   }
-}
-
-/**
- * The connector client retries on its own (the Azure pipeline's default policy: 3 more tries on
- * 5xx and 429), which multiplied the sender's retries and held a turn's reply to an unreachable
- * serviceUrl for 10 to 16 seconds. Its `noRetryPolicy` option is not implemented by
- * botbuilder-stdlib, so the policy is removed from every turn's client, replies and proactive posts
- * alike: the sender's retries are the only ones.
- */
-function withoutHiddenRetries(context: TurnContext, adapter: CloudAdapter): void {
-  const client = context.turnState.get(adapter.ConnectorClientKey) as { client?: { pipeline?: { removePolicy(options: { name: string }): unknown } } } | undefined;
-  client?.client?.pipeline?.removePolicy({ name: 'defaultRetryPolicy' });
 }
 
 /**
@@ -98,12 +98,6 @@ export function createAdapter(config: Pick<Config, 'MicrosoftAppId' | 'Microsoft
     },
   );
   const adapter = new HuddleAdapter(auth);
-  adapter.use({
-    onTurn: async (context, next) => {
-      withoutHiddenRetries(context, adapter);
-      await next();
-    },
-  });
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: { message: error.message, stack: error.stack }, activityType: context.activity.type }, 'turn failed');
     const message =
