@@ -1,12 +1,11 @@
 import { parse as pgliteParse, PGlite, protocol } from '@electric-sql/pglite';
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { extname, join, resolve } from 'node:path';
+import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { finished } from 'node:stream/promises';
 import type { Client, Pool, PoolClient } from 'pg';
 import type * as PgCopyStreams from 'pg-copy-streams';
 import { DomainError, isDomainError } from '../domain/errors';
+import { makePgliteDataDir, type DataDirMade, type TemplateOptions } from './pgliteTemplate';
 import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
 
 /** Which field a unique constraint guards, for the conflict a clash becomes. */
@@ -138,24 +137,13 @@ const PGLITE_SETTINGS = [`shared_buffers=${PGLITE_SHARED_BUFFERS}`, 'wal_init_ze
 const pgliteOptions = { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])] };
 
 /**
- * Creates a new PGlite data directory in a process of its own. Creating one (initdb) grows the WASM
- * heap to about 700 MB, which a process never gives back: done here, the service itself opens the
- * directory as on any restart. Answers whether it created one.
+ * Makes `dataDir` a PGlite data directory unless it is one: a copy of an empty one kept from the
+ * first (src/store/pgliteTemplate.ts). initdb runs in a process of its own: it grows the WASM heap
+ * to about 770 MB, which a process never gives back; the service itself opens the directory as on
+ * any restart.
  */
-export async function initPgliteDataDir(dataDir: string): Promise<boolean> {
-  if (existsSync(join(dataDir, 'PG_VERSION'))) return false;
-  const entry = require.resolve('@electric-sql/pglite');
-  const script = `const { PGlite } = require(${JSON.stringify(entry)});
-    const db = new PGlite(${JSON.stringify(resolve(dataDir))}, ${JSON.stringify(pgliteOptions)});
-    db.waitReady.then(() => db.close()).catch((error) => { console.error(error.message); process.exit(1); });`;
-  await new Promise<void>((done, fail) => {
-    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
-    child.on('error', fail);
-    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`could not create the database in ${dataDir}: ${stderr.trim() || `exit ${code}`}`))));
-  });
-  return true;
+export async function initPgliteDataDir(dataDir: string, templates?: TemplateOptions): Promise<DataDirMade> {
+  return makePgliteDataDir(dataDir, pgliteOptions, templates);
 }
 
 /** A value as node-postgres sends it to PostgreSQL (text; arrays as literals, dates with their offset, objects as JSON). */
