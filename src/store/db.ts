@@ -5,7 +5,7 @@ import { finished } from 'node:stream/promises';
 import type { Client, Pool, PoolClient } from 'pg';
 import type * as PgCopyStreams from 'pg-copy-streams';
 import { DomainError, isDomainError } from '../domain/errors';
-import { makePgliteDataDir, type DataDirMade, type TemplateOptions } from './pgliteTemplate';
+import { makePgliteDataDir, pgliteArchive, type DataDirMade, type TemplateOptions } from './pgliteTemplate';
 import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
 
 /** Which field a unique constraint guards, for the conflict a clash becomes. */
@@ -134,7 +134,7 @@ export const PGLITE_SHARED_BUFFERS = '16MB';
  *   checksum whatever the bytes after it, so recovery reads the same.
  */
 const PGLITE_SETTINGS = [`shared_buffers=${PGLITE_SHARED_BUFFERS}`, 'wal_init_zero=off'];
-const pgliteOptions = { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])] };
+export const pgliteOptions = { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])] };
 
 /**
  * Makes `dataDir` a PGlite data directory unless it is one: a copy of an empty one kept from the
@@ -221,7 +221,9 @@ export async function withLoopHeld<T>(ready: Promise<T>): Promise<T> {
 
 export async function openPglite(dataDir?: string): Promise<Database> {
   if (dataDir) await initPgliteDataDir(dataDir);
-  const db = dataDir ? new PGlite(dataDir, pgliteOptions) : new PGlite(pgliteOptions);
+  // In memory (tests, benches), from the kept empty directory's archive where there is one.
+  const archive = dataDir ? null : await withLoopHeld(pgliteArchive(pgliteOptions));
+  const db = dataDir ? new PGlite(dataDir, pgliteOptions) : new PGlite(archive ? { ...pgliteOptions, loadDataDir: archive } : pgliteOptions);
   await withLoopHeld(db.waitReady);
   const held = new Set<string>();
   const wrap = (target: Pick<PGlite, 'query' | 'exec'>, inTransaction: boolean): Queryable => ({

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import childProcess from 'node:child_process';
-import fs, { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { initPgliteDataDir } from '../../src/store/db';
-import { installTemplate, makePgliteDataDir, templateKey } from '../../src/store/pgliteTemplate';
+import { initPgliteDataDir, pgliteOptions } from '../../src/store/db';
+import { installTemplate, makePgliteDataDir, pgliteArchive, templateKey } from '../../src/store/pgliteTemplate';
 
 /** What `dir` holds besides PostgreSQL's own catalogs: the tables a service or a test made. */
 async function userTables(dataDir: string): Promise<string[]> {
@@ -109,6 +109,35 @@ describe('new PGlite data directories from one kept empty directory', function (
     assert.equal(await makePgliteDataDir(dir, { startParams: [...PGlite.defaultStartParams] }, { cache: join(blocked, 'cache') }), 'created');
     assert.deepEqual(await userTables(dir), []);
     assert.equal(existsSync(join(blocked, 'cache')), false);
+  });
+
+  it('opens in-memory databases from an archive of the kept directory, made once, each holding only what was written in it', async () => {
+    const archive = await pgliteArchive(pgliteOptions, { cache: madeCache });
+    assert.ok(archive, 'an archive');
+    const [directory, ...rest] = readdirSync(madeCache).sort();
+    assert.deepEqual(rest, [`${directory}.tar`], 'the directory and its archive, nothing half-made');
+    const tar = rest[0];
+    const made = statSync(join(madeCache, tar!)).mtimeMs;
+    const again = await pgliteArchive(pgliteOptions, { cache: madeCache });
+    assert.equal(statSync(join(madeCache, tar!)).mtimeMs, made, 'not made again');
+    const one = new PGlite({ ...pgliteOptions, loadDataDir: archive! });
+    const two = new PGlite({ ...pgliteOptions, loadDataDir: again! });
+    try {
+      await one.exec("create table written_here (note text); insert into written_here values ('invented')");
+      const tables = "select table_name as name from information_schema.tables where table_schema = 'public'";
+      assert.deepEqual((await one.query(tables)).rows, [{ name: 'written_here' }]);
+      assert.deepEqual((await two.query(tables)).rows, [], 'the other does not hold it');
+      assert.equal((await two.query<{ setting: string }>("select setting from pg_settings where name = 'wal_init_zero'")).rows[0]!.setting, 'off', "opened with the service's settings");
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('answers no archive where the cache cannot be written (initdb in memory then, as before)', async () => {
+    const blocked = join(root, 'another-file');
+    writeFileSync(blocked, 'not a directory');
+    assert.equal(await pgliteArchive(pgliteOptions, { cache: join(blocked, 'cache') }), null);
   });
 
   it('keeps the directory another process put in place first, and drops its own', () => {
