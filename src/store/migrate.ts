@@ -23,8 +23,21 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return migrations;
 }
 
-/** Applies the migrations not yet applied, each in its own transaction. Returns the versions applied. */
+/** The versions recorded as applied; none where the table of them does not exist yet. */
+async function appliedVersions(db: Database): Promise<Set<number>> {
+  const [table] = await db.query<{ present: boolean }>("select to_regclass('schema_migrations') is not null as present");
+  if (!table?.present) return new Set();
+  return new Set((await db.query<{ version: number }>('select version from schema_migrations')).map((row) => row.version));
+}
+
+/**
+ * Applies the migrations not yet applied, each in its own transaction. Returns the versions applied.
+ * A start with every one applied (every restart) asks which are, once, and takes no lock: an applied
+ * migration stays applied, so the answer cannot go stale.
+ */
 export async function migrate(db: Database, migrations = loadMigrations()): Promise<number[]> {
+  const known = await appliedVersions(db);
+  if (migrations.every((migration) => known.has(migration.version))) return [];
   await db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.exec(`create table if not exists schema_migrations (
