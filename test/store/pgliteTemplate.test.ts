@@ -18,6 +18,13 @@ async function userTables(dataDir: string): Promise<string[]> {
   }
 }
 
+/** A new directory holding one small file. */
+function directoryWith(dir: string, file: string): string {
+  mkdirSync(dir);
+  writeFileSync(join(dir, file), '17\n');
+  return dir;
+}
+
 /**
  * A new PGlite data directory is a copy of an empty one made once (issue 13, part 3): initdb took
  * about 6 s of a fresh start, the copy about 0.2 s.
@@ -141,24 +148,16 @@ describe('new PGlite data directories from one kept empty directory', function (
   });
 
   it('keeps the directory another process put in place first, and drops its own', () => {
-    const kept = join(root, 'race-kept');
-    const made = join(root, 'race-made');
-    mkdirSync(kept);
-    writeFileSync(join(kept, 'PG_VERSION'), '17\n');
-    mkdirSync(made);
-    writeFileSync(join(made, 'PG_VERSION'), '17\n');
+    const kept = directoryWith(join(root, 'race-kept'), 'PG_VERSION');
+    const made = directoryWith(join(root, 'race-made'), 'PG_VERSION');
     installTemplate(made, kept);
     assert.equal(existsSync(made), false);
     assert.equal(existsSync(join(kept, 'PG_VERSION')), true);
   });
 
   it('refuses to take a directory in its place that is not a data directory', () => {
-    const kept = join(root, 'stranger-kept');
-    const made = join(root, 'stranger-made');
-    mkdirSync(kept);
-    writeFileSync(join(kept, 'notes.txt'), 'something else');
-    mkdirSync(made);
-    writeFileSync(join(made, 'PG_VERSION'), '17\n');
+    const kept = directoryWith(join(root, 'stranger-kept'), 'notes.txt');
+    const made = directoryWith(join(root, 'stranger-made'), 'PG_VERSION');
     assert.throws(() => installTemplate(made, kept), /ENOTEMPTY|EEXIST/);
     assert.equal(existsSync(join(made, 'PG_VERSION')), true, 'its own left for the caller to remove');
   });
