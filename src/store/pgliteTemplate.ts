@@ -29,6 +29,10 @@ export interface TemplateOptions {
   cache?: string | null;
 }
 
+/** Errors that say the cache cannot be written (a read-only install, no space): the caller does without it. */
+const CACHE_UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC']);
+const cacheUnwritable = (error: unknown): boolean => CACHE_UNWRITABLE.has((error as NodeJS.ErrnoException).code ?? '');
+
 /** PGlite's options, as the service opens it: the empty directory is made with the same. */
 export type PgliteStartOptions = { startParams: string[] };
 
@@ -45,7 +49,7 @@ export function templateKey(options: PgliteStartOptions): string {
 }
 
 /** Runs initdb into `dataDir` in a process of its own: it grows the WASM heap to about 770 MB, which a process never gives back. */
-export async function initdbInProcess(dataDir: string, options: PgliteStartOptions): Promise<void> {
+export async function initdbInChildProcess(dataDir: string, options: PgliteStartOptions): Promise<void> {
   const entry = require.resolve('@electric-sql/pglite');
   const script = `const { PGlite } = require(${JSON.stringify(entry)});
     const db = new PGlite(${JSON.stringify(resolve(dataDir))}, ${JSON.stringify(options)});
@@ -93,7 +97,7 @@ export async function pgliteTemplate(cache: string, options: PgliteStartOptions)
       removeAbandoned(cache, key);
       const made = mkdtempSync(join(cache, `${key}.making-`));
       try {
-        await initdbInProcess(made, options);
+        await initdbInChildProcess(made, options);
         installTemplate(made, kept);
       } catch (error) {
         rmSync(made, { recursive: true, force: true });
@@ -136,12 +140,11 @@ export async function makePgliteDataDir(dataDir: string, options: PgliteStartOpt
       template = await pgliteTemplate(cache, options);
     } catch (error) {
       // Only a cache that cannot be written is passed over; initdb failing is initdb failing.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (!['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC'].includes(code ?? '')) throw error;
+      if (!cacheUnwritable(error)) throw error;
     }
   }
   if (!template) {
-    await initdbInProcess(dataDir, options);
+    await initdbInChildProcess(dataDir, options);
     return 'created';
   }
   copyTemplate(template, dataDir);
@@ -179,8 +182,7 @@ export async function pgliteArchive(options: PgliteStartOptions, { cache = DEFAU
     }
     return new Blob([readFileSync(archive)]);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOSPC'].includes(code ?? '')) return null;
+    if (cacheUnwritable(error)) return null;
     throw error;
   }
 }
