@@ -5,6 +5,7 @@ import { finished } from 'node:stream/promises';
 import type { Client, Pool, PoolClient } from 'pg';
 import type * as PgCopyStreams from 'pg-copy-streams';
 import { DomainError, isDomainError } from '../domain/errors';
+import { MIGRATIONS_DIR } from './migrate';
 import { makePgliteDataDir, pgliteArchive, type DataDirMade, type TemplateOptions } from './pgliteTemplate';
 import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
 
@@ -137,13 +138,13 @@ const PGLITE_SETTINGS = [`shared_buffers=${PGLITE_SHARED_BUFFERS}`, 'wal_init_ze
 export const pgliteOptions = { startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])] };
 
 /**
- * Makes `dataDir` a PGlite data directory unless it is one: a copy of an empty one kept from the
- * first (src/store/pgliteTemplate.ts). initdb runs in a process of its own: it grows the WASM heap
- * to about 770 MB, which a process never gives back; the service itself opens the directory as on
- * any restart.
+ * Makes `dataDir` a PGlite data directory unless it is one: a copy of one kept from the first
+ * (src/store/pgliteTemplate.ts), empty but for the service's migrations. initdb and the migrations
+ * run in processes of their own: initdb grows the WASM heap to about 770 MB, which a process never
+ * gives back; the service itself opens the directory as on any restart.
  */
 export async function initPgliteDataDir(dataDir: string, templates?: TemplateOptions): Promise<DataDirMade> {
-  return makePgliteDataDir(dataDir, pgliteOptions, templates);
+  return makePgliteDataDir(dataDir, pgliteOptions, { migrations: MIGRATIONS_DIR, ...templates });
 }
 
 /** A value as node-postgres sends it to PostgreSQL (text; arrays as literals, dates with their offset, objects as JSON). */

@@ -4,8 +4,9 @@ import fs, { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { initPgliteDataDir, pgliteOptions } from '../../src/store/db';
-import { installTemplate, makePgliteDataDir, pgliteArchive, templateKey } from '../../src/store/pgliteTemplate';
+import { initPgliteDataDir, openPglite, pgliteOptions } from '../../src/store/db';
+import { loadMigrations, migrate, MIGRATIONS_DIR } from '../../src/store/migrate';
+import { installTemplate, makePgliteDataDir, migrationsKey, pgliteArchive, templateKey } from '../../src/store/pgliteTemplate';
 
 /** What `dir` holds besides PostgreSQL's own catalogs: the tables a service or a test made. */
 async function userTables(dataDir: string): Promise<string[]> {
@@ -16,6 +17,25 @@ async function userTables(dataDir: string): Promise<string[]> {
   } finally {
     await db.close();
   }
+}
+
+/** The tables the service's migrations make, as a database migrated where it stands holds them. */
+async function serviceTables(): Promise<string[]> {
+  const db = await openPglite();
+  try {
+    await migrate(db);
+    return (await db.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public' order by 1")).map((row) => row.name);
+  } finally {
+    await db.close();
+  }
+}
+
+/** A directory of migrations: the service's own and `extra` (file name to SQL). */
+function migrationsWith(dir: string, extra: Record<string, string>, own = true): string {
+  mkdirSync(dir);
+  if (own) for (const name of readdirSync(MIGRATIONS_DIR)) fs.copyFileSync(join(MIGRATIONS_DIR, name), join(dir, name));
+  for (const [name, sql] of Object.entries(extra)) writeFileSync(join(dir, name), sql);
+  return dir;
 }
 
 /** A new directory holding one small file. */
@@ -34,11 +54,14 @@ describe('new PGlite data directories from one kept empty directory', function (
   let root: string;
   /** A cache with the empty directory already made, for the tests that are not about making it. */
   let madeCache: string;
+  /** The tables the service's migrations make, migrated in place. */
+  let tables: string[];
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'huddle-template-'));
     madeCache = join(root, 'made-cache');
     assert.equal(await initPgliteDataDir(join(root, 'first'), { cache: madeCache }), 'copied');
+    tables = await serviceTables();
   });
   after(() => rmSync(root, { recursive: true, force: true }));
   /** Functions of node's modules replaced for one test, put back after it. */
@@ -50,12 +73,13 @@ describe('new PGlite data directories from one kept empty directory', function (
   }
   afterEach(() => replaced.splice(0).forEach((undo) => undo()));
 
-  it('makes the empty directory once for many data directories, even asked at once, and each copy holds only what was written in it', async () => {
+  it('makes the kept directory once for many data directories, even asked at once, and each copy holds only what was written in it', async () => {
     const cache = join(root, 'cache-once');
     mkdirSync(cache);
-    // The key the service's options are kept under: the one directory `before` made.
-    const [key, ...others] = readdirSync(madeCache);
-    assert.deepEqual(others, []);
+    // The keys the service's options and migrations are kept under: the two `before` made.
+    const key = templateKey(pgliteOptions);
+    const migrated = `${key}-m${migrationsKey(MIGRATIONS_DIR)}`;
+    assert.deepEqual(readdirSync(madeCache).sort(), [key, migrated]);
     // Left by processes that stopped while making one: an hour old is removed, a recent one is not.
     const abandoned = join(cache, `${key}.making-old`);
     const working = join(cache, `${key}.making-now`);
@@ -72,20 +96,65 @@ describe('new PGlite data directories from one kept empty directory', function (
 
     const dirs = ['a', 'b', 'c'].map((name) => join(root, `once-${name}`));
     assert.deepEqual(await Promise.all(dirs.map((dir) => initPgliteDataDir(dir, { cache }))), ['copied', 'copied', 'copied']);
-    assert.equal(spawned.callCount, 1, 'one initdb for three directories asked at once');
+    assert.equal(spawned.callCount, 2, 'one initdb and one migration for three directories asked at once');
     assert.equal(await initPgliteDataDir(join(root, 'once-d'), { cache }), 'copied');
-    assert.equal(spawned.callCount, 1, 'none for a fourth');
+    assert.equal(spawned.callCount, 2, 'none for a fourth');
     assert.equal(await initPgliteDataDir(dirs[0]!, { cache }), 'existing', 'a data directory is never copied over');
-    assert.deepEqual(readdirSync(cache).sort(), [key, `${key}.making-now`], 'the kept directory, the recent half-made one; the abandoned one gone');
+    assert.deepEqual(readdirSync(cache).sort(), [key, migrated, `${key}.making-now`], 'the kept directories, the recent half-made one; the abandoned one gone');
     rmSync(working, { recursive: true });
 
+    assert.ok(tables.includes('children') && tables.includes('schema_migrations'), 'the service\'s tables');
     const db = new PGlite(dirs[0]!);
     await db.exec("create table written_here (note text); insert into written_here values ('invented')");
     await db.close();
-    assert.deepEqual(await userTables(dirs[0]!), ['written_here']);
-    assert.deepEqual(await userTables(dirs[1]!), [], 'another copy does not hold it');
+    assert.deepEqual(await userTables(dirs[0]!), [...tables, 'written_here'].sort());
+    assert.deepEqual(await userTables(dirs[1]!), tables, 'another copy does not hold it');
     assert.equal(await initPgliteDataDir(join(root, 'once-e'), { cache }), 'copied');
-    assert.deepEqual(await userTables(join(root, 'once-e')), [], 'nor does a copy made after it: the kept directory is never written');
+    assert.deepEqual(await userTables(join(root, 'once-e')), tables, 'nor does a copy made after it: the kept directory is never written');
+  });
+
+  it("copies a new data directory with the service's migrations applied: its start applies none, and finds what migrating in place makes", async () => {
+    const dir = join(root, 'migrated');
+    assert.equal(await initPgliteDataDir(dir, { cache: madeCache }), 'copied');
+    const db = await openPglite(dir);
+    try {
+      assert.deepEqual(await migrate(db), [], 'every migration already applied');
+      const versions = (await db.query<{ version: number }>('select version from schema_migrations order by 1')).map((row) => row.version);
+      assert.deepEqual(versions, loadMigrations().map((migration) => migration.version));
+    } finally {
+      await db.close();
+    }
+    assert.deepEqual(await userTables(dir), tables);
+  });
+
+  it('keeps another migrated directory, from the same empty one, when a migration is added', async () => {
+    const migrations = migrationsWith(join(root, 'migrations-added'), { '999_invented.sql': 'create table invented_here (note text);' });
+    const spawned = { callCount: 0 };
+    const realSpawn = childProcess.spawn;
+    replace(childProcess, 'spawn', ((...args: Parameters<typeof realSpawn>) => {
+      spawned.callCount++;
+      return realSpawn(...args);
+    }) as typeof realSpawn);
+    const dir = join(root, 'migration-added');
+    assert.equal(await initPgliteDataDir(dir, { cache: madeCache, migrations }), 'copied');
+    assert.equal(spawned.callCount, 1, 'a migration, no initdb');
+    assert.deepEqual(await userTables(dir), [...tables, 'invented_here'].sort());
+    const key = templateKey(pgliteOptions);
+    assert.deepEqual(readdirSync(madeCache).filter((name) => !name.endsWith('.tar')).sort(), [key, `${key}-m${migrationsKey(MIGRATIONS_DIR)}`, `${key}-m${migrationsKey(migrations)}`].sort());
+  });
+
+  it("copies the empty directory when a migration fails, so that the service's own migrate reports it, and keeps nothing of it", async () => {
+    const migrations = migrationsWith(join(root, 'migrations-broken'), { '001_broken.sql': 'create tabel nonsense (note text);' }, false);
+    const dir = join(root, 'migration-broken');
+    assert.equal(await initPgliteDataDir(dir, { cache: madeCache, migrations }), 'copied');
+    assert.deepEqual(await userTables(dir), [], 'the empty directory');
+    assert.deepEqual(readdirSync(madeCache).filter((name) => name.includes(migrationsKey(migrations))), [], 'nothing kept, nothing half-made left');
+    const db = await openPglite(dir);
+    try {
+      await assert.rejects(migrate(db, loadMigrations(migrations)), /syntax error at or near "tabel"/);
+    } finally {
+      await db.close();
+    }
   });
 
   it('copies again into a directory a stopped copy left without its marker, and opens it', async () => {
@@ -94,7 +163,7 @@ describe('new PGlite data directories from one kept empty directory', function (
     writeFileSync(join(dir, 'postgresql.conf'), 'half a file');
     assert.equal(await initPgliteDataDir(dir, { cache: madeCache }), 'copied');
     assert.ok(existsSync(join(dir, 'PG_VERSION')));
-    assert.deepEqual(await userTables(dir), []);
+    assert.deepEqual(await userTables(dir), tables);
   });
 
   it('leaves the directory as it was found when the copy fails part way, and says why', async () => {
@@ -121,9 +190,9 @@ describe('new PGlite data directories from one kept empty directory', function (
   it('opens in-memory databases from an archive of the kept directory, made once, each holding only what was written in it', async () => {
     const archive = await pgliteArchive(pgliteOptions, { cache: madeCache });
     assert.ok(archive, 'an archive');
-    const [directory, ...rest] = readdirSync(madeCache).sort();
-    assert.deepEqual(rest, [`${directory}.tar`], 'the directory and its archive, nothing half-made');
-    const tar = rest[0];
+    const directory = templateKey(pgliteOptions);
+    const tar = `${directory}.tar`;
+    assert.deepEqual(readdirSync(madeCache).filter((name) => !name.includes('-m')).sort(), [directory, tar], 'the empty directory and its archive, nothing half-made');
     const made = statSync(join(madeCache, tar!)).mtimeMs;
     const again = await pgliteArchive(pgliteOptions, { cache: madeCache });
     assert.equal(statSync(join(madeCache, tar!)).mtimeMs, made, 'not made again');
