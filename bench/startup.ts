@@ -3,19 +3,21 @@
  * memory then, against a bare restify server started the same way in the same run (issue 13, part
  * 3). Each start is its own process on a loopback port, median of BENCH_STARTS (default 3):
  * - built (`node dist/main.js`, what `npm start` runs once dist/ is up to date) on PGlite: a fresh
- *   data directory (migrations and demo data), first as the first on an install (the kept empty
- *   directory removed before each, so initdb runs) then as any later one (a copy of it), then a
- *   restart on the same directory; on PostgreSQL;
+ *   data directory (demo data), first as the first on an install (the kept directories and bank
+ *   holidays removed before each, so initdb, the migrations and the bank holidays' computing run)
+ *   then as any later one (a copy of the migrated one), then a restart on the same directory; on
+ *   PostgreSQL;
  * - `npm start` itself on the PGlite restart (the up-to-date check and npm's own start included),
  *   and on a data directory holding 10,000 imported episodes besides the demo (`npm run import`);
  * - as before this change, `node --import tsx src/main.ts` (compiling TypeScript at every start).
- * Goal: start ≤ 2 s. Nothing is kept but the empty data directory (node_modules/.cache).
+ * Goal: start ≤ 2 s. Nothing is kept but the kept directories and bank holidays (node_modules/.cache).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { BANK_HOLIDAY_FILE_CACHE } from '../src/app/bankHolidays';
 import { DEFAULT_TEMPLATE_CACHE } from '../src/store/pgliteTemplate';
 import { freePort } from '../test/support/ports';
 import { runImport, writeFile } from './import';
@@ -112,9 +114,10 @@ async function main(): Promise<void> {
     console.log(`median of ${STARTS} starts each; goal: start ≤ 2,000 ms`);
     const bare = await median('bare restify server (node -e)', [process.execPath, '-e', BARE], () => ({}), null);
     const node = [process.execPath, '--no-deprecation', '--enable-source-maps', 'dist/main.js'];
-    // The first new data directory on an install makes the empty one the rest are copied from.
+    // The first new data directory on an install makes the kept ones the rest are copied from, and computes the bank holidays.
     const firstOnInstall = () => {
       rmSync(DEFAULT_TEMPLATE_CACHE, { recursive: true, force: true });
+      rmSync(BANK_HOLIDAY_FILE_CACHE, { recursive: true, force: true });
       return fresh();
     };
     await median('built, PGlite, fresh data directory with demo data, first on this install', node, firstOnInstall, bare);

@@ -1,4 +1,6 @@
 import type HolidaysType from 'date-holidays';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { keepBankHolidays, readBankHolidays } from '../store/bankHolidayCache';
 import type { Queryable } from '../store/db';
 
@@ -18,19 +20,64 @@ export function bankHolidays(region: BankHolidayRegion, localClosures: readonly 
 }
 
 /**
+ * Where computed days are kept for the next new database on this install, in node_modules' cache
+ * beside the kept PGlite directories (src/store/pgliteTemplate.ts): a fresh start then reads a
+ * file instead of computing (about 0.4 s of its start). It may be deleted at any time.
+ */
+export const BANK_HOLIDAY_FILE_CACHE = join(__dirname, '..', '..', 'node_modules', '.cache', 'missing-huddle', 'bank-holidays');
+
+export interface BankHolidayCacheOptions {
+  /** The directory of kept files; `null`: none (the database's row only). */
+  fileCache?: string | null;
+}
+
+/**
  * The same, read from the database when a start before this one computed them with the same version
  * of date-holidays (and kept there when not): a restart then neither loads the library (its parser,
- * moment-timezone and astronomy, about 0.15 s) nor computes 37 years (about 0.4 s).
+ * moment-timezone and astronomy, about 0.15 s) nor computes 37 years (about 0.4 s). A new database
+ * reads them from the file an earlier start on this install kept, where there is one.
  */
-export async function loadBankHolidays(db: Queryable, region: BankHolidayRegion, localClosures: readonly string[], now: Date): Promise<string[]> {
+export async function loadBankHolidays(db: Queryable, region: BankHolidayRegion, localClosures: readonly string[], now: Date, { fileCache = BANK_HOLIDAY_FILE_CACHE }: BankHolidayCacheOptions = {}): Promise<string[]> {
   if (region === 'none') return withClosures([], localClosures);
   const through = lastYear(now);
   const source = `date-holidays ${libraryVersion()}`;
   const kept = await readBankHolidays(db, region, through, source);
   if (kept) return withClosures(kept, localClosures);
-  const days = regionHolidays(region, through);
+  const file = fileCache === null ? null : join(fileCache, `${source.replace(' ', '-')}-${region}-${through}.json`);
+  let days = file ? readKeptFile(file) : null;
+  if (!days) {
+    days = regionHolidays(region, through);
+    if (file) keepFile(file, days);
+  }
   await keepBankHolidays(db, region, through, source, days);
   return withClosures(days, localClosures);
+}
+
+/** At most this many days in a kept file (37 years of any nation's holidays are under 500). */
+const MOST_KEPT_DAYS = 2_000;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The days a kept file holds; null when there is none, or it is not a list of days (it is then computed and written again). */
+function readKeptFile(file: string): readonly string[] | null {
+  try {
+    const days: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return Array.isArray(days) && days.length > 0 && days.length <= MOST_KEPT_DAYS && days.every((day) => typeof day === 'string' && DAY.test(day)) ? (days as string[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Written whole under another name, then renamed; a cache that cannot be written is done without. */
+function keepFile(file: string, days: readonly string[]): void {
+  const partial = `${file}.${process.pid}.partial`;
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(partial, JSON.stringify(days));
+    renameSync(partial, file);
+  } catch {
+    // Read-only install or no space: the next new database computes them again, as before.
+    if (existsSync(partial)) rmSync(partial);
+  }
 }
 
 const lastYear = (now: Date) => now.getUTCFullYear() + 10;

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bankHolidays, loadBankHolidays } from '../../src/app/bankHolidays';
 import { listSettings } from '../../src/app/app';
 import { loadConfig } from '../../src/config';
@@ -40,10 +43,10 @@ describe('bank holidays', () => {
       (async () => {
         const db = await openPglite(); await migrate(db);
         const now = new Date('2026-11-30T12:00:00Z');
-        await loadBankHolidays(db, 'ENG', [], now);
+        await loadBankHolidays(db, 'ENG', [], now, { fileCache: null });
         const first = Object.keys(require.cache).some((file) => file.includes('/date-holidays/lib/'));
         for (const file of Object.keys(require.cache)) if (file.includes('/date-holidays')) delete require.cache[file];
-        const days = await loadBankHolidays(db, 'ENG', [], now);
+        const days = await loadBankHolidays(db, 'ENG', [], now, { fileCache: null });
         const second = Object.keys(require.cache).some((file) => file.includes('/date-holidays/lib/'));
         console.log(JSON.stringify({ first, second, days: days.length }));
         await db.close();
@@ -85,6 +88,44 @@ forEachDriver('bank holidays kept in the database', (db) => {
     await db().query("insert into bank_holiday_cache (region, through_year, source, days) values ('ENG', 2036, 'date-holidays 0.0.1', array['1999-01-01']), ('ENG', 2035, $1, array['1999-01-01']), ('SCT', 2036, $1, array['1999-01-01'])", [`date-holidays ${version}`]);
     assert.deepEqual(await loadBankHolidays(db(), 'ENG', [], now), bankHolidays('ENG', [], now));
     assert.equal((await kept()).length, 4, 'the new key kept beside the others');
+  });
+
+  describe('kept in a file for the next new database on this install', () => {
+    let cache: string;
+    const file = () => join(cache, `date-holidays-${version}-ENG-2036.json`);
+    beforeEach(() => (cache = mkdtempSync(join(tmpdir(), 'huddle-holidays-'))));
+    afterEach(() => rmSync(cache, { recursive: true, force: true }));
+
+    it('writes the computed days to the file, whole, and keeps them in the database too', async () => {
+      assert.deepEqual(await loadBankHolidays(db(), 'ENG', [], now, { fileCache: cache }), bankHolidays('ENG', [], now));
+      assert.deepEqual(readdirSync(cache), [`date-holidays-${version}-ENG-2036.json`], 'the file alone, nothing partial left');
+      assert.deepEqual(JSON.parse(readFileSync(file(), 'utf8')), bankHolidays('ENG', [], now));
+      assert.deepEqual((await kept()).map((row) => row.days), [bankHolidays('ENG', [], now)]);
+    });
+
+    it('reads a new database’s days from the file rather than computing them, and keeps them in it', async () => {
+      // A marker only the file holds: read back, it shows the days came from the file.
+      writeFileSync(file(), JSON.stringify(['1999-01-01']));
+      assert.deepEqual(await loadBankHolidays(db(), 'ENG', ['2026-12-24'], now, { fileCache: cache }), ['1999-01-01', '2026-12-24']);
+      assert.deepEqual((await kept()).map((row) => row.days), [['1999-01-01']]);
+    });
+
+    it('computes and writes again over a file that is not a list of days', async () => {
+      for (const broken of ['{"half', '[]', '["tomorrow"]', JSON.stringify({ days: ['1999-01-01'] }), JSON.stringify(Array(2_001).fill('1999-01-01'))]) {
+        await db().exec('delete from bank_holiday_cache');
+        writeFileSync(file(), broken);
+        assert.deepEqual(await loadBankHolidays(db(), 'ENG', [], now, { fileCache: cache }), bankHolidays('ENG', [], now), broken.slice(0, 20));
+        assert.deepEqual(JSON.parse(readFileSync(file(), 'utf8')), bankHolidays('ENG', [], now));
+      }
+    });
+
+    it('computes them where the cache cannot be written, and leaves nothing there', async () => {
+      const blocked = join(cache, 'a-file');
+      writeFileSync(blocked, 'not a directory');
+      assert.deepEqual(await loadBankHolidays(db(), 'ENG', [], now, { fileCache: join(blocked, 'cache') }), bankHolidays('ENG', [], now));
+      assert.equal(existsSync(join(blocked, 'cache')), false);
+      assert.deepEqual(readdirSync(cache), ['a-file']);
+    });
   });
 
   it('keeps nothing for no region', async () => {
