@@ -94,9 +94,10 @@ export async function migrateInChildProcess(dataDir: string, migrationsDir: stri
   await runInChildProcess(script, `could not migrate the database in ${dataDir}`);
 }
 
-function removeAbandoned(cache: string, key: string): void {
+/** Removes what `cache` holds named with `prefix` (but not with `keep`) and untouched for an hour: left by a process that stopped, or outdated. */
+function removeStale(cache: string, prefix: string, keep?: string): void {
   for (const name of readdirSync(cache)) {
-    if (!name.startsWith(`${key}.making-`)) continue;
+    if (!name.startsWith(prefix) || (keep !== undefined && name.startsWith(keep))) continue;
     const path = join(cache, name);
     if (Date.now() - statSync(path).mtimeMs > ABANDONED_MS) rmSync(path, { recursive: true, force: true });
   }
@@ -127,7 +128,7 @@ async function keptDirectory(cache: string, key: string, make: (made: string) =>
   if (!pending) {
     pending = (async () => {
       mkdirSync(cache, { recursive: true });
-      removeAbandoned(cache, key);
+      removeStale(cache, `${key}.making-`);
       const made = mkdtempSync(join(cache, `${key}.making-`));
       try {
         await make(made);
@@ -161,7 +162,10 @@ export function migrationsKey(dir: string): string {
  */
 export async function migratedTemplate(cache: string, options: PgliteStartOptions, migrationsDir: string): Promise<string> {
   const empty = await pgliteTemplate(cache, options);
-  return keptDirectory(cache, `${templateKey(options)}-m${migrationsKey(migrationsDir)}`, async (made) => {
+  const key = `${templateKey(options)}-m${migrationsKey(migrationsDir)}`;
+  return keptDirectory(cache, key, async (made) => {
+    // Those made for migrations since changed go (40 MB each), once an hour has passed since they were made.
+    removeStale(cache, `${templateKey(options)}-m`, key);
     copyTemplate(empty, made);
     await migrateInChildProcess(made, migrationsDir);
   });

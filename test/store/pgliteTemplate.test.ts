@@ -127,7 +127,7 @@ describe('new PGlite data directories from one kept empty directory', function (
     assert.deepEqual(await userTables(dir), tables);
   });
 
-  it('keeps another migrated directory, from the same empty one, when a migration is added', async () => {
+  it('keeps another migrated directory, from the same empty one, when a migration is added, and removes those outdated for an hour', async () => {
     const migrations = migrationsWith(join(root, 'migrations-added'), { '999_invented.sql': 'create table invented_here (note text);' });
     const spawned = { callCount: 0 };
     const realSpawn = childProcess.spawn;
@@ -135,12 +135,22 @@ describe('new PGlite data directories from one kept empty directory', function (
       spawned.callCount++;
       return realSpawn(...args);
     }) as typeof realSpawn);
+    // Made for migrations since changed: two hours ago (gone when another is made), and just now (kept).
+    const key = templateKey(pgliteOptions);
+    const outdated = directoryWith(join(madeCache, `${key}-m${'0'.repeat(16)}`), 'PG_VERSION');
+    const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(outdated, hoursAgo, hoursAgo);
+    const recent = directoryWith(join(madeCache, `${key}-m${'1'.repeat(16)}`), 'PG_VERSION');
     const dir = join(root, 'migration-added');
     assert.equal(await initPgliteDataDir(dir, { cache: madeCache, migrations }), 'copied');
     assert.equal(spawned.callCount, 1, 'a migration, no initdb');
     assert.deepEqual(await userTables(dir), [...tables, 'invented_here'].sort());
-    const key = templateKey(pgliteOptions);
-    assert.deepEqual(readdirSync(madeCache).filter((name) => !name.endsWith('.tar')).sort(), [key, `${key}-m${migrationsKey(MIGRATIONS_DIR)}`, `${key}-m${migrationsKey(migrations)}`].sort());
+    assert.deepEqual(
+      readdirSync(madeCache).filter((name) => !name.endsWith('.tar')).sort(),
+      [key, `${key}-m${migrationsKey(MIGRATIONS_DIR)}`, `${key}-m${migrationsKey(migrations)}`, `${key}-m${'1'.repeat(16)}`].sort(),
+      "the service's, the new one and the recent one kept; the outdated one gone",
+    );
+    rmSync(recent, { recursive: true });
   });
 
   it("copies the empty directory when a migration fails, so that the service's own migrate reports it, and keeps nothing of it", async () => {
