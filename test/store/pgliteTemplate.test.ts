@@ -72,6 +72,16 @@ describe('new PGlite data directories from one kept empty directory', function (
     replaced.push(() => (module[name] = original));
   }
   afterEach(() => replaced.splice(0).forEach((undo) => undo()));
+  /** Counts the child processes started (initdb, migrations) until the test ends. */
+  function countSpawns(): { callCount: number } {
+    const spawned = { callCount: 0 };
+    const realSpawn = childProcess.spawn;
+    replace(childProcess, 'spawn', ((...args: Parameters<typeof realSpawn>) => {
+      spawned.callCount++;
+      return realSpawn(...args);
+    }) as typeof realSpawn);
+    return spawned;
+  }
 
   it('makes the kept directory once for many data directories, even asked at once, and each copy holds only what was written in it', async () => {
     const cache = join(root, 'cache-once');
@@ -87,12 +97,7 @@ describe('new PGlite data directories from one kept empty directory', function (
     mkdirSync(working);
     const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
     utimesSync(abandoned, hoursAgo, hoursAgo);
-    const spawned = { callCount: 0 };
-    const realSpawn = childProcess.spawn;
-    replace(childProcess, 'spawn', ((...args: Parameters<typeof realSpawn>) => {
-      spawned.callCount++;
-      return realSpawn(...args);
-    }) as typeof realSpawn);
+    const spawned = countSpawns();
 
     const dirs = ['a', 'b', 'c'].map((name) => join(root, `once-${name}`));
     assert.deepEqual(await Promise.all(dirs.map((dir) => initPgliteDataDir(dir, { cache }))), ['copied', 'copied', 'copied']);
@@ -129,12 +134,7 @@ describe('new PGlite data directories from one kept empty directory', function (
 
   it('keeps another migrated directory, from the same empty one, when a migration is added, and removes those outdated for an hour', async () => {
     const migrations = migrationsWith(join(root, 'migrations-added'), { '999_invented.sql': 'create table invented_here (note text);' });
-    const spawned = { callCount: 0 };
-    const realSpawn = childProcess.spawn;
-    replace(childProcess, 'spawn', ((...args: Parameters<typeof realSpawn>) => {
-      spawned.callCount++;
-      return realSpawn(...args);
-    }) as typeof realSpawn);
+    const spawned = countSpawns();
     // Made for migrations since changed: two hours ago (gone when another is made), and just now (kept).
     const key = templateKey(pgliteOptions);
     const outdated = directoryWith(join(madeCache, `${key}-m${'0'.repeat(16)}`), 'PG_VERSION');
