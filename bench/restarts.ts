@@ -5,9 +5,11 @@
  * and started alternately with this checkout's build, BENCH_RESTARTS_PAIRS (default 10) pairs,
  * each a PGlite restart of a data directory of its own made by a first start, with the flags and
  * environment `npm start` gives the service (package.json), /healthz polled every 10 ms
- * (bench/startup.ts's start); then as many pairs of the code's load alone (its modules required in
- * a fresh process). Reported for each: each side's median, the median of the pairs' differences
- * and the ratio of the medians (issue 13, part 3). Nothing is kept.
+ * (bench/startup.ts's start); then as many pairs of fresh starts (a new data directory each, the
+ * demo loaded, removed after), then of the code's load alone (its modules required in a fresh
+ * process). Reported for each: each side's median, the median of the pairs' differences and the
+ * ratio of the medians (issue 13, part 3). Nothing is kept but what a start keeps in
+ * node_modules/.cache (shared by the two sides: each finds its own there after its first start).
  */
 import { execFileSync, execSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -63,6 +65,20 @@ async function main(): Promise<void> {
       for (const side of pair % 2 === 0 ? sides : [...sides].reverse()) side.ms.push((await start(side)).ms);
     }
     report(revision, sides);
+    // A fresh start: what a change to making a new data directory (or to the demo) moves.
+    const fresh = sides.map((side) => ({ ...side, label: `${side.label}, fresh data directory`, ms: [] as number[] }));
+    console.log(`${PAIRS} pairs of fresh starts (a new data directory each, with the demo), alternated`);
+    for (let pair = 0; pair < PAIRS; pair++) {
+      for (const side of pair % 2 === 0 ? fresh : [...fresh].reverse()) {
+        const dataDir = mkdtempSync(join(tmpdir(), 'huddle-fresh-'));
+        try {
+          side.ms.push((await start({ ...side, dataDir })).ms);
+        } finally {
+          rmSync(dataDir, { recursive: true, force: true });
+        }
+      }
+    }
+    report(revision, fresh);
     // The code's load alone (its modules required, nothing opened or listened): the part of a
     // start a change of what is loaded moves, without PGlite's and the machine's noise around it.
     const loads = sides.map((side) => ({ ...side, label: `${side.label}, code loaded`, ms: [] as number[] }));
