@@ -172,8 +172,8 @@ export async function migratedTemplate(cache: string, options: PgliteStartOption
 }
 
 /**
- * Copies the empty directory into `dataDir`, its marker last. If the copy fails part way, what it
- * added is removed again and the failure thrown: `dataDir` is left as it was found.
+ * Copies a kept directory (`template`) into `dataDir`, its marker last. If the copy fails part way,
+ * what it added is removed again and the failure thrown: `dataDir` is left as it was found.
  */
 export function copyTemplate(template: string, dataDir: string): void {
   mkdirSync(dataDir, { recursive: true });
@@ -189,9 +189,10 @@ export function copyTemplate(template: string, dataDir: string): void {
 }
 
 /**
- * Makes `dataDir` a PGlite data directory unless it is one: a copy of the kept empty directory,
- * made first if needed. Where the cache cannot be written (a read-only install) or `cache` is
- * `null`, initdb runs in `dataDir` itself, as it always did. Answers what it did.
+ * Makes `dataDir` a PGlite data directory unless it is one: a copy of the kept empty directory, or
+ * of the kept one with `migrations` applied when they are given, made first if needed. Where the
+ * cache cannot be written (a read-only install) or `cache` is `null`, initdb runs in `dataDir`
+ * itself, as it always did (the service's `migrate` then applies the migrations). Answers what it did.
  */
 export async function makePgliteDataDir(dataDir: string, options: PgliteStartOptions, { cache = DEFAULT_TEMPLATE_CACHE, migrations }: TemplateOptions = {}): Promise<DataDirMade> {
   if (existsSync(join(dataDir, MARKER))) return 'existing';
