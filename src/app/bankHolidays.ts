@@ -44,7 +44,7 @@ export async function loadBankHolidays(db: Queryable, region: BankHolidayRegion,
   const kept = await readBankHolidays(db, region, through, source);
   if (kept) return withClosures(kept, localClosures);
   const file = fileCache === null ? null : join(fileCache, `${source.replace(' ', '-')}-${region}-${through}.json`);
-  let days = file ? readKeptFile(file) : null;
+  let days = file ? readKeptFile(file, through) : null;
   if (!days) {
     days = regionHolidays(region, through);
     if (file) keepFile(file, days);
@@ -57,11 +57,15 @@ export async function loadBankHolidays(db: Queryable, region: BankHolidayRegion,
 const MOST_KEPT_DAYS = 2_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** The days a kept file holds; null when there is none, or it is not a list of days (it is then computed and written again). */
-function readKeptFile(file: string): readonly string[] | null {
+/** A real calendar day (not 2026-02-30) in the years computed. */
+const dayIn = (day: unknown, through: number): boolean =>
+  typeof day === 'string' && DAY.test(day) && new Date(`${day}T00:00:00Z`).toISOString().startsWith(day) && Number(day.slice(0, 4)) >= FIRST_YEAR && Number(day.slice(0, 4)) <= through;
+
+/** The days a kept file holds; null when there is none, or it is not a list of days in the years computed (it is then computed and written again). */
+function readKeptFile(file: string, through: number): readonly string[] | null {
   try {
     const days: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return Array.isArray(days) && days.length > 0 && days.length <= MOST_KEPT_DAYS && days.every((day) => typeof day === 'string' && DAY.test(day)) ? (days as string[]) : null;
+    return Array.isArray(days) && days.length > 0 && days.length <= MOST_KEPT_DAYS && days.every((day) => dayIn(day, through)) ? (days as string[]) : null;
   } catch {
     return null;
   }

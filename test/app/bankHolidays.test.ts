@@ -105,13 +105,14 @@ forEachDriver('bank holidays kept in the database', (db) => {
 
     it('reads a new database’s days from the file rather than computing them, and keeps them in it', async () => {
       // A marker only the file holds: read back, it shows the days came from the file.
-      writeFileSync(file(), JSON.stringify(['1999-01-01']));
-      assert.deepEqual(await loadBankHolidays(db(), 'ENG', ['2026-12-24'], now, { fileCache: cache }), ['1999-01-01', '2026-12-24']);
-      assert.deepEqual((await kept()).map((row) => row.days), [['1999-01-01']]);
+      writeFileSync(file(), JSON.stringify(['2000-06-15']));
+      assert.deepEqual(await loadBankHolidays(db(), 'ENG', ['2026-12-24'], now, { fileCache: cache }), ['2000-06-15', '2026-12-24']);
+      assert.deepEqual((await kept()).map((row) => row.days), [['2000-06-15']]);
     });
 
     it('computes and writes again over a file that is not a list of days', async () => {
-      for (const broken of ['{"half', '[]', '["tomorrow"]', JSON.stringify({ days: ['1999-01-01'] }), JSON.stringify(Array(2_001).fill('1999-01-01'))]) {
+      const notDays = [['tomorrow'], ['2026-02-30'], ['1999-12-27'], ['2037-01-01'], { days: ['2026-12-25'] }, Array(2_001).fill('2026-12-25')];
+      for (const broken of ['{"half', '[]', ...notDays.map((days) => JSON.stringify(days))]) {
         await db().exec('delete from bank_holiday_cache');
         writeFileSync(file(), broken);
         assert.deepEqual(await loadBankHolidays(db(), 'ENG', [], now, { fileCache: cache }), bankHolidays('ENG', [], now), broken.slice(0, 20));
