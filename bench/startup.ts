@@ -17,8 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { BANK_HOLIDAY_FILE_CACHE } from '../src/app/bankHolidays';
-import { DEFAULT_TEMPLATE_CACHE } from '../src/store/pgliteTemplate';
+import { INSTALL_CACHE } from '../src/store/installCache';
 import { freePort } from '../test/support/ports';
 import { runImport, writeFile } from './import';
 import { startPostgresServer } from '../test/support/postgres';
@@ -116,8 +115,7 @@ async function main(): Promise<void> {
     const node = [process.execPath, '--no-deprecation', '--enable-source-maps', 'dist/main.js'];
     // The first new data directory on an install makes the kept ones the rest are copied from, and computes the bank holidays.
     const firstOnInstall = () => {
-      rmSync(DEFAULT_TEMPLATE_CACHE, { recursive: true, force: true });
-      rmSync(BANK_HOLIDAY_FILE_CACHE, { recursive: true, force: true });
+      rmSync(INSTALL_CACHE, { recursive: true, force: true });
       return fresh();
     };
     await median('built, PGlite, fresh data directory with demo data, first on this install', node, firstOnInstall, bare);

@@ -1,8 +1,9 @@
 import type HolidaysType from 'date-holidays';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { keepBankHolidays, readBankHolidays } from '../store/bankHolidayCache';
 import type { Queryable } from '../store/db';
+import { INSTALL_CACHE, writeWhole } from '../store/installCache';
 
 /** The UK nations whose bank holidays date-holidays knows (England and Wales share theirs). */
 export const BANK_HOLIDAY_REGIONS = ['ENG', 'WLS', 'SCT', 'NIR', 'none'] as const;
@@ -20,11 +21,11 @@ export function bankHolidays(region: BankHolidayRegion, localClosures: readonly 
 }
 
 /**
- * Where computed days are kept for the next new database on this install, in node_modules' cache
- * beside the kept PGlite directories (src/store/pgliteTemplate.ts): a fresh start then reads a
- * file instead of computing (about 0.4 s of its start). It may be deleted at any time.
+ * Where computed days are kept for the next new database on this install, in the install's cache
+ * beside the kept PGlite directories: a fresh start then reads a file instead of computing (about
+ * 0.4 s of its start).
  */
-export const BANK_HOLIDAY_FILE_CACHE = join(__dirname, '..', '..', 'node_modules', '.cache', 'missing-huddle', 'bank-holidays');
+export const BANK_HOLIDAY_FILE_CACHE = join(INSTALL_CACHE, 'bank-holidays');
 
 export interface BankHolidayCacheOptions {
   /** The directory of kept files; `null`: none (the database's row only). */
@@ -57,9 +58,12 @@ export async function loadBankHolidays(db: Queryable, region: BankHolidayRegion,
 const MOST_KEPT_DAYS = 2_000;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/** A real calendar day (not 2026-02-30) in the years computed. */
-const dayIn = (day: unknown, through: number): boolean =>
-  typeof day === 'string' && DAY.test(day) && new Date(`${day}T00:00:00Z`).toISOString().startsWith(day) && Number(day.slice(0, 4)) >= FIRST_YEAR && Number(day.slice(0, 4)) <= through;
+/** A real calendar day (not 2026-02-30: the date made of it is another day, or none) in the years computed. */
+function dayIn(day: unknown, through: number): boolean {
+  if (typeof day !== 'string' || !DAY.test(day) || day < `${FIRST_YEAR}` || day > `${through}-12-31`) return false;
+  const date = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(day);
+}
 
 /** The days a kept file holds; null when there is none, or it is not a list of days in the years computed (it is then computed and written again). */
 function readKeptFile(file: string, through: number): readonly string[] | null {
@@ -71,16 +75,13 @@ function readKeptFile(file: string, through: number): readonly string[] | null {
   }
 }
 
-/** Written whole under another name, then renamed; a cache that cannot be written is done without. */
+/** Written whole; a cache that cannot be written is done without. */
 function keepFile(file: string, days: readonly string[]): void {
-  const partial = `${file}.${process.pid}.partial`;
   try {
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(partial, JSON.stringify(days));
-    renameSync(partial, file);
+    writeWhole(file, JSON.stringify(days));
   } catch {
     // Read-only install or no space: the next new database computes them again, as before.
-    if (existsSync(partial)) rmSync(partial);
   }
 }
 

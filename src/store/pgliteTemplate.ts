@@ -1,8 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
+import { INSTALL_CACHE, writeWhole } from './installCache';
 import { loadMigrations } from './migrate';
 
 /**
@@ -17,8 +18,8 @@ import { loadMigrations } from './migrate';
  * wrote: each is made in a directory of its own, never from a service's data.
  */
 
-/** Where the empty directories are kept unless a caller says otherwise: the project's `node_modules/.cache`. */
-export const DEFAULT_TEMPLATE_CACHE = join(__dirname, '..', '..', 'node_modules', '.cache', 'missing-huddle', 'pglite');
+/** Where the kept directories are unless a caller says otherwise: the install's cache. */
+export const DEFAULT_TEMPLATE_CACHE = join(INSTALL_CACHE, 'pglite');
 
 /** The file PostgreSQL writes in a data directory that is one; copied last, so a copy cut short is not taken for one. */
 const MARKER = 'PG_VERSION';
@@ -162,10 +163,11 @@ export function migrationsKey(dir: string): string {
  */
 export async function migratedTemplate(cache: string, options: PgliteStartOptions, migrationsDir: string): Promise<string> {
   const empty = await pgliteTemplate(cache, options);
-  const key = `${templateKey(options)}-m${migrationsKey(migrationsDir)}`;
+  const migrated = `${templateKey(options)}-m`;
+  const key = `${migrated}${migrationsKey(migrationsDir)}`;
   return keptDirectory(cache, key, async (made) => {
     // Those made for migrations since changed go (40 MB each), once an hour has passed since they were made.
-    removeStale(cache, `${templateKey(options)}-m`, key);
+    removeStale(cache, migrated, key);
     copyTemplate(empty, made);
     await migrateInChildProcess(made, migrationsDir);
   });
@@ -242,10 +244,8 @@ export async function pgliteArchive(options: PgliteStartOptions, { cache = DEFAU
         await db.waitReady;
         const dumped = await db.dumpDataDir('none');
         await db.close();
-        // Written whole under another name, then renamed: a reader never sees half an archive.
-        const partial = `${copy}.tar`;
-        writeFileSync(partial, Buffer.from(await dumped.arrayBuffer()));
-        renameSync(partial, archive);
+        // Written whole: a reader never sees half an archive.
+        writeWhole(archive, Buffer.from(await dumped.arrayBuffer()));
       } finally {
         rmSync(copy, { recursive: true, force: true });
       }
