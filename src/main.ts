@@ -25,7 +25,8 @@ export async function runService(config: Config, options: StartOptions = {}): Pr
   return app;
 }
 
-async function main(): Promise<void> {
+/** What `npm start` runs (dist/service.js, the bundle of src/service.ts) and `node dist/main.js` too. */
+export async function main(): Promise<void> {
   let config;
   try {
     loadDotEnv();
@@ -62,9 +63,12 @@ async function main(): Promise<void> {
   );
 }
 
-if (require.main === module) {
+/** Starts the service, or says in one line why it could not and exits with 1. */
+export function start(): void {
   main().catch((error: Error) => {
     console.error(`Missing Huddle could not start: ${error.message}`);
     process.exit(1);
   });
 }
+
+if (require.main === module) start();

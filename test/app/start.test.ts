@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NATIVE_COLUMNS } from '../../src/import/csvRows';
 import { postActivity, startConnector, teamsMessage, TENANT } from '../support/connector';
 import { freePort, waitFor } from '../support/ports';
 import { ROOT } from '../support/playground';
+import { npmNodeCommand } from '../support/startFlags';
 
 const KEY = 'start-test-key-0123456789';
 
@@ -57,6 +58,47 @@ describe('the README commands on a fresh data directory', function () {
     assert.match(output, /"signal":"SIGTERM","msg":"stopping"/);
     assert.ok(!/could not start|Error/.test(output), output);
     await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`), 'nothing listens after the stop');
+  });
+
+  it('npm start runs the service bundled in one file, whose modules still find their own files: migrations, cards, the PGlite worker, the version', async () => {
+    const { script } = npmNodeCommand('start');
+    assert.equal(script, join(ROOT, 'dist', 'service.js'), 'npm start runs the bundle');
+    const bundle = readFileSync(script, 'utf8');
+    assert.doesNotMatch(bundle, /require\("\.\.?\//, 'no built module of ours is loaded beside it: they are in it');
+    assert.match(bundle, /require\("@electric-sql\/pglite"\)/, 'PGlite, which reads its WebAssembly from beside its code, is left to node_modules');
+    const workerDir = mkdtempSync(join(tmpdir(), 'huddle-start-worker-'));
+    const port = await freePort();
+    const child = spawn(process.execPath, [...npmNodeCommand('start').flags, script], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), DATA_DIR: workerDir, DATABASE_URL: '', PGLITE_THREAD: 'worker', ALLOWED_TENANT_IDS: TENANT, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let said = '';
+    child.stdout!.on('data', (chunk) => (said += chunk));
+    child.stderr!.on('data', (chunk) => (said += chunk));
+    try {
+      // A new data directory: migrated from the kept one (the migrations found beside the built store), the demo loaded, in PGlite's own thread (the worker's file found).
+      await waitFor('the bundled service to answer /healthz', async () => ((await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok ? true : undefined), 60_000);
+      const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
+      assert.deepEqual(health, { status: 'ok', database: 'pglite' });
+      assert.match(said, /"msg":"demo data loaded/);
+      const openApi = await (await fetch(`http://127.0.0.1:${port}/api/v1/openapi.json`)).json();
+      assert.equal(openApi.info.version, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version, 'the version read from package.json');
+      const connector = await startConnector();
+      try {
+        assert.equal((await postActivity(`http://127.0.0.1:${port}`, teamsMessage(connector.url, 'help'))).status, 200);
+        const reply = await waitFor('the help card drawn from cards/', async () => connector.calls.find((call) => call.method === 'POST' && call.body?.attachments));
+        assert.equal(reply.body.attachments[0].content.type, 'AdaptiveCard');
+      } finally {
+        await connector.close();
+      }
+    } finally {
+      const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(workerDir, { recursive: true, force: true });
+    }
+    assert.ok(!/could not start|"level":50/.test(said), said);
   });
 
   it('npm start refuses a bad setting with one line naming it', () => {

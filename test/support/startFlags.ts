@@ -17,18 +17,18 @@ export interface NpmNodeCommand {
 }
 
 /**
- * How package.json's `name` script runs node, so that a test or a bench runs the service (or the
+ * How package.json's `name` script (of the checkout at `root`) runs node, so that a test or a bench runs the service (or the
  * import) with the heap and environment it has in production. A script of another shape is an
  * error, not an empty list: measuring without the flags would pass for measuring with them.
  */
-export function npmNodeCommand(name: string): NpmNodeCommand {
-  const line = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[name] ?? '';
+export function npmNodeCommand(name: string, root = ROOT): NpmNodeCommand {
+  const line = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts[name] ?? '';
   const parts = /^(?:.* && )?((?:[A-Z_]+=\S+ )*)node ((?:--\S+ )*)(dist\/\S+\.js)$/.exec(line);
   if (!parts) throw new Error(`package.json's ${name} script no longer runs node with flags on a built dist/ script: ${line}`);
   const words = (text: string) => text.split(' ').filter(Boolean);
   return {
     env: Object.fromEntries(words(parts[1]!).map((pair) => pair.split('=', 2) as [string, string])),
     flags: words(parts[2]!).filter((flag) => !flag.includes('build-if-needed')),
-    script: join(ROOT, parts[3]!),
+    script: join(root, parts[3]!),
   };
 }
