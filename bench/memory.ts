@@ -1,6 +1,6 @@
 /**
  * npm run bench:memory: the service's resident memory at idle and under load (issue 13, part 3),
- * the service in a process of its own (`node dist/main.js`, what `npm start` runs), on PGlite and
+ * the service in a process of its own (`node dist/service.js`, what `npm start` runs), on PGlite and
  * on PostgreSQL, with 300 children missing and the day's list posted into a Police channel:
  * - idle: two seconds after /healthz first answers;
  * - under load: the highest RSS sampled every 100 ms while autocannon (its own process) taps
@@ -119,7 +119,7 @@ async function measure(label: string, env: Record<string, string>, today: string
 }
 
 async function measureOnce(label: string, flags: readonly string[], env: Record<string, string>, today: string, connectorUrl: string, bare: number): Promise<void> {
-  const service = await start([process.execPath, '--no-deprecation', ...flags, 'dist/main.js'], env);
+  const service = await start([process.execPath, '--no-deprecation', ...flags, npmNodeCommand('start').script], env);
   try {
     await pause(2_000);
     const idle = rssMb(service.pid);

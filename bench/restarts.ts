@@ -55,8 +55,8 @@ async function main(): Promise<void> {
     buildRevision(revision, other);
     const { env, flags } = npmNodeCommand('start');
     const sides = [
-      { label: `${revision} (${AGAINST})`, script: join(other, 'dist', 'main.js'), dataDir: directory(), ms: [] as number[] },
-      { label: 'this checkout', script: join(ROOT, 'dist', 'main.js'), dataDir: directory(), ms: [] as number[] },
+      { label: `${revision} (${AGAINST})`, script: npmNodeCommand('start', other).script, dataDir: directory(), ms: [] as number[] },
+      { label: 'this checkout', script: npmNodeCommand('start').script, dataDir: directory(), ms: [] as number[] },
     ];
     const start = (side: (typeof sides)[number]) => startOnce([process.execPath, ...flags, side.script], { ...env, DATA_DIR: side.dataDir, DATABASE_URL: '' });
     for (const side of sides) await start(side); // the data directory made, with the demo: not measured

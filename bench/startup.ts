@@ -2,14 +2,15 @@
  * npm run bench:startup: time from starting the service to /healthz answering, and its resident
  * memory then, against a bare restify server started the same way in the same run (issue 13, part
  * 3). Each start is its own process on a loopback port, median of BENCH_STARTS (default 3):
- * - built (`node dist/main.js`, what `npm start` runs once dist/ is up to date) on PGlite: a fresh
+ * - built (`node dist/service.js`, what `npm start` runs once dist/ is up to date) on PGlite: a fresh
  *   data directory (demo data), first as the first on an install (the kept directories and bank
  *   holidays removed before each, so initdb, the migrations and the bank holidays' computing run)
  *   then as any later one (a copy of the migrated one), then a restart on the same directory; on
  *   PostgreSQL;
  * - `npm start` itself on the PGlite restart (the up-to-date check and npm's own start included),
  *   and on a data directory holding 10,000 imported episodes besides the demo (`npm run import`);
- * - as before this change, `node --import tsx src/main.ts` (compiling TypeScript at every start).
+ * - as before, `node --import tsx src/main.ts` (compiling TypeScript at every start) and `node
+ *   dist/main.js` (the built modules loaded one by one, not bundled) on the PGlite restart.
  * Goal: start ≤ 2 s. Nothing is kept but the kept directories and bank holidays (node_modules/.cache).
  */
 import { spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { INSTALL_CACHE } from '../src/store/installCache';
 import { freePort } from '../test/support/ports';
+import { npmNodeCommand } from '../test/support/startFlags';
 import { runImport, writeFile } from './import';
 import { startPostgresServer } from '../test/support/postgres';
 import { keepPrinted } from './results';
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
   try {
     console.log(`median of ${STARTS} starts each; goal: start ≤ 2,000 ms`);
     const bare = await median('bare restify server (node -e)', [process.execPath, '-e', BARE], () => ({}), null);
-    const node = [process.execPath, '--no-deprecation', '--enable-source-maps', 'dist/main.js'];
+    const node = [process.execPath, '--no-deprecation', npmNodeCommand('start').script];
     // The first new data directory on an install makes the kept ones the rest are copied from, and computes the bank holidays.
     const firstOnInstall = () => {
       rmSync(INSTALL_CACHE, { recursive: true, force: true });
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
     const kept = fresh();
     await startOnce(node, kept);
     await median('built, PGlite, restart', node, () => kept, bare);
+    await median('built unbundled, node dist/main.js (before), PGlite, restart', [process.execPath, '--no-deprecation', 'dist/main.js'], () => kept, bare);
     await median('npm start, PGlite, restart', ['npm', 'start', '--silent'], () => kept, bare);
     const history = fresh();
     await startOnce(node, history);
