@@ -1,5 +1,5 @@
 import { startApp, type RunningApp, type StartOptions } from './app/app';
-import { ConfigError, loadConfig, loadDotEnv, type Config } from './config';
+import { serviceConfig, type Config } from './config';
 
 /**
  * The service as a process: started, and on SIGINT or SIGTERM stopped gracefully (requests in
@@ -26,19 +26,8 @@ export async function runService(config: Config, options: StartOptions = {}): Pr
 }
 
 /** What `npm start` runs (dist/service.js, the bundle of src/service.ts) and `node dist/main.js` too. */
-export async function main(): Promise<void> {
-  let config;
-  try {
-    loadDotEnv();
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
-  const app = await runService(config);
+export async function main(config = serviceConfig(), options: StartOptions = {}): Promise<void> {
+  const app = await runService(config, options);
   const endpoint = `http://${config.HOST}:${app.port}/api/messages`;
   const playgroundPort = process.env.PLAYGROUND_PORT ?? '56150';
   // Who can run the huddle from Teams: a newcomer needs to know that the role comes from MISSING_TEAM_USER_IDS.
@@ -64,8 +53,8 @@ export async function main(): Promise<void> {
 }
 
 /** Starts the service, or says in one line why it could not and exits with 1. */
-export function start(): void {
-  main().catch((error: Error) => {
+export function start(config?: Config, options?: StartOptions): void {
+  main(config, options).catch((error: Error) => {
     console.error(`Missing Huddle could not start: ${error.message}`);
     process.exit(1);
   });

@@ -19,7 +19,7 @@ import { createGraphClient } from '../graph/client';
 import { GraphGroupMembership } from '../graph/groups';
 import { GraphChannelMessages } from '../graph/channelMessages';
 import type { ListSettings } from '../domain/dailyList';
-import { openDatabase, type Database } from '../store/db';
+import { openConfiguredDatabase, type Database } from '../store/db';
 import { migrate } from '../store/migrate';
 import { loadDemoDataIfEmpty } from './demoData';
 import { GraphCalendar } from '../graph/calendar';
@@ -56,6 +56,11 @@ export interface StartOptions {
   logger?: Logger;
   /** An already open database (tests share one across apps). */
   db?: Database;
+  /**
+   * The database `config` names, already opening (src/service.ts starts it before the rest of the
+   * service's code loads); the app owns it as one it opened, and closes it when stopped.
+   */
+  opening?: Promise<Database>;
   /** Run the daily post scheduler (default true; tests drive it with poster.runOnce()). */
   scheduler?: boolean;
   /** The credential Graph calls are made with (tests pass one; by default the app registration's secret). */
@@ -100,7 +105,7 @@ function graphClient(config: Config, credential: TokenCredential | undefined) {
 export async function startApp(config: Config, options: StartOptions = {}): Promise<RunningApp> {
   const logger = options.logger ?? pino({ level: config.LOG_LEVEL, base: { app: 'missing-huddle' } });
   const now = options.now ?? (() => new Date());
-  const db = options.db ?? (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS, pgliteInWorker: config.PGLITE_THREAD === 'worker' }));
+  const db = options.db ?? (await (options.opening ?? openConfiguredDatabase(config)));
   const applied = await migrate(db);
   if (applied.length > 0) logger.info({ applied }, 'database migrated');
   const demoLoaded = config.DEMO_DATA ? await loadDemoDataIfEmpty(db, now(), config.LOCAL_AUTHORITY, config.TIMEZONE) : false;

@@ -3,10 +3,11 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { finished } from 'node:stream/promises';
 import type { Client, Pool, PoolClient } from 'pg';
+import type { Config } from '../config';
 import type * as PgCopyStreams from 'pg-copy-streams';
 import { DomainError, isDomainError } from '../domain/errors';
 import { MIGRATIONS_DIR } from './migrate';
-import { makePgliteDataDir, pgliteArchive, type DataDirMade, type TemplateOptions } from './pgliteTemplate';
+import { isPgliteDataDir, makePgliteDataDir, pgliteArchive, type DataDirMade, type TemplateOptions } from './pgliteTemplate';
 import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
 
 /** Which field a unique constraint guards, for the conflict a clash becomes. */
@@ -267,13 +268,18 @@ const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
  * thread busy between statements: `npm run import` parses and checks the next rows while the
  * database writes the last ones, on a second core. Statements inside a transaction run in the
  * order asked, so a caller may ask the next before the last has answered. The service opens it
- * with PGLITE_THREAD=worker, for about 20 MB more resident memory. Card taps answered about 1.3
- * times as fast in the bench's process (node's default heap); the service as `npm start` runs it
- * (small young generation) answered no faster (bench/README.md, seventeenth session), so by
- * default it keeps PGlite in its own thread.
+ * here by default (PGLITE_THREAD=worker): `npm start` (src/service.ts) starts it before loading
+ * the rest of the service, which takes about as long as the database takes to open, so the two
+ * overlap on two cores (a restart 0.2-0.3 s sooner), for about 15-20 MB more resident memory. Card
+ * taps answered about 1.3 times as fast in the bench's process (node's default heap); the service
+ * as `npm start` runs it (small young generation) no faster and no slower (bench/README.md,
+ * seventeenth and twenty-fourth sessions).
  */
 export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
-  if (dataDir) await initPgliteDataDir(dataDir);
+  // A data directory made before (any restart) opens without waiting first: the worker starts
+  // within this call, so a caller that goes on with work of its own (src/service.ts loading the
+  // rest of the service) has the database opening on a second core meanwhile.
+  if (dataDir && !isPgliteDataDir(dataDir)) await initPgliteDataDir(dataDir);
   const file = join(__dirname, `pgliteWorker${extname(__filename)}`);
   // Built, the worker is plain JavaScript; from the sources (tests, benches under tsx) it registers
   // tsx in its own thread first: a loader given to node with --import serves the main thread only.
@@ -563,6 +569,11 @@ async function listenOnPostgres(connectionString: string, channel: string, liste
 export function openDatabase(options: { databaseUrl?: string; dataDir: string; pgliteInWorker?: boolean } & PostgresOptions): Promise<Database> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl, options);
   return options.pgliteInWorker ? openPgliteInWorker(options.dataDir) : openPglite(options.dataDir);
+}
+
+/** The database the service's settings name: PostgreSQL at DATABASE_URL, or PGlite in DATA_DIR in the thread PGLITE_THREAD names. */
+export function openConfiguredDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATA_DIR' | 'DB_QUERY_TIMEOUT_MS' | 'PGLITE_THREAD'>): Promise<Database> {
+  return openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, queryTimeoutMs: config.DB_QUERY_TIMEOUT_MS, pgliteInWorker: config.PGLITE_THREAD === 'worker' });
 }
 
 let savepointCounter = 0;

@@ -196,8 +196,13 @@ export function copyTemplate(template: string, dataDir: string): void {
  * cache cannot be written (a read-only install) or `cache` is `null`, initdb runs in `dataDir`
  * itself, as it always did (the service's `migrate` then applies the migrations). Answers what it did.
  */
+/** Whether `dataDir` is a PGlite data directory already (made by an earlier start). */
+export function isPgliteDataDir(dataDir: string): boolean {
+  return existsSync(join(dataDir, MARKER));
+}
+
 export async function makePgliteDataDir(dataDir: string, options: PgliteStartOptions, { cache = DEFAULT_TEMPLATE_CACHE, migrations }: TemplateOptions = {}): Promise<DataDirMade> {
-  if (existsSync(join(dataDir, MARKER))) return 'existing';
+  if (isPgliteDataDir(dataDir)) return 'existing';
   let template: string | undefined;
   if (cache !== null) {
     try {

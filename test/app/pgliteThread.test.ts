@@ -7,7 +7,7 @@ import { startApp } from '../../src/app/app';
 import { ConfigError, loadConfig } from '../../src/config';
 import { API_KEY, call } from '../support/app';
 
-/** PGLITE_THREAD: the embedded database in the service's own thread (the default) or in a worker thread. */
+/** PGLITE_THREAD: the embedded database in a worker thread (the default) or in the service's own thread. */
 describe('PGLITE_THREAD: where the embedded database runs', function () {
   this.timeout(60_000);
   let dataDir: string;
@@ -20,13 +20,13 @@ describe('PGLITE_THREAD: where the embedded database runs', function () {
       now: () => new Date('2026-06-09T08:00:00Z'),
     });
 
-  it('runs in the service’s own thread by default, and in a worker thread when asked, serving the same list', async () => {
+  it('runs in a worker thread by default, and in the service’s own thread when asked, serving the same list', async () => {
     const lists: unknown[] = [];
-    for (const thread of [undefined, 'worker']) {
+    for (const thread of [undefined, 'main']) {
       const app = await start(thread);
       try {
         // Only the worker promises statements run in the order asked without waiting for answers.
-        assert.equal(app.db.pipelines, thread === 'worker', `${thread ?? 'default'}: the database opened where asked`);
+        assert.equal(app.db.pipelines, thread !== 'main', `${thread ?? 'default'}: the database opened where asked`);
         assert.equal((await call(`http://127.0.0.1:${app.port}/healthz`, { key: null })).status, 200);
         const list = await call(`http://127.0.0.1:${app.port}/api/v1/daily-list?date=2026-06-09`);
         assert.equal(list.status, 200);

@@ -101,6 +101,42 @@ describe('the README commands on a fresh data directory', function () {
     assert.ok(!/could not start|"level":50/.test(said), said);
   });
 
+  it('npm start opens the embedded database in its worker thread before loading the rest of the service, so that the two overlap on two cores', async () => {
+    // A preload notes, in order, the worker's start and the first module of the rest of the service
+    // (pino, which the service's logging loads and the settings and the database do not), then stops the process once it listens.
+    const dir = mkdtempSync(join(tmpdir(), 'huddle-start-order-'));
+    const preload = join(dir, 'order.cjs');
+    const noted = join(dir, 'order.txt');
+    writeFileSync(
+      preload,
+      `const fs = require('node:fs'); const Module = require('node:module'); const threads = require('node:worker_threads'); const http = require('node:http');
+const order = []; const note = (what) => { if (!order.includes(what)) order.push(what); };
+const Worker = threads.Worker; threads.Worker = class extends Worker { constructor(...args) { note('database worker'); super(...args); } };
+const load = Module._load; Module._load = function (request) { if (request === 'pino') note('rest of the service'); return load.apply(this, arguments); };
+const listen = http.Server.prototype.listen; http.Server.prototype.listen = function (...args) { this.once('listening', () => { fs.writeFileSync(${JSON.stringify(noted)}, order.join('\\n')); process.exit(0); }); return listen.apply(this, args); };`,
+    );
+    const dataDir = join(dir, 'data');
+    try {
+      const run = (thread: string) => {
+        rmSync(noted, { force: true });
+        const { flags, script } = npmNodeCommand('start');
+        const result = spawnSync(process.execPath, [...flags, `--require=${preload}`, script], {
+          cwd: ROOT,
+          env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: '', PGLITE_THREAD: thread, LOG_LEVEL: 'silent' },
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+        assert.equal(result.status, 0, result.stderr);
+        return readFileSync(noted, 'utf8').split('\n');
+      };
+      // The first start makes the data directory (copied from the kept one) before opening it; the restarts overlap.
+      assert.deepEqual(run('main'), ['rest of the service'], "PGLITE_THREAD=main: the database in the service's own thread, no worker");
+      assert.deepEqual(run(''), ['database worker', 'rest of the service'], 'by default (PGLITE_THREAD unset) the worker starts first');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('npm start refuses a bad setting with one line naming it', () => {
     const result = spawnSync('npm', ['start', '--silent'], { cwd: ROOT, env: { ...process.env, PORT: 'eighty', DATA_DIR: dataDir }, encoding: 'utf8' });
     assert.equal(result.status, 2);
