@@ -5,8 +5,9 @@
  * - built (`node dist/service.js`, what `npm start` runs once dist/ is up to date) on PGlite: a fresh
  *   data directory (demo data), first as the first on an install (the kept directories and bank
  *   holidays removed before each, so initdb, the migrations and the bank holidays' computing run)
- *   then as any later one (a copy of the migrated one), then a restart on the same directory; on
- *   PostgreSQL;
+ *   then as any later one (a copy of the migrated one), then a restart on the same directory, and
+ *   the restart with PGlite in the service's own thread (PGLITE_THREAD=main, the default before the
+ *   worker opened it alongside the code's loading); on PostgreSQL;
  * - `npm start` itself on the PGlite restart (the up-to-date check and npm's own start included),
  *   and on a data directory holding 10,000 imported episodes besides the demo (`npm run import`);
  * - as before, `node --import tsx src/main.ts` (compiling TypeScript at every start) and `node
@@ -84,7 +85,7 @@ async function median(label: string, command: string[], env: () => Record<string
   const by = <K extends keyof Start>(key: K) => runs.map((run) => run[key]).sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
   const result = { ms: by('ms'), rssMb: by('rssMb') };
   const ratio = baseline ? ` (${(result.ms / baseline.ms).toFixed(1)}× the bare server's time, ${(result.rssMb / baseline.rssMb).toFixed(1)}× its memory)` : '';
-  console.log(`${label.padEnd(58)} ${Math.round(result.ms).toLocaleString('en-GB').padStart(6)} ms  ${Math.round(result.rssMb).toLocaleString('en-GB').padStart(5)} MB RSS${ratio}`);
+  console.log(`${label.padEnd(76)} ${Math.round(result.ms).toLocaleString('en-GB').padStart(6)} ms  ${Math.round(result.rssMb).toLocaleString('en-GB').padStart(5)} MB RSS${ratio}`);
   return result;
 }
 
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
     const kept = fresh();
     await startOnce(node, kept);
     await median('built, PGlite, restart', node, () => kept, bare);
+    await median("built, PGlite in the service's thread (PGLITE_THREAD=main, before), restart", node, () => ({ ...kept, PGLITE_THREAD: 'main' }), bare);
     await median('built unbundled, node dist/main.js (before), PGlite, restart', [process.execPath, '--no-deprecation', 'dist/main.js'], () => kept, bare);
     await median('npm start, PGlite, restart', ['npm', 'start', '--silent'], () => kept, bare);
     const history = fresh();

@@ -270,7 +270,7 @@ const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
  * order asked, so a caller may ask the next before the last has answered. The service opens it
  * here by default (PGLITE_THREAD=worker): `npm start` (src/service.ts) starts it before loading
  * the rest of the service, which takes about as long as the database takes to open, so the two
- * overlap on two cores (a restart 0.2-0.3 s sooner), for about 15-20 MB more resident memory. Card
+ * overlap on two cores (a restart 0.05-0.1 s sooner; a fresh directory, copied first, 0.1-0.2 s later), for about 15-20 MB more resident memory. Card
  * taps answered about 1.3 times as fast in the bench's process (node's default heap); the service
  * as `npm start` runs it (small young generation) no faster and no slower (bench/README.md,
  * seventeenth and twenty-fourth sessions).
