@@ -3,8 +3,8 @@ import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { finished } from 'node:stream/promises';
 import type { Client, Pool, PoolClient } from 'pg';
-import type { Config } from '../config';
 import type * as PgCopyStreams from 'pg-copy-streams';
+import type { Config } from '../config';
 import { DomainError, isDomainError } from '../domain/errors';
 import { MIGRATIONS_DIR } from './migrate';
 import { isPgliteDataDir, makePgliteDataDir, pgliteArchive, type DataDirMade, type TemplateOptions } from './pgliteTemplate';
@@ -270,10 +270,10 @@ const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
  * order asked, so a caller may ask the next before the last has answered. The service opens it
  * here by default (PGLITE_THREAD=worker): `npm start` (src/service.ts) starts it before loading
  * the rest of the service, which takes about as long as the database takes to open, so the two
- * overlap on two cores (a restart 0.05-0.1 s sooner; a fresh directory, copied first, 0.1-0.2 s later), for about 15-20 MB more resident memory. Card
- * taps answered about 1.3 times as fast in the bench's process (node's default heap); the service
- * as `npm start` runs it (small young generation) no faster and no slower (bench/README.md,
- * seventeenth and twenty-fourth sessions).
+ * overlap on two cores (a restart 0.05-0.1 s sooner; a fresh directory, copied first, 0.1-0.2 s
+ * later), for about 15-20 MB more resident memory. Card taps answered about 1.3 times as fast in
+ * the bench's process (node's default heap); the service as `npm start` runs it (small young
+ * generation) no faster and no slower (bench/README.md, seventeenth and twenty-fourth sessions).
  */
 export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
   // A data directory made before (any restart) opens without waiting first: the worker starts

@@ -190,17 +190,17 @@ export function copyTemplate(template: string, dataDir: string): void {
   }
 }
 
+/** Whether `dataDir` is a PGlite data directory already (made by an earlier start). */
+export function isPgliteDataDir(dataDir: string): boolean {
+  return existsSync(join(dataDir, MARKER));
+}
+
 /**
  * Makes `dataDir` a PGlite data directory unless it is one: a copy of the kept empty directory, or
  * of the kept one with `migrations` applied when they are given, made first if needed. Where the
  * cache cannot be written (a read-only install) or `cache` is `null`, initdb runs in `dataDir`
  * itself, as it always did (the service's `migrate` then applies the migrations). Answers what it did.
  */
-/** Whether `dataDir` is a PGlite data directory already (made by an earlier start). */
-export function isPgliteDataDir(dataDir: string): boolean {
-  return existsSync(join(dataDir, MARKER));
-}
-
 export async function makePgliteDataDir(dataDir: string, options: PgliteStartOptions, { cache = DEFAULT_TEMPLATE_CACHE, migrations }: TemplateOptions = {}): Promise<DataDirMade> {
   if (isPgliteDataDir(dataDir)) return 'existing';
   let template: string | undefined;
