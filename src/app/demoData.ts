@@ -1,11 +1,12 @@
 import { subHours } from 'date-fns/subHours';
 import { subDays } from 'date-fns/subDays';
-import type { Database, Queryable } from '../store/db';
-import type { EpisodeKind, ExploitationConcern, RhiOutcome, RiskGrade } from '../domain/types';
-import { createRhi, recordReturn, reportMissing, type RecordingContext } from '../recording/service';
+import type { Database } from '../store/db';
+import type { Episode, EpisodeKind, ExploitationConcern, RhiOutcome, RiskGrade } from '../domain/types';
+import { assertChildInput, assertKindFits, assertNewEpisode, newEpisode, newRhi, storeNewEpisodes, type NewEpisode, type NewRhi, type RecordingContext } from '../recording/service';
 import type { Grantable } from '../domain/access';
 import { grantRole } from '../store/grants';
-import { audit } from '../store/repositories';
+import { newId } from '../store/ids';
+import { auditMany, insertNewChildren, insertRhis, type AuditEntry, type NewChild } from '../store/repositories';
 
 /**
  * Invented children for the demo and the Playground: obviously synthetic names ("Testcase",
@@ -94,55 +95,80 @@ function birthDate(now: Date, age: number): string {
   return subDays(now, Math.round(age * 365.25 + 100)).toISOString().slice(0, 10);
 }
 
-async function loadChild(tx: Queryable, child: DemoChild, ctx: RecordingContext): Promise<void> {
-  for (const [index, spec] of child.episodes.entries()) {
-    const reportedAt = subHours(ctx.now, spec.reportedHoursAgo);
-    const { value: episode } = await reportMissing(
-      tx,
-      {
-        child: {
-          ref: child.ref,
-          givenName: child.givenName,
-          familyName: child.familyName,
-          dateOfBirth: birthDate(ctx.now, child.age),
-          lookedAfter: child.lookedAfter,
-          placingAuthority: child.placingAuthority ?? null,
-          placementInArea: child.placementInArea ?? null,
-          school: child.school ?? null,
-          // An invented address on the reserved example domain: the social worker is invited to meetings.
-          socialWorkerEmail: child.ref === 'DEMO-1001' ? 'social.worker@example.org' : null,
-        },
-        kind: spec.kind,
-        reportedAt,
-        riskGrade: spec.risk,
-        policeRef: `DEMO-POL-${child.ref.slice(5)}-${index + 1}`,
-        lastSeen: spec.lastSeen ?? null,
-        exploitationConcerns: spec.concerns ?? [],
-      },
-      ctx,
-    );
-    if (spec.returnedHoursAgo === undefined) continue;
-    const returnedAt = subHours(ctx.now, spec.returnedHoursAgo);
-    await recordReturn(tx, episode.id, { returnedAt, safeAndWellCheck: spec.safeAndWell ?? null }, ctx);
-    if (!spec.rhi) continue;
-    const after = (hours: number | undefined) => (hours === undefined ? undefined : subHours(returnedAt, -hours));
-    await createRhi(
-      tx,
-      {
-        episodeIds: [episode.id],
-        offeredAt: after(spec.rhi.offeredHoursAfterReturn ?? spec.rhi.completedHoursAfterReturn),
-        offeredBy: 'Demo RHI worker',
-        outcome: spec.rhi.outcome,
-        completedAt: after(spec.rhi.completedHoursAfterReturn),
-        completedBy: spec.rhi.completedHoursAfterReturn === undefined ? undefined : 'Demo RHI worker',
-        provider: spec.rhi.completedHoursAfterReturn === undefined ? undefined : 'in_house',
-      },
-      ctx,
-    );
-  }
+/** What the demo writes: made in memory by the recording service's own rules, then stored in a few statements. */
+export interface DemoRecords {
+  children: NewChild[];
+  episodes: NewEpisode[];
+  rhis: NewRhi[];
+  /** Their audit entries, in the order the use cases one by one would have written them. */
+  audits: AuditEntry[];
 }
 
-/** Loads the demo children when the database has no children at all. Answers whether it did. */
+/**
+ * The demo children's records as the recording service makes them (each report checked against the
+ * child's other episodes, each RHI against its episode's return) and as reporting, returning and
+ * offering the interview one by one would leave them: the same rows, history and audit entries. Made
+ * in memory because a new service waits for them before it answers: stored one use case at a time
+ * they were 433 statements and most of a fresh start's last half second (issue 13, part 3).
+ */
+export function demoRecords(ctx: RecordingContext): DemoRecords {
+  const records: DemoRecords = { children: [], episodes: [], rhis: [], audits: [] };
+  for (const spec of DEMO_CHILDREN) {
+    const child: NewChild = {
+      id: newId(),
+      ref: spec.ref,
+      givenName: spec.givenName,
+      familyName: spec.familyName,
+      dateOfBirth: birthDate(ctx.now, spec.age),
+      lookedAfter: spec.lookedAfter,
+      placingAuthority: spec.placingAuthority ?? null,
+      placementInArea: spec.placementInArea ?? null,
+      school: spec.school ?? null,
+      // An invented address on the reserved example domain: the social worker is invited to meetings.
+      socialWorkerEmail: spec.ref === 'DEMO-1001' ? 'social.worker@example.org' : null,
+    };
+    assertChildInput(child, ctx.now);
+    records.children.push(child);
+    const episodes: Episode[] = [];
+    for (const [index, item] of spec.episodes.entries()) {
+      const reportedAt = subHours(ctx.now, item.reportedHoursAgo);
+      const returnedAt = item.returnedHoursAgo === undefined ? null : subHours(ctx.now, item.returnedHoursAgo);
+      assertKindFits(item.kind, child);
+      assertNewEpisode(reportedAt, returnedAt, episodes, ctx);
+      const fields = { kind: item.kind, reportedAt, riskGrade: item.risk, policeRef: `DEMO-POL-${spec.ref.slice(5)}-${index + 1}`, lastSeen: item.lastSeen ?? null, exploitationConcerns: item.concerns ?? [] };
+      const made = newEpisode(child, fields, returnedAt, ctx);
+      if (returnedAt && item.safeAndWell) recordSafeAndWell(made, item.safeAndWell, ctx);
+      records.episodes.push(made);
+      records.audits.push(...made.audits);
+      episodes.push(made.episode);
+      if (!returnedAt || !item.rhi) continue;
+      const after = (hours: number | undefined) => (hours === undefined ? undefined : subHours(returnedAt, -hours));
+      const completed = item.rhi.completedHoursAfterReturn !== undefined;
+      const input = {
+        episodeIds: [made.episode.id],
+        offeredAt: after(item.rhi.offeredHoursAfterReturn ?? item.rhi.completedHoursAfterReturn),
+        offeredBy: 'Demo RHI worker',
+        outcome: item.rhi.outcome,
+        completedAt: after(item.rhi.completedHoursAfterReturn),
+        completedBy: completed ? 'Demo RHI worker' : undefined,
+        provider: completed ? ('in_house' as const) : undefined,
+      };
+      const rhi = newRhi(input, [made.episode], child.ref, ctx);
+      records.rhis.push(rhi);
+      records.audits.push(rhi.audit);
+    }
+  }
+  return records;
+}
+
+/** The safe and well check recorded with the return, as `recordReturn` records it: on the episode, in its history and in the return's audit entry. */
+function recordSafeAndWell(made: NewEpisode, check: 'done' | 'not_done', ctx: RecordingContext): void {
+  made.episode.safeAndWellCheck = check;
+  made.history.push({ episodeId: made.episode.id, field: 'safeAndWellCheck', oldValue: null, newValue: check, changedAt: ctx.now, changedBy: ctx.actor.name });
+  const returned = made.audits.find((entry) => entry.action === 'episode.returned');
+  if (returned) returned.details = { ...returned.details, safeAndWellCheck: check };
+}
+
 /**
  * The roles the demo gives the Agents Playground's invented people (.m365agentsplayground.yml), so
  * that a newcomer can try each: Morgan Coordinator (the Playground's own user) is the missing team,
@@ -155,6 +181,7 @@ export const DEMO_ROLES: { aadObjectId: string; name: string; role: Grantable }[
   { aadObjectId: '00000000-0000-0000-0000-0000000000025', name: 'Mel Manager', role: 'manager' },
 ];
 
+/** Loads the demo children when the database has no children at all. Answers whether it did. */
 export async function loadDemoDataIfEmpty(db: Database, now: Date, localAuthority: string, timeZone = 'Europe/London'): Promise<boolean> {
   return db.transaction(async (tx) => {
     // Replicas starting together: one loads, the others see the children.
@@ -162,11 +189,16 @@ export async function loadDemoDataIfEmpty(db: Database, now: Date, localAuthorit
     const [row] = await tx.query<{ count: number }>('select count(*)::int as count from children');
     if ((row?.count ?? 0) > 0) return false;
     const ctx: RecordingContext = { actor: { name: 'demo-data', kind: 'system' }, now, localAuthority, timeZone };
-    for (const child of DEMO_CHILDREN) await loadChild(tx, child, ctx);
+    const records = demoRecords(ctx);
+    await insertNewChildren(tx, records.children);
+    await storeNewEpisodes(tx, records.episodes, ctx.actor.name);
+    await insertRhis(tx, records.rhis.map((made) => made.rhi));
+    const grants: AuditEntry[] = [];
     for (const person of DEMO_ROLES) {
       await grantRole(tx, { userId: person.aadObjectId, userName: person.name, role: person.role, grantedBy: 'demo-data', grantedAt: now });
-      await audit(tx, { actor: 'demo-data', actorKind: 'system', action: 'role.granted', details: { user: person.aadObjectId, role: person.role } });
+      grants.push({ actor: 'demo-data', actorKind: 'system', action: 'role.granted', details: { user: person.aadObjectId, role: person.role } });
     }
+    await auditMany(tx, [...records.audits, ...grants]);
     return true;
   });
 }
