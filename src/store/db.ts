@@ -7,7 +7,7 @@ import type * as PgCopyStreams from 'pg-copy-streams';
 import type { Config } from '../config';
 import { DomainError, isDomainError } from '../domain/errors';
 import { MIGRATIONS_DIR } from './migrate';
-import { isPgliteDataDir, makePgliteDataDir, pgliteArchive, type DataDirMade, type TemplateOptions } from './pgliteTemplate';
+import { makePgliteDataDir, pgliteArchive, type DataDirMade, type TemplateOptions } from './pgliteTemplate';
 import type { Reply as WorkerReply, Request as WorkerRequest } from './pgliteWorker';
 
 /** Which field a unique constraint guards, for the conflict a clash becomes. */
@@ -270,16 +270,16 @@ const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
  * order asked, so a caller may ask the next before the last has answered. The service opens it
  * here by default (PGLITE_THREAD=worker): `npm start` (src/service.ts) starts it before loading
  * the rest of the service, which takes about as long as the database takes to open, so the two
- * overlap on two cores (a restart 0.05-0.1 s sooner; a fresh directory, copied first, 0.1-0.2 s
- * later), for about 15-20 MB more resident memory. Card taps answered about 1.3 times as fast in
+ * overlap on two cores (a restart 0.05-0.1 s sooner; a fresh directory, which the worker copies
+ * too, 0.96 times the time), for about 15-20 MB more resident memory. Card taps answered about 1.3 times as fast in
  * the bench's process (node's default heap); the service as `npm start` runs it (small young
  * generation) no faster and no slower (bench/README.md, seventeenth and twenty-fourth sessions).
  */
 export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
-  // A data directory made before (any restart) opens without waiting first: the worker starts
-  // within this call, so a caller that goes on with work of its own (src/service.ts loading the
-  // rest of the service) has the database opening on a second core meanwhile.
-  if (dataDir && !isPgliteDataDir(dataDir)) await initPgliteDataDir(dataDir);
+  // The worker makes the data directory too (`openPglite` there: a copy of the kept one on a fresh
+  // start, ~0.3 s of file copying) and this call starts it without waiting first, so a caller that
+  // goes on with work of its own (src/service.ts loading the rest of the service) has the directory
+  // copied and the database opening on a second core meanwhile.
   const file = join(__dirname, `pgliteWorker${extname(__filename)}`);
   // Built, the worker is plain JavaScript; from the sources (tests, benches under tsx) it registers
   // tsx in its own thread first: a loader given to node with --import serves the main thread only.

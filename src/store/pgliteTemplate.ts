@@ -191,7 +191,7 @@ export function copyTemplate(template: string, dataDir: string): void {
 }
 
 /** Whether `dataDir` is a PGlite data directory already (made by an earlier start). */
-export function isPgliteDataDir(dataDir: string): boolean {
+function isPgliteDataDir(dataDir: string): boolean {
   return existsSync(join(dataDir, MARKER));
 }
 

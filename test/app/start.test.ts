@@ -115,23 +115,22 @@ const Worker = threads.Worker; threads.Worker = class extends Worker { construct
 const load = Module._load; Module._load = function (request) { if (request === 'pino') note('rest of the service'); return load.apply(this, arguments); };
 const listen = http.Server.prototype.listen; http.Server.prototype.listen = function (...args) { this.once('listening', () => { fs.writeFileSync(${JSON.stringify(noted)}, order.join('\\n')); process.exit(0); }); return listen.apply(this, args); };`,
     );
-    const dataDir = join(dir, 'data');
     try {
-      const run = (thread: string) => {
+      const run = (thread: string, data: string) => {
         rmSync(noted, { force: true });
         const { flags, script } = npmNodeCommand('start');
         const result = spawnSync(process.execPath, [...flags, `--require=${preload}`, script], {
           cwd: ROOT,
-          env: { ...process.env, PORT: '0', DATA_DIR: dataDir, DATABASE_URL: '', PGLITE_THREAD: thread, LOG_LEVEL: 'silent' },
+          env: { ...process.env, PORT: '0', DATA_DIR: data, DATABASE_URL: '', PGLITE_THREAD: thread, LOG_LEVEL: 'silent' },
           encoding: 'utf8',
           timeout: 60_000,
         });
         assert.equal(result.status, 0, result.stderr);
         return readFileSync(noted, 'utf8').split('\n');
       };
-      // The first start makes the data directory (copied from the kept one) before opening it; the restarts overlap.
-      assert.deepEqual(run('main'), ['rest of the service'], "PGLITE_THREAD=main: the database in the service's own thread, no worker");
-      assert.deepEqual(run(''), ['database worker', 'rest of the service'], 'by default (PGLITE_THREAD unset) the worker starts first');
+      assert.deepEqual(run('', join(dir, 'data')), ['database worker', 'rest of the service'], 'a fresh data directory: the worker starts first and copies it there');
+      assert.deepEqual(run('', join(dir, 'data')), ['database worker', 'rest of the service'], 'by default (PGLITE_THREAD unset) the worker starts first on a restart too');
+      assert.deepEqual(run('main', join(dir, 'main')), ['rest of the service'], "PGLITE_THREAD=main: the database in the service's own thread, no worker");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
