@@ -123,7 +123,8 @@ async function replica(): Promise<void> {
     LOG_LEVEL: 'silent',
     ...(database!.startsWith('postgres') ? { DATABASE_URL: database! } : { DATA_DIR: database! }),
   });
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, queryTimeoutMs: 30_000 });
+  // PGlite where the service opens it by default (PGLITE_THREAD, a worker thread); PostgreSQL's statements given longer than the service's bound.
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, queryTimeoutMs: 30_000, pgliteInWorker: config.PGLITE_THREAD === 'worker' });
   if (seed === 'seed') {
     await migrate(db);
     await seedMissing(db, NOW, CHILDREN);
