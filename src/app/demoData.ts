@@ -96,7 +96,7 @@ function birthDate(now: Date, age: number): string {
 }
 
 /** What the demo writes: made in memory by the recording service's own rules, then stored in a few statements. */
-export interface DemoRecords {
+interface DemoRecords {
   children: NewChild[];
   episodes: NewEpisode[];
   rhis: NewRhi[];
@@ -111,7 +111,7 @@ export interface DemoRecords {
  * in memory because a new service waits for them before it answers: stored one use case at a time
  * they were 433 statements and most of a fresh start's last half second (issue 13, part 3).
  */
-export function demoRecords(ctx: RecordingContext): DemoRecords {
+function demoRecords(ctx: RecordingContext): DemoRecords {
   const records: DemoRecords = { children: [], episodes: [], rhis: [], audits: [] };
   for (const spec of DEMO_CHILDREN) {
     const child: NewChild = {

@@ -271,13 +271,14 @@ const WORKER_HEAP = { maxOldGenerationSizeMb: 96 };
  * here by default (PGLITE_THREAD=worker): `npm start` (src/service.ts) starts it before loading
  * the rest of the service, which takes about as long as the database takes to open, so the two
  * overlap on two cores (a restart 0.05-0.1 s sooner; a fresh directory, which the worker copies
- * too, 0.96 times the time), for about 15-20 MB more resident memory. Card taps answered about 1.3 times as fast in
- * the bench's process (node's default heap); the service as `npm start` runs it (small young
- * generation) no faster and no slower (bench/README.md, seventeenth and twenty-fourth sessions).
+ * too, 0.96 times the time), for about 15-20 MB more resident memory. Card taps answered about 1.3
+ * times as fast in the bench's process (node's default heap); the service as `npm start` runs it
+ * (small young generation) no faster and no slower (bench/README.md, seventeenth to twenty-fifth
+ * sessions).
  */
 export async function openPgliteInWorker(dataDir?: string): Promise<Database> {
   // The worker makes the data directory too (`openPglite` there: a copy of the kept one on a fresh
-  // start, ~0.3 s of file copying) and this call starts it without waiting first, so a caller that
+  // start, ~0.4 s of file copying) and this call starts it without waiting first, so a caller that
   // goes on with work of its own (src/service.ts loading the rest of the service) has the directory
   // copied and the database opening on a second core meanwhile.
   const file = join(__dirname, `pgliteWorker${extname(__filename)}`);
