@@ -24,7 +24,7 @@ import pino from 'pino';
 import { startApp, type RunningApp } from '../src/app/app';
 import { loadConfig } from '../src/config';
 import { upsertChannel, setChannelAgency } from '../src/store/channels';
-import { openDatabase } from '../src/store/db';
+import { openConfiguredDatabase } from '../src/store/db';
 import { migrate } from '../src/store/migrate';
 import { AGENCIES } from '../src/domain/types';
 import { startPostgresServer } from '../test/support/postgres';
@@ -123,8 +123,8 @@ async function replica(): Promise<void> {
     LOG_LEVEL: 'silent',
     ...(database!.startsWith('postgres') ? { DATABASE_URL: database! } : { DATA_DIR: database! }),
   });
-  // PGlite where the service opens it by default (PGLITE_THREAD, a worker thread); PostgreSQL's statements given longer than the service's bound.
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, queryTimeoutMs: 30_000, pgliteInWorker: config.PGLITE_THREAD === 'worker' });
+  // Opened as the service opens it (PGlite in the thread PGLITE_THREAD names), PostgreSQL's statements given longer than the service's bound.
+  const db = await openConfiguredDatabase({ ...config, DB_QUERY_TIMEOUT_MS: 30_000 });
   if (seed === 'seed') {
     await migrate(db);
     await seedMissing(db, NOW, CHILDREN);

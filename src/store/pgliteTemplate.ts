@@ -190,11 +190,6 @@ export function copyTemplate(template: string, dataDir: string): void {
   }
 }
 
-/** Whether `dataDir` is a PGlite data directory already (made by an earlier start). */
-function isPgliteDataDir(dataDir: string): boolean {
-  return existsSync(join(dataDir, MARKER));
-}
-
 /**
  * Makes `dataDir` a PGlite data directory unless it is one: a copy of the kept empty directory, or
  * of the kept one with `migrations` applied when they are given, made first if needed. Where the
@@ -202,7 +197,7 @@ function isPgliteDataDir(dataDir: string): boolean {
  * itself, as it always did (the service's `migrate` then applies the migrations). Answers what it did.
  */
 export async function makePgliteDataDir(dataDir: string, options: PgliteStartOptions, { cache = DEFAULT_TEMPLATE_CACHE, migrations }: TemplateOptions = {}): Promise<DataDirMade> {
-  if (isPgliteDataDir(dataDir)) return 'existing';
+  if (existsSync(join(dataDir, MARKER))) return 'existing';
   let template: string | undefined;
   if (cache !== null) {
     try {
