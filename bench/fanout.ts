@@ -121,6 +121,7 @@ async function replica(): Promise<void> {
     PORT: '0',
     DEMO_DATA: 'false',
     LOG_LEVEL: 'silent',
+    ...(process.env.PGLITE_THREAD ? { PGLITE_THREAD: process.env.PGLITE_THREAD } : {}),
     ...(database!.startsWith('postgres') ? { DATABASE_URL: database! } : { DATA_DIR: database! }),
   });
   // Opened as the service opens it (PGlite in the thread PGLITE_THREAD names), PostgreSQL's statements given longer than the service's bound.
