@@ -24,10 +24,11 @@ export const THREAD_LIMITS: Window[] = [
   { limit: 1_800, windowMs: 3_600_000 },
 ];
 /**
- * Teams counts a request when it arrives, and ours arrive a little after the moment reserved, each
- * late by a different few milliseconds: the app's second is kept as 1.05 s so that the 51st never
- * lands inside the first one's second. Without it, 3–5% of a fan-out's posts were answered 429 and
- * each waited a second (bench:fanout); with it, 1,000 posts still fit in 20 s (19 windows and a burst).
+ * Teams counts a request when it arrives, and ours arrive a little after they leave, each late by
+ * a different few milliseconds: the app's second is kept as 1.05 s so that the 51st never lands
+ * inside the first one's second. Without it, 3–5% of a fan-out's posts were answered 429 and each
+ * waited a second (bench:fanout); with it, 1,000 posts still fit in 20 s (19 windows and a burst).
+ * That a request leaves late (woken after its moment) is checked when it leaves (RateLimiter.depart).
  */
 export const ARRIVAL_MARGIN_MS = 50;
 export const APP_LIMIT: Window = { limit: 50, windowMs: 1_000 + ARRIVAL_MARGIN_MS };
@@ -51,29 +52,66 @@ export class LocalAppBudget implements AppBudget {
   }
 }
 
-/** Sliding-window limiter: reserves the earliest moment a request may go, so concurrent callers queue. */
+/** A key's windows: what the limiter counts requests under (a thread's, or the app's). */
+export interface Rule {
+  key: string;
+  windows: Window[];
+}
+
+/**
+ * Sliding-window limiter. `reserve` plans: it answers the earliest moment a request may go, so
+ * concurrent callers queue. `depart` checks the plan against what happened: a request that woke
+ * late (the event loop held up, the machine busy) would otherwise leave within a window of one
+ * planned a full window after it, and Teams, counting arrivals, answers 429 and a second's wait.
+ */
 export class RateLimiter {
   private readonly sent = new Map<string, number[]>();
+  private readonly departed = new Map<string, number[]>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Reserves a slot for `key` under every window; answers how long to wait before using it. */
   reserve(key: string, windows: Window[]): number {
-    const times = this.sent.get(key) ?? [];
-    const longest = Math.max(...windows.map((window) => window.windowMs));
     const now = this.now();
-    while (times.length > 0 && times[0]! <= now - longest) times.shift();
-    let at = now;
-    for (const { limit, windowMs } of windows) {
-      // The slot must come at least windowMs after the limit-th most recent reservation.
-      const inWindow = times.filter((time) => time > at - windowMs);
-      if (inWindow.length >= limit) at = Math.max(at, inWindow[inWindow.length - limit]! + windowMs);
-    }
+    const times = this.recent(this.sent, key, windows, now);
+    const at = earliest(times, windows, now);
     times.push(at);
     times.sort((a, b) => a - b);
-    this.sent.set(key, times);
     return at - now;
   }
+
+  /**
+   * Records a request leaving now under every rule, when every rule's windows hold fewer than
+   * their limit of requests that actually left; answers 0. Otherwise records nothing and answers
+   * how long to wait before asking again.
+   */
+  depart(rules: Rule[]): number {
+    const now = this.now();
+    const counted = rules.map(({ key, windows }) => this.recent(this.departed, key, windows, now));
+    const at = Math.max(now, ...rules.map(({ windows }, index) => earliest(counted[index]!, windows, now)));
+    if (at > now) return at - now;
+    for (const times of counted) times.push(now);
+    return 0;
+  }
+
+  /** The key's moments still inside its longest window (older ones forgotten). */
+  private recent(store: Map<string, number[]>, key: string, windows: Window[], now: number): number[] {
+    const times = store.get(key) ?? store.set(key, []).get(key)!;
+    const longest = Math.max(...windows.map((window) => window.windowMs));
+    while (times.length > 0 && times[0]! <= now - longest) times.shift();
+    return times;
+  }
+}
+
+/** The earliest moment from `from` on at which one more request fits under every window, given `times` (in order). */
+function earliest(times: number[], windows: Window[], from: number): number {
+  let at = from;
+  for (const { limit, windowMs } of windows) {
+    // It must come at least windowMs after the limit-th most recent one.
+    const inWindow = times.filter((time) => time > at - windowMs);
+    if (inWindow.length >= limit) at = Math.max(at, inWindow[inWindow.length - limit]! + windowMs);
+  }
+  return at;
 }
 
 export interface RetryPolicy {
@@ -191,6 +229,7 @@ export class ChannelSender implements CardSender {
     const tenantId = via.conversation?.tenantId;
     let reference: ConversationRef | undefined;
     await this.sleep(await this.budget.reserve());
+    await this.departWhenFree([{ key: 'app', windows: [APP_LIMIT] }]);
     let failure: unknown;
     await this.adapter.createConversationAsync(
       this.options.appId,
@@ -227,6 +266,10 @@ export class ChannelSender implements CardSender {
     for (let attempt = 1; ; attempt++) {
       const threadWait = this.limiter.reserve(`thread:${thread}`, THREAD_LIMITS);
       await this.sleep(Math.max(threadWait, await this.budget.reserve()));
+      await this.departWhenFree([
+        { key: `thread:${thread}`, windows: THREAD_LIMITS },
+        { key: 'app', windows: [APP_LIMIT] },
+      ]);
       try {
         return await this.once(reference, work);
       } catch (caught) {
@@ -241,6 +284,14 @@ export class ChannelSender implements CardSender {
         await this.sleep(delay);
       }
     }
+  }
+
+  /**
+   * Waits, after the reserved moment, until the requests that actually left allow this one too.
+   * The app's count is this process's own: replicas sharing a budget each check their own posts.
+   */
+  private async departWhenFree(rules: Rule[]): Promise<void> {
+    for (let wait = this.limiter.depart(rules); wait > 0; wait = this.limiter.depart(rules)) await this.sleep(wait);
   }
 
   private async once<T>(reference: ConversationRef, work: (context: TurnContext) => Promise<T>): Promise<T> {

@@ -29,6 +29,34 @@ describe('rate limits', () => {
     assert.ok(slots.filter((slot) => slot > last - 30_000).length <= 60, 'no 30-second window holds more than 60');
   });
 
+  it('lets a request leave only when the requests that actually left allow it, recording nothing while it must wait', () => {
+    let now = 0;
+    const limiter = new RateLimiter(() => now);
+    const app = [{ key: 'app', windows: [APP_LIMIT] }];
+    // Fifty planned for 0 wake 60 ms late (the event loop held up) and leave together.
+    for (let index = 0; index < 50; index++) assert.equal(limiter.reserve('app', [APP_LIMIT]), 0);
+    now = 60;
+    for (let index = 0; index < 50; index++) assert.equal(limiter.depart(app), 0, 'fifty in the window, no more');
+    now = 1_050;
+    assert.equal(limiter.reserve('app', [APP_LIMIT]), 0, 'the plan gives the 51st the moment 1,050');
+    assert.equal(limiter.depart(app), 60, 'but fifty left in the 1,050 ms before it: it waits until they are a window old');
+    assert.equal(limiter.depart(app), 60, 'asking again before then changes nothing');
+    now = 1_110;
+    assert.equal(limiter.depart(app), 0);
+  });
+
+  it('holds a departure back until every rule allows it', () => {
+    let now = 0;
+    const limiter = new RateLimiter(() => now);
+    const rules = [
+      { key: 'thread:a', windows: THREAD_LIMITS },
+      { key: 'app', windows: [APP_LIMIT] },
+    ];
+    for (let index = 0; index < 7; index++) assert.equal(limiter.depart(rules), 0);
+    assert.equal(limiter.depart(rules), 1_000, "the thread's 8th waits a second");
+    assert.equal(limiter.depart([{ key: 'thread:b', windows: THREAD_LIMITS }, rules[1]!]), 0, 'another thread goes: the app has counted 7, not 8');
+  });
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const headers = (value: string) => ({ response: { headers: { get: (name: string) => (name === 'retry-after' ? value : undefined) } } });
     assert.equal(retryAfterMs(headers('3')), 3_000);
@@ -91,10 +119,37 @@ describe('the channel sender against a local Bot Connector', () => {
   });
 
   it('waits for the rate limit rather than sending an 8th post in a second', async () => {
-    // The limiter keeps this clock, which stands still: eight posts fall inside one second.
-    const held = new ChannelSender(adapter, { appId: '', logger: pino({ level: 'silent' }), retry: FAST_RETRY, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, now: () => 1_000_000 });
+    // The limiter keeps this clock, which moves only by the sender's sleeps: eight posts fall inside one second.
+    let clock = 1_000_000;
+    const held = new ChannelSender(adapter, { appId: '', logger: pino({ level: 'silent' }), retry: FAST_RETRY, sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      random: () => 0.5, now: () => clock });
     for (let index = 0; index < 8; index++) await held.sendCard(reference(), {});
     assert.deepEqual(sleeps, [0, 0, 0, 0, 0, 0, 0, 1_000], 'seven go at once, the eighth waits a second');
+  });
+
+  it('holds the 51st post back when the fifty before it left late, so that no 1.05 seconds of arrivals hold 51', async () => {
+    let clock = 0;
+    const sentAt: number[] = [];
+    connector.respond = () => (sentAt.push(clock), { status: 201, body: { id: `at-${clock}` } });
+    // The first post wakes 60 ms after its moment (a busy event loop); the sleeps move the clock.
+    const late = new ChannelSender(adapter, {
+      appId: '',
+      logger: pino({ level: 'silent' }),
+      retry: FAST_RETRY,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms + (sleeps.length === 1 ? 60 : 0);
+      },
+      now: () => clock,
+    });
+    const channel = (index: number) => ({ ...reference(), conversation: { ...reference().conversation, id: `19:channel-${index}@thread.tacv2` } });
+    for (let index = 0; index < 51; index++) await late.sendCard(channel(index), {});
+    assert.equal(sentAt[0], 60, 'the first (and the 49 after it) left late');
+    assert.equal(sentAt[50], 1_110, 'the 51st left a full window after the first actually did, not after its planned moment');
+    assert.deepEqual(sleeps.slice(50), [990, 60], 'it waited for its planned moment, then for the late one');
   });
 
   it('keeps the app to 50 requests in any 1.05 seconds: the 51st waits for the first to leave that window', async () => {
