@@ -41,6 +41,12 @@ export const APP_LIMIT: Window = { limit: 50, windowMs: 1_000 + ARRIVAL_MARGIN_M
 export interface AppBudget {
   /** Reserves the moment of the next request; answers how many milliseconds to wait for it. */
   reserve(): Promise<number>;
+  /**
+   * Reserves as `reserve` does, and answers how to give the moment back when Teams refuses the
+   * request (429: it was not counted) so that the budget is not one short. Absent where a moment
+   * cannot be given back.
+   */
+  reserveReleasable?(): Promise<{ waitMs: number; release(): void }>;
 }
 
 /** The app's budget in this process (PGlite, or a test): nobody else sends. */
@@ -49,6 +55,11 @@ export class LocalAppBudget implements AppBudget {
 
   reserve(): Promise<number> {
     return Promise.resolve(this.limiter.reserve('app', [APP_LIMIT]));
+  }
+
+  reserveReleasable(): Promise<{ waitMs: number; release(): void }> {
+    const { at, waitMs } = this.limiter.reserveSlot('app', [APP_LIMIT]);
+    return Promise.resolve({ waitMs, release: () => this.limiter.release('app', at) });
   }
 }
 
@@ -72,12 +83,27 @@ export class RateLimiter {
 
   /** Reserves a slot for `key` under every window; answers how long to wait before using it. */
   reserve(key: string, windows: Window[]): number {
+    return this.reserveSlot(key, windows).waitMs;
+  }
+
+  /** Reserves as `reserve` does; answers the moment reserved too (to give it back with `release`). */
+  reserveSlot(key: string, windows: Window[]): { at: number; waitMs: number } {
     const now = this.now();
     const times = this.recent(this.sent, key, windows, now);
     const at = earliest(times, windows, now);
     times.push(at);
     times.sort((a, b) => a - b);
-    return at - now;
+    return { at, waitMs: at - now };
+  }
+
+  /** Gives back the slot reserved for `key` at `at`: Teams refused the request (429), so it did not count it. */
+  release(key: string, at: number): void {
+    remove(this.sent.get(key), at);
+  }
+
+  /** Forgets a departure recorded at `at` under every rule, for the same reason. */
+  forgetDeparture(rules: Rule[], at: number): void {
+    for (const { key } of rules) remove(this.departed.get(key), at);
   }
 
   /**
@@ -86,12 +112,17 @@ export class RateLimiter {
    * how long to wait before asking again.
    */
   depart(rules: Rule[]): number {
+    return this.departAt(rules).waitMs;
+  }
+
+  /** As `depart`; answers the moment recorded too (`at`, when it did not have to wait). */
+  departAt(rules: Rule[]): { waitMs: number; at: number } {
     const now = this.now();
     const counted = rules.map(({ key, windows }) => this.recent(this.departed, key, windows, now));
     const at = Math.max(now, ...rules.map(({ windows }, index) => earliest(counted[index]!, windows, now)));
-    if (at > now) return at - now;
+    if (at > now) return { waitMs: at - now, at };
     for (const times of counted) times.push(now);
-    return 0;
+    return { waitMs: 0, at: now };
   }
 
   /** The key's moments still inside its longest window (older ones forgotten). */
@@ -101,6 +132,12 @@ export class RateLimiter {
     while (times.length > 0 && times[0]! <= now - longest) times.shift();
     return times;
   }
+}
+
+/** Removes one `value` from sorted `times`, when it is there. */
+function remove(times: number[] | undefined, value: number): void {
+  const index = times?.indexOf(value) ?? -1;
+  if (index >= 0) times!.splice(index, 1);
 }
 
 /** The earliest moment from `from` on at which one more request fits under every window, given `times` (in order). */
@@ -263,18 +300,27 @@ export class ChannelSender implements CardSender {
 
   private async withRetry<T>(reference: ConversationRef, work: (context: TurnContext) => Promise<T>): Promise<T> {
     const thread = reference.conversation?.id ?? 'unknown';
+    const rules: Rule[] = [
+      { key: `thread:${thread}`, windows: THREAD_LIMITS },
+      { key: 'app', windows: [APP_LIMIT] },
+    ];
     for (let attempt = 1; ; attempt++) {
-      const threadWait = this.limiter.reserve(`thread:${thread}`, THREAD_LIMITS);
-      await this.sleep(Math.max(threadWait, await this.budget.reserve()));
-      await this.departWhenFree([
-        { key: `thread:${thread}`, windows: THREAD_LIMITS },
-        { key: 'app', windows: [APP_LIMIT] },
-      ]);
+      const threadSlot = this.limiter.reserveSlot(rules[0]!.key, THREAD_LIMITS);
+      const appSlot = this.budget.reserveReleasable ? await this.budget.reserveReleasable() : { waitMs: await this.budget.reserve(), release: undefined };
+      await this.sleep(Math.max(threadSlot.waitMs, appSlot.waitMs));
+      const departedAt = await this.departWhenFree(rules);
       try {
         return await this.once(reference, work);
       } catch (caught) {
         const error = caught as HttpishError;
         const status = statusOf(error);
+        if (status === 429) {
+          // Refused, so not counted by Teams: its moments go back, or the budget would be one short
+          // for the rest of the run (a 1,000-channel fan-out, exactly twenty windows, a window late).
+          this.limiter.release(rules[0]!.key, threadSlot.at);
+          appSlot.release?.();
+          this.limiter.forgetDeparture(rules, departedAt);
+        }
         if (!isRetryable(error) || attempt >= this.retry.maxAttempts) {
           throw new SendError(`post to ${thread} failed after ${attempt} attempt(s): ${status ?? error.code ?? ''} ${error.message ?? ''}`.trim(), status, attempt);
         }
@@ -290,8 +336,12 @@ export class ChannelSender implements CardSender {
    * Waits, after the reserved moment, until the requests that actually left allow this one too.
    * The app's count is this process's own: replicas sharing a budget each check their own posts.
    */
-  private async departWhenFree(rules: Rule[]): Promise<void> {
-    for (let wait = this.limiter.depart(rules); wait > 0; wait = this.limiter.depart(rules)) await this.sleep(wait);
+  private async departWhenFree(rules: Rule[]): Promise<number> {
+    for (;;) {
+      const { waitMs, at } = this.limiter.departAt(rules);
+      if (waitMs <= 0) return at;
+      await this.sleep(waitMs);
+    }
   }
 
   private async once<T>(reference: ConversationRef, work: (context: TurnContext) => Promise<T>): Promise<T> {

@@ -57,6 +57,15 @@ describe('rate limits', () => {
     assert.equal(limiter.depart([{ key: 'thread:b', windows: THREAD_LIMITS }, rules[1]!]), 0, 'another thread goes: the app has counted 7, not 8');
   });
 
+  it('gives back a slot whose request Teams refused, so the budget is not one short afterwards', () => {
+    const limiter = new RateLimiter(() => 0);
+    const slots = Array.from({ length: 100 }, () => limiter.reserveSlot('app', [APP_LIMIT]));
+    assert.deepEqual([slots[49]!.at, slots[50]!.at, slots[99]!.at], [0, 1_050, 1_050], 'two windows of fifty');
+    limiter.release('app', slots[50]!.at);
+    assert.equal(limiter.reserve('app', [APP_LIMIT]), 1_050, "one of the second window's given back: the 101st takes its moment");
+    assert.equal(limiter.reserve('app', [APP_LIMIT]), 2_100, 'and the 102nd waits for a third window');
+  });
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const headers = (value: string) => ({ response: { headers: { get: (name: string) => (name === 'retry-after' ? value : undefined) } } });
     assert.equal(retryAfterMs(headers('3')), 3_000);
@@ -150,6 +159,31 @@ describe('the channel sender against a local Bot Connector', () => {
     assert.equal(sentAt[0], 60, 'the first (and the 49 after it) left late');
     assert.equal(sentAt[50], 1_110, 'the 51st left a full window after the first actually did, not after its planned moment');
     assert.deepEqual(sleeps.slice(50), [990, 60], 'it waited for its planned moment, then for the late one');
+  });
+
+  it('posts a hundred cards and a retry after a 429 in two windows: the refused post does not use up a slot', async () => {
+    let clock = 0;
+    const accepted: number[] = [];
+    connector.respond = () => {
+      if (connector.calls.length === 1) return { status: 429, body: {}, headers: { 'retry-after': '0' } };
+      accepted.push(clock);
+      return { status: 201, body: { id: `at-${clock}` } };
+    };
+    const throttled = new ChannelSender(adapter, {
+      appId: '',
+      logger: pino({ level: 'silent' }),
+      retry: FAST_RETRY,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      now: () => clock,
+    });
+    const channel = (index: number) => ({ ...reference(), conversation: { ...reference().conversation, id: `19:channel-${index}@thread.tacv2` } });
+    for (let index = 0; index < 100; index++) await throttled.sendCard(channel(index), {});
+    assert.equal(connector.calls.length, 101, 'the first went twice');
+    assert.equal(accepted.filter((at) => at === 0).length, 50, 'fifty accepted in the first window, the retry among them');
+    assert.equal(accepted.at(-1), 1_050, 'the hundredth in the second window, not a third');
   });
 
   it('keeps the app to 50 requests in any 1.05 seconds: the 51st waits for the first to leave that window', async () => {
