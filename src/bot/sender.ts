@@ -78,6 +78,7 @@ export interface Rule {
 export class RateLimiter {
   private readonly sent = new Map<string, number[]>();
   private readonly departed = new Map<string, number[]>();
+  private readonly givenBack = new Map<string, number[]>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -86,11 +87,15 @@ export class RateLimiter {
     return this.reserveSlot(key, windows).waitMs;
   }
 
-  /** Reserves as `reserve` does; answers the moment reserved too (to give it back with `release`). */
+  /**
+   * Reserves as `reserve` does; answers the moment reserved too (to give it back with `release`).
+   * A moment given back is taken first, as soon as it fits: the slots are planned a window after
+   * those before them, so a gap left behind would otherwise never be filled.
+   */
   reserveSlot(key: string, windows: Window[]): { at: number; waitMs: number } {
     const now = this.now();
     const times = this.recent(this.sent, key, windows, now);
-    const at = earliest(times, windows, now);
+    const at = this.takeGivenBack(key, times, windows, now) ?? earliest(times, windows, now);
     times.push(at);
     times.sort((a, b) => a - b);
     return { at, waitMs: at - now };
@@ -98,7 +103,19 @@ export class RateLimiter {
 
   /** Gives back the slot reserved for `key` at `at`: Teams refused the request (429), so it did not count it. */
   release(key: string, at: number): void {
-    remove(this.sent.get(key), at);
+    if (!remove(this.sent.get(key), at)) return;
+    const given = this.givenBack.get(key) ?? this.givenBack.set(key, []).get(key)!;
+    given.push(at);
+  }
+
+  /** The first moment given back that still fits (now at the earliest), if any; those that no longer fit are dropped. */
+  private takeGivenBack(key: string, times: number[], windows: Window[], now: number): number | undefined {
+    const given = this.givenBack.get(key);
+    while (given && given.length > 0) {
+      const at = Math.max(now, given.shift()!);
+      if (fits(times, windows, at)) return at;
+    }
+    return undefined;
   }
 
   /** Forgets a departure recorded at `at` under every rule, for the same reason. */
@@ -134,10 +151,22 @@ export class RateLimiter {
   }
 }
 
-/** Removes one `value` from sorted `times`, when it is there. */
-function remove(times: number[] | undefined, value: number): void {
+/** Removes one `value` from `times`; answers whether it was there. */
+function remove(times: number[] | undefined, value: number): boolean {
   const index = times?.indexOf(value) ?? -1;
   if (index >= 0) times!.splice(index, 1);
+  return index >= 0;
+}
+
+/**
+ * Whether one more request at `at` keeps every window within its limit, counting the moments
+ * already reserved before and after it: each window's span that holds `at` (those ending at `at`
+ * and at each moment reserved within a window after it) must hold fewer than `limit`.
+ */
+function fits(times: number[], windows: Window[], at: number): boolean {
+  return windows.every(({ limit, windowMs }) =>
+    [at, ...times.filter((time) => time >= at && time < at + windowMs)].every((end) => times.filter((time) => time > end - windowMs && time <= end).length < limit),
+  );
 }
 
 /** The earliest moment from `from` on at which one more request fits under every window, given `times` (in order). */

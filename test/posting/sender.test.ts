@@ -66,6 +66,23 @@ describe('rate limits', () => {
     assert.equal(limiter.reserve('app', [APP_LIMIT]), 2_100, 'and the 102nd waits for a third window');
   });
 
+  it('fills a gap given back behind the plan as soon as it fits, and drops one that no longer does', () => {
+    let now = 0;
+    const limiter = new RateLimiter(() => now);
+    const slots = Array.from({ length: 75 }, () => limiter.reserveSlot('app', [APP_LIMIT]));
+    assert.deepEqual([slots[49]!.at, slots[74]!.at], [0, 1_050], 'fifty now, twenty-five planned a window on');
+    now = 500;
+    limiter.release('app', slots[0]!.at);
+    assert.equal(limiter.reserve('app', [APP_LIMIT]), 0, 'the gap in the first window is filled now, not after the twenty-five planned');
+
+    const full = new RateLimiter(() => now);
+    now = 0;
+    const planned = Array.from({ length: 100 }, () => full.reserveSlot('app', [APP_LIMIT]));
+    full.release('app', planned[0]!.at);
+    now = 1_000;
+    assert.equal(full.reserve('app', [APP_LIMIT]), 1_100, 'at 1,000 a request would make 51 in the window ending at 1,050: the gap is dropped and the slot planned after the second window');
+  });
+
   it('reads Retry-After as seconds or as an HTTP date', () => {
     const headers = (value: string) => ({ response: { headers: { get: (name: string) => (name === 'retry-after' ? value : undefined) } } });
     assert.equal(retryAfterMs(headers('3')), 3_000);
