@@ -12,6 +12,10 @@
  * Reported: the time from "post" to the last card accepted, against the bound the limits set
  * (channels ÷ 50 a second), the 429s, and every channel's count of cards (0 = lost, 2+ = duplicate).
  * Goal ≤ 1.05× the bound, 0 lost, 0 duplicate.
+ *
+ * BENCH_FANOUT_REFUSE (default 0) makes the connector also refuse that many posts it would accept,
+ * spread through the fan-out (429, Retry-After 1 s: Teams refusing for its own reasons), to measure
+ * what a refusal costs the run; the 429s column counts them with the rest.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -35,6 +39,8 @@ const CHANNELS = Number(process.env.BENCH_FANOUT_CHANNELS ?? 1_000);
 const STAGGER_MS = Number(process.env.BENCH_FANOUT_STAGGER_MS ?? 5_000);
 const CHILDREN = Number(process.env.BENCH_FANOUT_CHILDREN ?? 30);
 const SCENARIOS = (process.env.BENCH_FANOUT_SCENARIOS ?? 'pglite,postgres,postgres-2,postgres-2-staggered').split(',');
+/** Posts refused on purpose (the connector's nth accepted-to-be, spread evenly), beside those over the limits. */
+const REFUSE = Number(process.env.BENCH_FANOUT_REFUSE ?? 0);
 const NOW = new Date('2026-06-09T08:00:00Z'); // a Tuesday, after the post time
 const APP_LIMIT = 50;
 /** Agencies whose channels get the daily list and nothing else that day (management's also get the oversight posts). */
@@ -57,6 +63,9 @@ async function limitingConnector(): Promise<{ url: string; counts: Counts; reset
   const app: number[] = [];
   const threads = new Map<string, number[]>();
   let counter = 0;
+  // The posts refused on purpose, by their place among the posts arriving (first attempts and retries alike).
+  let arriving = 0;
+  const refusing = new Set(Array.from({ length: REFUSE }, (_, index) => Math.round(((index + 1) * CHANNELS) / (REFUSE + 1))));
   const admit = (times: number[], limit: number, now: number) => {
     while (times.length > 0 && times[0]! <= now - 1_000) times.shift();
     return times.length < limit;
@@ -73,7 +82,8 @@ async function limitingConnector(): Promise<{ url: string; counts: Counts; reset
       }
       const thread = decodeURIComponent(match[1]!);
       const times = threads.get(thread) ?? threads.set(thread, []).get(thread)!;
-      if (!admit(app, APP_LIMIT, now) || !admit(times, THREAD_LIMIT, now)) {
+      const refused = request.method === 'POST' && refusing.has(++arriving);
+      if (refused || !admit(app, APP_LIMIT, now) || !admit(times, THREAD_LIMIT, now)) {
         counts.throttled++;
         response.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
         response.end(JSON.stringify({ error: { code: 'TooManyRequests', message: 'throttled' } }));
@@ -102,6 +112,7 @@ async function limitingConnector(): Promise<{ url: string; counts: Counts; reset
     },
     reset() {
       counts = { posts: new Map(), updates: new Map(), throttled: 0, lastPostAt: 0, lastUpdateAt: 0 };
+      arriving = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -205,6 +216,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'huddle-bench-fanout-'));
   const bound = CHANNELS / APP_LIMIT;
   const results: Record<string, unknown>[] = [];
+  if (REFUSE > 0) console.log(`the connector also refuses ${REFUSE} posts on purpose (429, Retry-After 1 s), spread through the fan-out`);
   console.log(`${CHANNELS} channels, ${CHILDREN} children on the list; bound ${bound.toFixed(1)} s (${APP_LIMIT} a second for the app, ${THREAD_LIMIT} per thread); goal ≤ 1.05×, 0 lost, 0 duplicate`);
   console.log('scenario                 what      seconds  ÷ bound   429s   lost  duplicate');
   const line = (scenario: string, what: string, seconds: number, counts: Counts, result: { lost: number; duplicate: number }) => {
@@ -250,7 +262,7 @@ async function main(): Promise<void> {
     await server?.destroy();
     rmSync(dir, { recursive: true, force: true });
   }
-  recordResults('fanout', { channels: CHANNELS, children: CHILDREN, boundSeconds: bound, staggerMs: STAGGER_MS, results });
+  recordResults('fanout', { channels: CHANNELS, children: CHILDREN, boundSeconds: bound, staggerMs: STAGGER_MS, refused: REFUSE, results });
 }
 
 if (require.main === module) {
