@@ -85,15 +85,6 @@ export function highRiskSchedule(settings: ListSettings, oversight: OversightSet
 /** A huddle's minutes stay due (failed channels retried) this long after it was closed. */
 export const MINUTES_DUE_MS = 36 * 3_600_000;
 
-/**
- * Channels posted to at once. The sender keeps them all inside Teams' limits (the app's 50 a
- * second is the bound), so more only queue there; but a post answered 429 holds its worker for
- * the second Teams asks, and with four, four such answers left the app's window empty for that
- * second (a 1,000-channel fan-out a second late, bench:fanout). With sixteen the others fill it,
- * and the first second's fifty are prepared sooner.
- */
-export const POST_CONCURRENCY = 16;
-
 /** The minutes of the latest huddle closed (within MINUTES_DUE_MS): to every linked channel, as its agency sees them. */
 export function minutesSchedule(settings: ListSettings): Schedule {
   return {
@@ -191,7 +182,7 @@ export class DailyPoster {
         run[outcome]++;
       }
     };
-    await Promise.all(Array.from({ length: this.options.concurrency ?? POST_CONCURRENCY }, worker));
+    await Promise.all(Array.from({ length: this.options.concurrency ?? 4 }, worker));
     if (run.sent + run.failed > 0) this.options.logger.info({ kind: schedule.kind, ...run }, 'scheduled post made');
     return run;
   }

@@ -90,28 +90,6 @@ forEachDriver('the daily post', (db, driver) => {
     for (const [thread, copies] of delivered) assert.equal(copies.length, 1, `${thread} got ${copies.length} cards`);
   });
 
-  it('keeps posting to the other channels while throttled posts wait the second Teams asked for', async () => {
-    const accept = (connector as ConnectorStub & { accept: (call: ConnectorCall) => { status: number; body: unknown } }).accept;
-    for (let index = 0; index < 14; index++) await linkTestChannel(db(), connector.url, `19:more-${index}@thread.tacv2`, AGENCIES[index % AGENCIES.length]!);
-    const throttled = new Set<string>();
-    const accepted: string[] = [];
-    connector.respond = (call) => {
-      const thread = threadOf(call)!;
-      // The first four posts are told to come back in a second (four: as many as once posted at a time).
-      if (throttled.size < 4 && !throttled.has(thread)) {
-        throttled.add(thread);
-        return { status: 429, body: {}, headers: { 'retry-after': '1' } };
-      }
-      accepted.push(thread);
-      return accept(call);
-    };
-    const run = await poster(db(), connector, TUESDAY_0900).runOnce();
-    assert.deepEqual([run.sent, run.failed], [20, 0]);
-    const firstRetry = accepted.findIndex((thread) => throttled.has(thread));
-    assert.deepEqual(new Set(accepted.slice(0, firstRetry)), new Set(accepted.filter((thread) => !throttled.has(thread))), 'the sixteen others were posted before any throttled post came back');
-    for (const [thread, copies] of delivered) assert.equal(copies.length, 1, `${thread} got ${copies.length} cards`);
-  });
-
   it('shows each channel its own display level: initials by default, names only where allowed', async () => {
     await poster(db(), connector, TUESDAY_0900).runOnce();
     const cardIn = (agency: string) => JSON.stringify(connector.calls.find((call) => threadOf(call) === `19:${agency}@thread.tacv2`)!.body.attachments[0].content);
