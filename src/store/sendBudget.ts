@@ -6,6 +6,8 @@ import type { Queryable } from './db';
  * latest `limit` moments reserved, in order; the next goes at least a window after the one `limit`
  * places back (a sliding window, as Teams counts). One statement per request: the row's lock makes
  * replicas take turns, and the moment is the database's clock, the same for all of them.
+ * Unlike one process's budget (RateLimiter), it does not take back the moment of a request Teams
+ * refused: that costs a slot, which a 1,000-channel fan-out pays as one more window at its end.
  */
 export class SharedAppBudget implements AppBudget {
   constructor(
