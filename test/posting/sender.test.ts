@@ -101,6 +101,21 @@ describe('the channel sender against a local Bot Connector', () => {
   const adapter = createAdapter({ MicrosoftAppId: '', MicrosoftAppPassword: '', MicrosoftAppType: 'MultiTenant', MicrosoftAppTenantId: '' }, pino({ level: 'silent' }));
   const FAST_RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, timeoutMs: 5_000 };
 
+  /** A sender whose rate limits keep a clock moved only by its sleeps (the first `lateMs` more: it woke late). */
+  const clocked = (clock: { now: number }, lateMs = 0) =>
+    new ChannelSender(adapter, {
+      appId: '',
+      logger: pino({ level: 'silent' }),
+      retry: FAST_RETRY,
+      random: () => 0.5,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock.now += ms + (sleeps.length === 1 ? lateMs : 0);
+      },
+      now: () => clock.now,
+    });
+  const channel = (index: number) => ({ ...reference(), conversation: { ...reference().conversation, id: `19:channel-${index}@thread.tacv2` } });
+
   beforeEach(async () => {
     connector = await startConnector();
     sleeps = [];
@@ -146,32 +161,17 @@ describe('the channel sender against a local Bot Connector', () => {
 
   it('waits for the rate limit rather than sending an 8th post in a second', async () => {
     // The limiter keeps this clock, which moves only by the sender's sleeps: eight posts fall inside one second.
-    let clock = 1_000_000;
-    const held = new ChannelSender(adapter, { appId: '', logger: pino({ level: 'silent' }), retry: FAST_RETRY, sleep: async (ms) => {
-        sleeps.push(ms);
-        clock += ms;
-      },
-      random: () => 0.5, now: () => clock });
+    const held = clocked({ now: 1_000_000 });
     for (let index = 0; index < 8; index++) await held.sendCard(reference(), {});
     assert.deepEqual(sleeps, [0, 0, 0, 0, 0, 0, 0, 1_000], 'seven go at once, the eighth waits a second');
   });
 
   it('holds the 51st post back when the fifty before it left late, so that no 1.05 seconds of arrivals hold 51', async () => {
-    let clock = 0;
+    const clock = { now: 0 };
     const sentAt: number[] = [];
-    connector.respond = () => (sentAt.push(clock), { status: 201, body: { id: `at-${clock}` } });
-    // The first post wakes 60 ms after its moment (a busy event loop); the sleeps move the clock.
-    const late = new ChannelSender(adapter, {
-      appId: '',
-      logger: pino({ level: 'silent' }),
-      retry: FAST_RETRY,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        clock += ms + (sleeps.length === 1 ? 60 : 0);
-      },
-      now: () => clock,
-    });
-    const channel = (index: number) => ({ ...reference(), conversation: { ...reference().conversation, id: `19:channel-${index}@thread.tacv2` } });
+    connector.respond = () => (sentAt.push(clock.now), { status: 201, body: { id: `at-${clock.now}` } });
+    // The first post wakes 60 ms after its moment (a busy event loop).
+    const late = clocked(clock, 60);
     for (let index = 0; index < 51; index++) await late.sendCard(channel(index), {});
     assert.equal(sentAt[0], 60, 'the first (and the 49 after it) left late');
     assert.equal(sentAt[50], 1_110, 'the 51st left a full window after the first actually did, not after its planned moment');
@@ -179,24 +179,14 @@ describe('the channel sender against a local Bot Connector', () => {
   });
 
   it('posts a hundred cards and a retry after a 429 in two windows: the refused post does not use up a slot', async () => {
-    let clock = 0;
+    const clock = { now: 0 };
     const accepted: number[] = [];
     connector.respond = () => {
       if (connector.calls.length === 1) return { status: 429, body: {}, headers: { 'retry-after': '0' } };
-      accepted.push(clock);
-      return { status: 201, body: { id: `at-${clock}` } };
+      accepted.push(clock.now);
+      return { status: 201, body: { id: `at-${clock.now}` } };
     };
-    const throttled = new ChannelSender(adapter, {
-      appId: '',
-      logger: pino({ level: 'silent' }),
-      retry: FAST_RETRY,
-      sleep: async (ms) => {
-        sleeps.push(ms);
-        clock += ms;
-      },
-      now: () => clock,
-    });
-    const channel = (index: number) => ({ ...reference(), conversation: { ...reference().conversation, id: `19:channel-${index}@thread.tacv2` } });
+    const throttled = clocked(clock);
     for (let index = 0; index < 100; index++) await throttled.sendCard(channel(index), {});
     assert.equal(connector.calls.length, 101, 'the first went twice');
     assert.equal(accepted.filter((at) => at === 0).length, 50, 'fifty accepted in the first window, the retry among them');
