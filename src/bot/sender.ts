@@ -39,25 +39,19 @@ export const APP_LIMIT: Window = { limit: 50, windowMs: 1_000 + ARRIVAL_MARGIN_M
  * whenever each starts; one process alone keeps it in memory.
  */
 export interface AppBudget {
-  /** Reserves the moment of the next request; answers how many milliseconds to wait for it. */
-  reserve(): Promise<number>;
   /**
-   * Reserves as `reserve` does, and answers how to give the moment back when Teams refuses the
-   * request (429: it was not counted) so that the budget is not one short. Absent where a moment
-   * cannot be given back.
+   * Reserves the moment of the next request; answers how many milliseconds to wait for it and,
+   * where a moment can be given back, how to give it back when Teams refuses the request (429: it
+   * was not counted) so that the budget is not one short.
    */
-  reserveReleasable?(): Promise<{ waitMs: number; release(): void }>;
+  reserve(): Promise<{ waitMs: number; release?(): void }>;
 }
 
 /** The app's budget in this process (PGlite, or a test): nobody else sends. */
 export class LocalAppBudget implements AppBudget {
   constructor(private readonly limiter: RateLimiter = new RateLimiter()) {}
 
-  reserve(): Promise<number> {
-    return Promise.resolve(this.limiter.reserve('app', [APP_LIMIT]));
-  }
-
-  reserveReleasable(): Promise<{ waitMs: number; release(): void }> {
+  reserve(): Promise<{ waitMs: number; release(): void }> {
     const { at, waitMs } = this.limiter.reserveSlot('app', [APP_LIMIT]);
     return Promise.resolve({ waitMs, release: () => this.limiter.release('app', at) });
   }
@@ -294,7 +288,7 @@ export class ChannelSender implements CardSender {
   async sendPersonal(via: ConversationRef, teamsUserId: string, text: string): Promise<string | undefined> {
     const tenantId = via.conversation?.tenantId;
     let reference: ConversationRef | undefined;
-    await this.sleep(await this.budget.reserve());
+    await this.sleep((await this.budget.reserve()).waitMs);
     await this.departWhenFree([{ key: 'app', windows: [APP_LIMIT] }]);
     let failure: unknown;
     await this.adapter.createConversationAsync(
@@ -335,7 +329,7 @@ export class ChannelSender implements CardSender {
     ];
     for (let attempt = 1; ; attempt++) {
       const threadSlot = this.limiter.reserveSlot(rules[0]!.key, THREAD_LIMITS);
-      const appSlot = this.budget.reserveReleasable ? await this.budget.reserveReleasable() : { waitMs: await this.budget.reserve(), release: undefined };
+      const appSlot = await this.budget.reserve();
       await this.sleep(Math.max(threadSlot.waitMs, appSlot.waitMs));
       const departedAt = await this.departWhenFree(rules);
       try {

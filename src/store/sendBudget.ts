@@ -16,8 +16,8 @@ export class SharedAppBudget implements AppBudget {
     private readonly name = 'app',
   ) {}
 
-  async reserve(): Promise<number> {
-    return (await this.reserveSlot()).waitMs;
+  async reserve(): Promise<{ waitMs: number }> {
+    return { waitMs: (await this.reserveSlot()).waitMs };
   }
 
   /** The moment reserved (the database's clock) and how long until it. */

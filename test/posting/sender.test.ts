@@ -196,7 +196,7 @@ describe('the channel sender against a local Bot Connector', () => {
   it('keeps the app to 50 requests in any 1.05 seconds: the 51st waits for the first to leave that window', async () => {
     const budget = new LocalAppBudget(new RateLimiter(() => 0));
     const waits: number[] = [];
-    for (let index = 0; index < 51; index++) waits.push(await budget.reserve());
+    for (let index = 0; index < 51; index++) waits.push((await budget.reserve()).waitMs);
     assert.deepEqual(new Set(waits.slice(0, 50)), new Set([0]));
     assert.equal(waits[50], APP_LIMIT.windowMs);
     assert.equal(APP_LIMIT.windowMs, 1_050, 'a margin for requests arriving later than reserved');
