@@ -24,14 +24,22 @@ export const THREAD_LIMITS: Window[] = [
   { limit: 1_800, windowMs: 3_600_000 },
 ];
 /**
- * Teams counts a request when it arrives, and ours arrive a little after they leave, each late by
- * a different few milliseconds: the app's second is kept as 1.05 s so that the 51st never lands
- * inside the first one's second. Without it, 3–5% of a fan-out's posts were answered 429 and each
- * waited a second (bench:fanout); with it, 1,000 posts still fit in 20 s (19 windows and a burst).
- * That a request leaves late (woken after its moment) is checked when it leaves (RateLimiter.depart).
+ * Teams counts a request when it arrives: somewhere between when it left and when its answer came
+ * back. Each request is counted here from its answer once it has one (RateLimiter.answered), the
+ * latest it can have arrived, so the 51st leaves a full second after the first arrived however
+ * slowly the first went (a fan-out's first post arrives 60–66 ms after it leaves: new connections,
+ * code run for the first time). The margin covers only the clocks' rounding to the millisecond.
+ */
+export const CLOCK_MARGIN_MS = 10;
+export const APP_LIMIT: Window = { limit: 50, windowMs: 1_000 + CLOCK_MARGIN_MS };
+/**
+ * Replicas sharing the app's budget (PostgreSQL) plan their moments together but each sees only
+ * its own answers: a post of one that arrived late cannot hold back another's. Their shared plan
+ * keeps a wider window so that the 51st does not land inside the first one's second when the first
+ * arrived late (3–5% of a fan-out's posts were answered 429 without it, bench:fanout).
  */
 export const ARRIVAL_MARGIN_MS = 50;
-export const APP_LIMIT: Window = { limit: 50, windowMs: 1_000 + ARRIVAL_MARGIN_MS };
+export const SHARED_APP_LIMIT: Window = { limit: 50, windowMs: 1_000 + ARRIVAL_MARGIN_MS };
 
 /**
  * Where the app's budget of requests is kept. Every replica shares one (on PostgreSQL, a row all of
@@ -110,6 +118,23 @@ export class RateLimiter {
       if (fits(times, windows, at)) return at;
     }
     return undefined;
+  }
+
+  /**
+   * Counts a request that left at `departedAt` from now, its answer, under every rule: Teams
+   * counted it when it arrived, and the answer is the latest moment that can have been. Until its
+   * answer a request counts from when it left (one hung for seconds would otherwise hold back every
+   * post behind it).
+   */
+  answered(rules: Rule[], departedAt: number): void {
+    const now = this.now();
+    for (const { key, windows } of rules) {
+      const times = this.recent(this.departed, key, windows, now);
+      remove(times, departedAt);
+      let index = times.length;
+      while (index > 0 && times[index - 1]! > now) index--;
+      times.splice(index, 0, now);
+    }
   }
 
   /** Forgets a departure recorded at `at` under every rule, for the same reason. */
@@ -289,24 +314,29 @@ export class ChannelSender implements CardSender {
     const tenantId = via.conversation?.tenantId;
     let reference: ConversationRef | undefined;
     await this.sleep((await this.budget.reserve()).waitMs);
-    await this.departWhenFree([{ key: 'app', windows: [APP_LIMIT] }]);
+    const appRule = [{ key: 'app', windows: [APP_LIMIT] }];
+    const departedAt = await this.departWhenFree(appRule);
     let failure: unknown;
-    await this.adapter.createConversationAsync(
-      this.options.appId,
-      'msteams',
-      via.serviceUrl!,
-      BOT_FRAMEWORK_AUDIENCE,
-      { isGroup: false, bot: via.bot, members: [{ id: teamsUserId, name: '' }], tenantId, channelData: { tenant: { id: tenantId } } } as never,
-      async (context) => {
-        try {
-          // A new message in the chat, not a reply to the conversation's creation.
-          const { activityId: _created, ...fresh } = TurnContext.getConversationReference(context.activity);
-          reference = fresh as ConversationRef;
-        } catch (error) {
-          failure = error;
-        }
-      },
-    );
+    try {
+      await this.adapter.createConversationAsync(
+        this.options.appId,
+        'msteams',
+        via.serviceUrl!,
+        BOT_FRAMEWORK_AUDIENCE,
+        { isGroup: false, bot: via.bot, members: [{ id: teamsUserId, name: '' }], tenantId, channelData: { tenant: { id: tenantId } } } as never,
+        async (context) => {
+          try {
+            // A new message in the chat, not a reply to the conversation's creation.
+            const { activityId: _created, ...fresh } = TurnContext.getConversationReference(context.activity);
+            reference = fresh as ConversationRef;
+          } catch (error) {
+            failure = error;
+          }
+        },
+      );
+    } finally {
+      this.limiter.answered(appRule, departedAt);
+    }
     if (failure || !reference?.conversation?.id) throw new SendError(`could not open a personal chat: ${(failure as Error | undefined)?.message ?? 'no conversation'}`, undefined, 1);
     return this.send(reference, MessageFactory.text(text));
   }
@@ -333,7 +363,9 @@ export class ChannelSender implements CardSender {
       await this.sleep(Math.max(threadSlot.waitMs, appSlot.waitMs));
       const departedAt = await this.departWhenFree(rules);
       try {
-        return await this.once(reference, work);
+        const result = await this.once(reference, work);
+        this.limiter.answered(rules, departedAt);
+        return result;
       } catch (caught) {
         const error = caught as HttpishError;
         const status = statusOf(error);
@@ -343,6 +375,9 @@ export class ChannelSender implements CardSender {
           this.limiter.release(rules[0]!.key, threadSlot.at);
           appSlot.release?.();
           this.limiter.forgetDeparture(rules, departedAt);
+        } else {
+          // Any other failure may have been counted, at the latest now (a timeout, an error from Teams).
+          this.limiter.answered(rules, departedAt);
         }
         if (!isRetryable(error) || attempt >= this.retry.maxAttempts) {
           throw new SendError(`post to ${thread} failed after ${attempt} attempt(s): ${status ?? error.code ?? ''} ${error.message ?? ''}`.trim(), status, attempt);
