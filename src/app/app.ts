@@ -4,7 +4,7 @@ import type restify from 'restify';
 import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createAdapter } from '../bot/adapter';
-import { ChannelSender, SHARED_APP_LIMIT } from '../bot/sender';
+import { APP_LIMIT, ChannelSender } from '../bot/sender';
 import { SharedAppBudget } from '../store/sendBudget';
 import { DailyPoster } from '../posting/dailyPoster';
 import { Chaser } from '../posting/chaser';
@@ -115,7 +115,7 @@ export async function startApp(config: Config, options: StartOptions = {}): Prom
   const instance = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const adapter = createAdapter(config, logger);
   // On PostgreSQL any number of replicas may send: they share the app's budget there.
-  const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry, budget: db.driver === 'postgres' ? new SharedAppBudget(db, SHARED_APP_LIMIT) : undefined });
+  const sender = new ChannelSender(adapter, { appId: config.MicrosoftAppId, logger, retry: options.retry, budget: db.driver === 'postgres' ? new SharedAppBudget(db, APP_LIMIT) : undefined });
   const graph = graphClient(config, options.graphCredential);
   // Once heard (from when the service listens), a change committed by anyone makes every replica
   // forget the grants, channels and list versions it kept.

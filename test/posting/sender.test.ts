@@ -210,6 +210,16 @@ describe('the channel sender against a local Bot Connector', () => {
     assert.equal(arrivedAt[50]! - arrivedAt[0]!, 1_016, 'the 51st arrived a second after the first did (and the margin), so Teams counts no 51 in a second');
   });
 
+  it('answers a delivered post once even when the shared budget cannot record its answer, and says so in the log', async () => {
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    const budget = { reserve: async () => ({ waitMs: 0, answered: () => Promise.reject(new Error('the database is busy')) }) };
+    const shared = new ChannelSender(adapter, { appId: '', logger, retry: FAST_RETRY, budget });
+    assert.equal(await shared.sendCard(reference(), {}), 'activity-1');
+    assert.equal(posts().length, 1, 'posted once: the card was delivered, so it is not posted again');
+    assert.deepEqual(warnings, ['the shared send budget did not record an answer; its moment stays as reserved']);
+  });
+
   it('posts a hundred cards and a retry after a 429 in two windows: the refused post does not use up a slot', async () => {
     const clock = { now: 0 };
     const accepted: number[] = [];

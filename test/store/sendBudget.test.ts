@@ -33,6 +33,27 @@ forEachDriver('the app’s send budget shared by replicas', (db) => {
     assert.ok(spread >= 4 * 300, `24 requests spread over ${spread} ms`);
   });
 
+  it('counts a request from its answer: the request `limit` places later is planned a window after the answer, for every replica', async () => {
+    const window = { limit: 5, windowMs: 400 };
+    const [first, second] = [new SharedAppBudget(db(), window), new SharedAppBudget(db(), window)];
+    const slots = [];
+    for (let index = 0; index < 5; index++) slots.push(await first.reserveSlot());
+    // The first request is answered a while after its moment (it arrived late); the others at once.
+    await db().query(`select pg_sleep(0.06)`);
+    await first.answered(slots[0]!.moment);
+    for (const slot of slots.slice(1)) await first.answered(slot.moment);
+    const [answeredAt] = await db().query<{ at: Date | string }>(`select slots[cardinality(slots)] as at from send_budget where name = 'app'`);
+    const sixth = await second.reserveSlot();
+    const answers = (await db().query<{ at: Date | string }>(`select unnest(slots) as at from send_budget where name = 'app'`)).map((row) => new Date(row.at).getTime());
+    assert.ok(sixth.at.getTime() - slots[0]!.at.getTime() >= 460, `the sixth, reserved by the other replica, comes a window after the first's answer, not its moment: ${sixth.at.getTime() - slots[0]!.at.getTime()} ms after the moment`);
+    assert.ok(new Date(answeredAt!.at).getTime() >= slots[4]!.at.getTime(), 'the answers replaced the moments reserved');
+    assert.deepEqual(answers, [...answers].sort((a, b) => a - b), 'the moments are kept in order');
+    const row = async () => (await db().query<{ slots: string }>(`select slots::text as slots from send_budget where name = 'app'`))[0]!.slots;
+    const before = await row();
+    await first.answered(slots[0]!.moment);
+    assert.equal(await row(), before, 'a moment no longer in the row (answered already) changes nothing');
+  });
+
   it('refuses plainly when the budget row is missing (a database not migrated), rather than sending unmetered', async () => {
     await assert.rejects(new SharedAppBudget(db(), { limit: 5, windowMs: 300 }, 'nowhere').reserve(), /no send budget named nowhere: the database is not migrated/);
   });
