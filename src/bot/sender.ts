@@ -55,8 +55,8 @@ export class LocalAppBudget implements AppBudget {
   constructor(private readonly limiter: RateLimiter = new RateLimiter()) {}
 
   reserve(): Promise<{ waitMs: number; release(): void }> {
-    const { at, waitMs } = this.limiter.reserveSlot('app', [APP_LIMIT]);
-    return Promise.resolve({ waitMs, release: () => this.limiter.release('app', at) });
+    const { at, waitMs } = this.limiter.reserveSlot(APP_RULE.key, APP_RULE.windows);
+    return Promise.resolve({ waitMs, release: () => this.limiter.release(APP_RULE.key, at) });
   }
 }
 
@@ -65,6 +65,9 @@ export interface Rule {
   key: string;
   windows: Window[];
 }
+
+/** The app's rule: every request counts under it, whatever thread it goes to. */
+const APP_RULE: Rule = { key: 'app', windows: [APP_LIMIT] };
 
 /**
  * Sliding-window limiter. `reserve` plans: it answers the earliest moment a request may go, so
@@ -126,9 +129,8 @@ export class RateLimiter {
     for (const { key, windows } of rules) {
       const times = this.recent(this.departed, key, windows, now);
       remove(times, departedAt);
-      let index = times.length;
-      while (index > 0 && times[index - 1]! > now) index--;
-      times.splice(index, 0, now);
+      times.push(now);
+      times.sort((a, b) => a - b);
     }
   }
 
@@ -310,8 +312,7 @@ export class ChannelSender implements CardSender {
     let reference: ConversationRef | undefined;
     const appSlot = await this.budget.reserve();
     await this.sleep(appSlot.waitMs);
-    const appRule = [{ key: 'app', windows: [APP_LIMIT] }];
-    const departedAt = await this.departWhenFree(appRule);
+    const departedAt = await this.departWhenFree([APP_RULE]);
     let failure: unknown;
     try {
       await this.adapter.createConversationAsync(
@@ -331,7 +332,7 @@ export class ChannelSender implements CardSender {
         },
       );
     } finally {
-      await this.answered(appRule, departedAt, appSlot);
+      await this.answered([APP_RULE], departedAt, appSlot);
     }
     if (failure || !reference?.conversation?.id) throw new SendError(`could not open a personal chat: ${(failure as Error | undefined)?.message ?? 'no conversation'}`, undefined, 1);
     return this.send(reference, MessageFactory.text(text));
@@ -351,7 +352,7 @@ export class ChannelSender implements CardSender {
     const thread = reference.conversation?.id ?? 'unknown';
     const rules: Rule[] = [
       { key: `thread:${thread}`, windows: THREAD_LIMITS },
-      { key: 'app', windows: [APP_LIMIT] },
+      APP_RULE,
     ];
     for (let attempt = 1; ; attempt++) {
       const threadSlot = this.limiter.reserveSlot(rules[0]!.key, THREAD_LIMITS);
